@@ -1,0 +1,159 @@
+using System.Reflection;
+using Detour.Engine.Platform;
+
+namespace Detour.Engine;
+
+/// <summary>Applies several detour steps all-or-nothing: if any step fails, the steps already
+/// applied are undone, in reverse, before the error surfaces.</summary>
+public sealed class DetourTransaction
+{
+    readonly List<Step> _steps = new();
+    bool _committed;
+
+    abstract record Step(MethodBase Method);
+    sealed record InstallStep(MethodBase Method, MethodBase Replacement) : Step(Method);
+    sealed record RetargetStep(MethodDetour Detour, MethodBase Replacement) : Step(Detour.Original);
+    sealed record UndoStep(MethodDetour Detour) : Step(Detour.Original);
+
+    /// <summary>Test seam: called before each step writes anything; throwing simulates a failure mid-batch.</summary>
+    internal static Action<MethodBase>? BeforeStepApplies;
+
+    public DetourTransaction Install(MethodBase original, MethodBase replacement) => Add(new InstallStep(original, replacement));
+    public DetourTransaction Retarget(MethodDetour detour, MethodBase replacement) => Add(new RetargetStep(detour, replacement));
+    public DetourTransaction Undo(MethodDetour detour) => Add(new UndoStep(detour));
+
+    public int Count => _steps.Count;
+
+    DetourTransaction Add(Step step)
+    {
+        if (_committed) throw new InvalidOperationException("this transaction was already committed");
+        _steps.Add(step);
+        return this;
+    }
+
+    /// <summary>Applies every step; returns the detours made or changed, in step order.</summary>
+    public IReadOnlyList<MethodDetour> Commit()
+    {
+        _committed = true;
+        var results = new List<MethodDetour>();
+        var rollback = new Stack<Action>();
+        lock (DetourRegistry.Gate)
+        {
+            foreach (var step in _steps)
+            {
+                try
+                {
+                    results.Add(Apply(step, rollback));
+                }
+                catch (Exception e)
+                {
+                    var rollbackErrors = new List<Exception>();
+                    while (rollback.Count > 0)
+                    {
+                        try { rollback.Pop()(); }
+                        catch (Exception undoError) { rollbackErrors.Add(undoError); }
+                    }
+                    string reason = e is DetourException ? e.Message : $"{MethodNames.Describe(step.Method)}: {e.Message}";
+                    if (rollbackErrors.Count > 0)
+                        reason += $" (and rolling back failed: {string.Join("; ", rollbackErrors.Select(r => r.Message))})";
+                    throw new DetourException(reason, e);
+                }
+            }
+        }
+        return results;
+    }
+
+    static MethodDetour Apply(Step step, Stack<Action> rollback)
+    {
+        switch (step)
+        {
+            case InstallStep install:
+            {
+                var original = install.Method;
+                if (DetourRegistry.Active.ContainsKey(original.MethodHandle))
+                    throw new DetourException($"{MethodNames.Describe(original)}: already detoured; retarget the existing detour instead");
+                ReplacementCheck.EnsurePatchable(original);
+                ReplacementCheck.EnsureCompatible(original, install.Replacement);
+                var entry = CompiledMethod.Locate(original, NativePlatform.Architecture);
+                nint target = TargetOf(install.Replacement);
+                var redirect = DetourRegistry.Redirects.For(original, entry);
+                var detour = new MethodDetour(original, redirect);
+                BeforeStepApplies?.Invoke(original);
+                redirect.Point(target);
+                detour.Replacement = install.Replacement;
+                DetourRegistry.Active[original.MethodHandle] = detour;
+                rollback.Push(() =>
+                {
+                    redirect.Restore();
+                    detour.Replacement = null;
+                    DetourRegistry.Active.Remove(original.MethodHandle);
+                });
+                return detour;
+            }
+            case RetargetStep retarget:
+            {
+                var detour = retarget.Detour;
+                if (!detour.IsActive)
+                    throw new DetourException($"{MethodNames.Describe(detour.Original)}: the detour was undone; install a new one instead");
+                if (retarget.Replacement.MethodHandle == detour.Original.MethodHandle)
+                    throw new DetourException($"{MethodNames.Describe(detour.Original)}: cannot be its own replacement; undo the detour instead");
+                ReplacementCheck.EnsureCompatible(detour.Original, retarget.Replacement);
+                nint target = TargetOf(retarget.Replacement);
+                var previous = detour.Replacement!;
+                nint previousTarget = TargetOf(previous);
+                BeforeStepApplies?.Invoke(detour.Original);
+                detour.Redirect.Point(target);
+                detour.Replacement = retarget.Replacement;
+                rollback.Push(() =>
+                {
+                    detour.Redirect.Point(previousTarget);
+                    detour.Replacement = previous;
+                });
+                return detour;
+            }
+            case UndoStep undo:
+            {
+                var detour = undo.Detour;
+                if (!detour.IsActive) return detour;
+                var previous = detour.Replacement!;
+                nint previousTarget = TargetOf(previous);
+                BeforeStepApplies?.Invoke(detour.Original);
+                detour.Redirect.Restore();
+                detour.Replacement = null;
+                DetourRegistry.Active.Remove(detour.Original.MethodHandle);
+                rollback.Push(() =>
+                {
+                    detour.Redirect.Point(previousTarget);
+                    detour.Replacement = previous;
+                    DetourRegistry.Active[detour.Original.MethodHandle] = detour;
+                });
+                return detour;
+            }
+            default:
+                throw new InvalidOperationException(step.GetType().Name);
+        }
+    }
+
+    /// <summary>Where callers should land: the replacement's code itself when it is Debug-built
+    /// (its code never changes), else its entry point, which follows the runtime's re-JITs.</summary>
+    static nint TargetOf(MethodBase replacement)
+    {
+        if (ReplacementCheck.IsJitOptimizationDisabled(replacement.Module.Assembly))
+        {
+            var entry = CompiledMethod.Locate(replacement, NativePlatform.Architecture);
+            CompiledMethod.EnsureKnownPrologue(replacement, entry.Code, NativePlatform.Architecture);
+            return entry.Code;
+        }
+        System.Runtime.CompilerServices.RuntimeHelpers.PrepareMethod(replacement.MethodHandle);
+        return replacement.MethodHandle.GetFunctionPointer();
+    }
+}
+
+/// <summary>Process-wide engine state. One lock serialises every write the engine makes.</summary>
+internal static class DetourRegistry
+{
+    public static readonly object Gate = new();
+    // Keyed by handle: two MethodInfos of one method differ when reflected from different types.
+    public static readonly Dictionary<RuntimeMethodHandle, MethodDetour> Active = new();
+    public static readonly RedirectFactory Redirects = new(NativePlatform.Architecture, NativePlatform.Memory);
+}

@@ -1,0 +1,13 @@
+using System.Reflection;
+
+namespace Detour.Engine;
+
+/// <summary>Readable method names for messages: Namespace.Type.Method(ParamTypes).</summary>
+public static class MethodNames
+{
+    public static string Describe(MethodBase method)
+    {
+        var parameters = string.Join(", ", method.GetParameters().Select(p => p.ParameterType.Name));
+        return $"{method.DeclaringType?.FullName}.{method.Name}({parameters})";
+    }
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Detour.Engine;
+
+/// <summary>Everything checked before a byte is written: the original is a kind of method the
+/// engine can patch safely, and the replacement can take its calls.</summary>
+internal static class ReplacementCheck
+{
+    public static void EnsurePatchable(MethodBase original)
+    {
+        string name = MethodNames.Describe(original);
+        if (original is System.Reflection.Emit.DynamicMethod)
+            throw new DetourException($"{name}: dynamic methods cannot be detoured");
+        if (original.IsAbstract)
+            throw new DetourException($"{name}: abstract and interface methods have no code to detour; detour the implementation");
+        if (original.IsGenericMethod || original.IsGenericMethodDefinition || original.DeclaringType is { ContainsGenericParameters: true } || original.DeclaringType is { IsGenericType: true })
+            throw new DetourException($"{name}: generic methods and methods of generic types are not supported yet (their code is shared between instantiations)");
+        var impl = original.MethodImplementationFlags;
+        if ((impl & (MethodImplAttributes.InternalCall | MethodImplAttributes.Runtime | MethodImplAttributes.Native)) != 0
+            || (original.Attributes & MethodAttributes.PinvokeImpl) != 0)
+            throw new DetourException($"{name}: runtime, native and P/Invoke methods have no JIT-compiled body to detour");
+        EnsureDebugBuilt(original.Module.Assembly, name);
+    }
+
+    /// <summary>Optimized code is tiered, re-JIT'd, inlined and on-stack replaced, each of which
+    /// silently bypasses a patch (native-notes/debug-builds-only.md).</summary>
+    public static void EnsureDebugBuilt(Assembly assembly, string what)
+    {
+        if (!IsJitOptimizationDisabled(assembly))
+            throw new DetourException(
+                $"{what}: assembly '{assembly.GetName().Name}' is optimized (a Release build), so tiered compilation and inlining " +
+                "would bypass a detour. Build it in Debug (dotnet build -c Debug, or <Optimize>false</Optimize>).");
+    }
+
+    public static bool IsJitOptimizationDisabled(Assembly assembly) =>
+        assembly.GetCustomAttribute<DebuggableAttribute>() is { IsJITOptimizerDisabled: true };
+
+    public static void EnsureCompatible(MethodBase original, MethodBase replacement)
+    {
+        string name = MethodNames.Describe(original);
+        string replacementName = MethodNames.Describe(replacement);
+        if (replacement.IsAbstract)
+            throw new DetourException($"{name}: replacement {replacementName} is abstract");
+        if (replacement.IsGenericMethod || replacement.IsGenericMethodDefinition || replacement.DeclaringType is { ContainsGenericParameters: true })
+            throw new DetourException($"{name}: replacement {replacementName} is generic, which is not supported yet");
+        if (replacement is System.Reflection.Emit.DynamicMethod)
+            throw new DetourException($"{name}: replacement {replacementName} is a dynamic method, which is not supported");
+
+        var expected = ExpectedParameters(original);
+        var actual = replacement.GetParameters().Select(p => p.ParameterType).ToList();
+        Type? declaring = original.DeclaringType;
+
+        if (!replacement.IsStatic)
+        {
+            if (original.IsStatic)
+                throw new DetourException($"{name}: a static method needs a static replacement, but {replacementName} is an instance method");
+            if (replacement.DeclaringType is null || declaring is null || !replacement.DeclaringType.IsAssignableFrom(declaring)
+                || declaring.IsValueType != replacement.DeclaringType.IsValueType)
+                throw new DetourException($"{name}: instance replacement {replacementName} must be declared on {declaring?.Name} or a base of it; " +
+                                          "otherwise use a static method whose first parameter is the instance");
+            expected.RemoveAt(0);
+        }
+        else if (!original.IsStatic)
+        {
+            Type first = actual.Count > 0 ? actual[0] : typeof(void);
+            bool fits = declaring!.IsValueType
+                ? first.IsByRef && first.GetElementType() == declaring
+                : !first.IsByRef && !first.IsValueType && first.IsAssignableFrom(declaring);
+            if (!fits)
+                throw new DetourException($"{name}: the static replacement {replacementName} must take the instance first, as " +
+                                          (declaring.IsValueType ? $"'ref {declaring.Name}'" : $"'{declaring.Name}'") + $", not '{first.Name}'");
+            actual[0] = expected[0];
+        }
+
+        if (!expected.SequenceEqual(actual))
+            throw new DetourException($"{name}: replacement {replacementName} has parameters ({string.Join(", ", actual.Select(t => t.Name))}) " +
+                                      $"but ({string.Join(", ", expected.Select(t => t.Name))}) are needed");
+        Type expectedReturn = ReturnType(original), actualReturn = ReturnType(replacement);
+        if (expectedReturn != actualReturn)
+            throw new DetourException($"{name}: replacement {replacementName} returns {actualReturn.Name} but {expectedReturn.Name} is needed");
+        if (!original.IsStatic && replacement.IsStatic && ReturnsThroughHiddenBuffer(expectedReturn))
+            throw new DetourException($"{name}: returns the struct {expectedReturn.Name} through a hidden buffer, which an instance method " +
+                                      "passes after 'this' and a static method passes first; use an instance replacement " +
+                                      "(native-notes/calling-conventions.md)");
+    }
+
+    /// <summary>The instance (if any) followed by the declared parameters.</summary>
+    static List<Type> ExpectedParameters(MethodBase method)
+    {
+        var list = new List<Type>();
+        if (!method.IsStatic)
+        {
+            var declaring = method.DeclaringType!;
+            list.Add(declaring.IsValueType ? declaring.MakeByRefType() : declaring);
+        }
+        list.AddRange(method.GetParameters().Select(p => p.ParameterType));
+        return list;
+    }
+
+    static Type ReturnType(MethodBase method) => method is MethodInfo info ? info.ReturnType : typeof(void);
+
+    /// <summary>System V x64 returns structs larger than 16 bytes in memory through a hidden pointer.</summary>
+    internal static bool ReturnsThroughHiddenBuffer(Type type)
+    {
+        if (!type.IsValueType || type.IsPrimitive || type.IsEnum || type.IsPointer || type == typeof(void)) return false;
+        int size = (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod("SizeOf")!.MakeGenericMethod(type).Invoke(null, null)!;
+        return size > 16;
+    }
+}
