@@ -1,0 +1,18 @@
+using Detour.Benchmarks;
+
+// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|...]
+var suites = new Dictionary<string, Action>
+{
+    ["engine"] = EngineBenchmark.Run,
+};
+var chosen = args.Length == 0 ? suites.Keys.ToList() : args.ToList();
+foreach (var name in chosen)
+{
+    if (!suites.TryGetValue(name, out var run))
+    {
+        Console.Error.WriteLine($"unknown benchmark '{name}'; known: {string.Join(", ", suites.Keys)}");
+        return 2;
+    }
+    run();
+}
+return 0;
