@@ -1,0 +1,140 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Emit;
+
+namespace Detour.Reload;
+
+/// <summary>One compile of a set of source files against the live program.</summary>
+internal sealed record CompiledDelta(byte[] Image, byte[] Symbols, CSharpCompilation Compilation);
+
+/// <summary>Compiles changed files, with the project's own options, into a delta assembly.</summary>
+internal sealed class DeltaCompiler
+{
+    public const string CompileName = "Detour.Delta";
+    readonly ProjectModel _project;
+    readonly CSharpParseOptions _parse;
+    readonly CSharpCompilationOptions _options;
+    readonly ReferenceImages _images = new();
+    readonly List<MetadataReference> _otherReferences;
+
+    public DeltaCompiler(ProjectModel project)
+    {
+        _project = project;
+        var language = LanguageVersionFacts.TryParse(project.LangVersion, out var v) ? v : LanguageVersion.Latest;
+        _parse = new CSharpParseOptions(language, preprocessorSymbols: project.DefineConstants);
+        _options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
+                optimizationLevel: OptimizationLevel.Debug,
+                allowUnsafe: project.AllowUnsafe,
+                nullableContextOptions: project.NullableEnabled ? NullableContextOptions.Enable : NullableContextOptions.Disable,
+                concurrentBuild: false)
+            .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic>
+            {
+                ["CS0436"] = ReportDiagnostic.Suppress, // source type shadows the live one: intended
+                ["CS1701"] = ReportDiagnostic.Suppress,
+                ["CS1702"] = ReportDiagnostic.Suppress,
+            });
+        string self = Path.GetFileName(project.TargetPath);
+        _otherReferences = project.References
+            .Where(r => !Path.GetFileName(r).Equals(self, StringComparison.OrdinalIgnoreCase))
+            .Select(r => (MetadataReference)MetadataReference.CreateFromFile(r))
+            .ToList();
+        MakeSupportTrees();
+    }
+
+    /// <summary>Generated files of the build, plus the declaration that lets the delta reach the
+    /// live assembly's private members at run time (CoreCLR honours it when the delta declares it).</summary>
+    List<SyntaxTree> _supportTrees = null!;
+
+    void MakeSupportTrees()
+    {
+        _supportTrees = _project.GeneratedSources.Where(File.Exists).Select(p => Parse(p, File.ReadAllText(p))).ToList();
+        _supportTrees.Add(Parse("detour-access.g.cs",
+            $"[assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo(\"{_project.AssemblyName}\")]\n" +
+            "namespace System.Runtime.CompilerServices { [System.AttributeUsage(System.AttributeTargets.Assembly, AllowMultiple = true)] " +
+            "internal sealed class IgnoresAccessChecksToAttribute(string assemblyName) : System.Attribute { public string AssemblyName => assemblyName; } }\n"));
+    }
+
+    public SyntaxTree Parse(string path, string text) => CSharpSyntaxTree.ParseText(text, _parse, path, System.Text.Encoding.UTF8);
+
+    /// <summary>Compiles the trees; returns null and fills <paramref name="errors"/> on failure.</summary>
+    public CompiledDelta? Compile(IReadOnlyList<SyntaxTree> trees, List<string> errors)
+    {
+        var recompiled = trees.SelectMany(DeclaredTypes).ToHashSet();
+        var references = _otherReferences.Append(_images.For(_project.TargetPath, recompiled, CompileName));
+        var compilation = CSharpCompilation.Create(CompileName, trees.Concat(_supportTrees), references, _options);
+        using var pe = new MemoryStream();
+        using var pdb = new MemoryStream();
+        var result = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        if (!result.Success)
+        {
+            errors.AddRange(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(Format));
+            return null;
+        }
+        return new CompiledDelta(pe.ToArray(), pdb.ToArray(), compilation);
+    }
+
+    /// <summary>MSBuild's format, against the user's real file.</summary>
+    public static string Format(Diagnostic d)
+    {
+        var span = d.Location.GetMappedLineSpan();
+        string where = span.IsValid ? $"{span.Path}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1}): " : "";
+        return $"{where}{d.Severity.ToString().ToLowerInvariant()} {d.Id}: {d.GetMessage()}";
+    }
+
+    /// <summary>Full metadata names of the top-level types a file declares.</summary>
+    public static IEnumerable<string> DeclaredTypes(SyntaxTree tree) =>
+        tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax)
+            .OfType<MemberDeclarationSyntax>()
+            .Where(n => n is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax)
+            .Select(MetadataName);
+
+    public static string MetadataName(MemberDeclarationSyntax type)
+    {
+        string name = type switch
+        {
+            TypeDeclarationSyntax t => t.Identifier.ValueText + (t.TypeParameterList is { } tp ? "`" + tp.Parameters.Count : ""),
+            BaseTypeDeclarationSyntax b => b.Identifier.ValueText,
+            DelegateDeclarationSyntax d => d.Identifier.ValueText + (d.TypeParameterList is { } dp ? "`" + dp.Parameters.Count : ""),
+            _ => "?",
+        };
+        var namespaces = type.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse().Select(n => n.Name.ToString());
+        string ns = string.Join(".", namespaces);
+        return ns.Length == 0 ? name : ns + "." + name;
+    }
+
+    /// <summary>Names of partial top-level types a tree declares (their other parts must compile with it).</summary>
+    public static IEnumerable<string> PartialTypes(SyntaxTree tree) =>
+        tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax)
+            .OfType<TypeDeclarationSyntax>()
+            .Where(t => t.Modifiers.Any(SyntaxKind.PartialKeyword))
+            .Select(MetadataName);
+
+    /// <summary>Static field initializers by "Type::field", as token text (comments and spacing ignored).</summary>
+    public static Dictionary<string, string> StaticInitializers(IEnumerable<SyntaxTree> trees)
+    {
+        var found = new Dictionary<string, string>();
+        foreach (var tree in trees)
+        foreach (var field in tree.GetRoot().DescendantNodes().OfType<FieldDeclarationSyntax>())
+        {
+            if (!field.Modifiers.Any(SyntaxKind.StaticKeyword) && !field.Modifiers.Any(SyntaxKind.ConstKeyword)) continue;
+            var owner = field.Ancestors().OfType<BaseTypeDeclarationSyntax>().ToList();
+            if (owner.Count == 0) continue;
+            string typeName = owner.Count == 1 ? MetadataName(owner[0])
+                : MetadataName(owner[^1]) + "/" + string.Join("/", owner.Take(owner.Count - 1).Reverse().Select(o => o.Identifier.ValueText));
+            foreach (var v in field.Declaration.Variables)
+                found[$"{typeName}::{v.Identifier.ValueText}"] = v.Initializer is null ? "" : string.Join(" ", v.Initializer.Value.DescendantTokens());
+        }
+        return found;
+    }
+
+    public static ImmutableArray<Location> LocationsOf(Compilation compilation, string typeMetadataName, string? member)
+    {
+        var type = compilation.GetTypeByMetadataName(typeMetadataName.Replace('/', '+'));
+        if (type is null) return ImmutableArray<Location>.Empty;
+        if (member is null) return type.Locations;
+        var symbols = type.GetMembers(member);
+        return symbols.Length > 0 ? symbols[0].Locations : type.Locations;
+    }
+}

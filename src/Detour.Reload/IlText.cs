@@ -1,0 +1,64 @@
+using System.Text;
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace Detour.Reload;
+
+/// <summary>A method's IL as text independent of metadata tokens and of which generation compiled
+/// it, so two compiles of the same source compare equal. Compiler-generated code it reaches
+/// (lambdas, closures, state machines) is folded in, so editing a lambda changes its owner too.</summary>
+internal static class IlText
+{
+    public static string Key(MethodReference m) =>
+        $"{TypeKey(m.DeclaringType)}::{m.Name}({string.Join(",", m.Parameters.Select(p => p.ParameterType.FullName))}){m.ReturnType.FullName}";
+
+    public static string TypeKey(TypeReference t) => t.FullName;
+
+    public static string Of(MethodDefinition method)
+    {
+        var text = new StringBuilder();
+        var seen = new HashSet<MethodDefinition>();
+        Append(method, text, seen);
+        return text.ToString();
+    }
+
+    static void Append(MethodDefinition method, StringBuilder text, HashSet<MethodDefinition> seen)
+    {
+        if (!seen.Add(method)) return;
+        text.Append(Key(method)).Append(' ').Append(method.Attributes).Append('\n');
+        if (!method.HasBody) return;
+        var body = method.Body;
+        var index = body.Instructions.Select((ins, i) => (ins, i)).ToDictionary(p => p.ins, p => p.i);
+        foreach (var v in body.Variables) text.Append("local ").Append(v.VariableType.FullName).Append('\n');
+        var reached = new List<MethodDefinition>();
+        foreach (var ins in body.Instructions)
+        {
+            text.Append(ins.OpCode.Name).Append(' ');
+            switch (ins.Operand)
+            {
+                case Instruction target: text.Append('@').Append(index[target]); break;
+                case Instruction[] targets: text.Append(string.Join(",", targets.Select(t => index[t]))); break;
+                case MethodReference m:
+                    text.Append(Key(m));
+                    if (m.Resolve() is { } md && md.Module == method.Module && IsGenerated(md)) reached.Add(md);
+                    break;
+                case FieldReference f: text.Append(f.DeclaringType.FullName).Append("::").Append(f.Name); break;
+                case TypeReference t:
+                    text.Append(t.FullName);
+                    if (t.Resolve() is { } td && td.Module == method.Module && IsGenerated(td)) reached.AddRange(td.Methods);
+                    break;
+                case VariableDefinition v: text.Append('v').Append(v.Index); break;
+                case ParameterDefinition p: text.Append('p').Append(p.Index); break;
+                case string s: text.Append('"').Append(s).Append('"'); break;
+                case null: break;
+                default: text.Append(ins.Operand); break;
+            }
+            text.Append('\n');
+        }
+        foreach (var h in body.ExceptionHandlers)
+            text.Append($"try {index[h.TryStart]} {h.HandlerType} {h.CatchType?.FullName}\n");
+        foreach (var r in reached) Append(r, text, seen);
+    }
+
+    public static bool IsGenerated(MemberReference m) => m.Name.Contains('<') || (m.DeclaringType is { } d && IsGenerated(d));
+}

@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Runtime.CompilerServices;
+using System.Runtime.Loader;
+using Detour.Engine;
+using Microsoft.CodeAnalysis;
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace Detour.Reload;
+
+/// <summary>Reloads edited source files of one project into the running program. Each call to
+/// <see cref="Apply"/> is one transaction: all of the edit lands, or none of it.</summary>
+public sealed class ReloadSession
+{
+    readonly ProjectModel _project;
+    readonly DeltaCompiler _compiler;
+    readonly LiveProgram _live;
+    readonly Dictionary<string, string> _applied = new();   // path -> text the program now runs
+    readonly HashSet<string> _sticky = new();               // files with added types or members
+    readonly Dictionary<string, (string Key, Dictionary<string, string> Texts)> _lastTexts = new();
+    readonly Dictionary<MethodBase, MethodDetour> _detours = new();
+    readonly object _gate = new();
+
+    /// <summary>Test seam: throwing from it simulates a fault after the edit started to apply.</summary>
+    internal Action<string>? FaultInjection;
+
+    public ReloadSession(ProjectModel project, Assembly liveAssembly)
+    {
+        _project = project;
+        _live = new LiveProgram(liveAssembly);
+        _compiler = new DeltaCompiler(project);
+        foreach (var path in project.Sources.Where(File.Exists)) _applied[path] = File.ReadAllText(path);
+    }
+
+    public ProjectModel Project => _project;
+    public int Generation { get; private set; }
+    public IReadOnlyCollection<MethodDetour> Detours => _detours.Values;
+
+    /// <summary>Compiles once so the first real edit is fast.</summary>
+    public void WarmUp()
+    {
+        var first = _applied.Keys.FirstOrDefault();
+        if (first is null) return;
+        _compiler.Compile([_compiler.Parse(first, _applied[first])], new List<string>());
+    }
+
+    /// <summary>Applies new texts of files (path to full text). Files not given keep their current text.</summary>
+    public ReloadReport Apply(IReadOnlyDictionary<string, string> changed, Func<string, bool>? isSkipped = null)
+    {
+        lock (_gate) return ApplyLocked(changed, isSkipped ?? (_ => false));
+    }
+
+    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, Func<string, bool> isSkipped)
+    {
+        var clock = Stopwatch.StartNew();
+        var files = changed.Keys.ToList();
+        var texts = new Dictionary<string, string>(_applied);
+        foreach (var (path, text) in changed) texts[path] = text;
+        var set = CompileSet(changed.Keys, texts);
+        var newTrees = set.Select(p => _compiler.Parse(p, texts[p])).ToList();
+        var errors = new List<string>();
+        var delta = _compiler.Compile(newTrees, errors);
+        if (delta is null) return Failed(files, errors, clock.Elapsed);
+        var previous = PreviousTexts(set, errors);
+        if (previous is null) return Failed(files, errors, clock.Elapsed);
+        var compileTime = clock.Elapsed;
+
+        clock.Restart();
+        var module = ReadModule(delta);
+        var current = MemberTexts(module);
+        var oldTrees = set.Select(p => _compiler.Parse(p, _applied.GetValueOrDefault(p, ""))).ToList();
+        var relinker = new Relinker(module, _live);
+        relinker.Bind(previous, current, DeltaCompiler.StaticInitializers(oldTrees), DeltaCompiler.StaticInitializers(newTrees));
+        var plan = UpdateRules.Plan(relinker.Changes);
+        if (plan.Rude.Count > 0)
+            return Failed(files, plan.Rude.Select(r => $"{Where(delta.Compilation, r)}: rude edit: {r.RudeReason}").ToList(), compileTime, clock.Elapsed);
+        var skipped = plan.Detour.Where(c => isSkipped(c.TypeName)).ToList();
+        foreach (var s in skipped) plan.Detour.Remove(s);
+        plan.Reinitialize.RemoveAll(c => isSkipped(c.TypeName));
+        relinker.Rewrite();
+        var relinkTime = clock.Elapsed;
+
+        clock.Restart();
+        var members = plan.Report.Where(r => !skipped.Any(s => r.Member.StartsWith(s.TypeName + "." + s.MemberName))).ToList();
+        members.AddRange(skipped.Select(s => new MemberReport(s.TypeName + "." + s.MemberName, s.Category, MemberStatus.Skipped, "module skipped")));
+        if (plan.Detour.Count == 0 && plan.Reinitialize.Count == 0 && !relinker.Changes.Any(c => c.Kind == ChangeKind.Added))
+        {
+            Commit(texts, set, current, relinker, null);
+            return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
+        }
+        try
+        {
+            ApplyToProcess(module, relinker, plan, texts, set, current);
+        }
+        catch (Exception e)
+        {
+            var reason = e is TargetInvocationException or TypeInitializationException ? e.InnerException ?? e : e;
+            return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}"], compileTime, relinkTime);
+        }
+        return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
+    }
+
+    void ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current)
+    {
+        int generation = Generation + 1;
+        module.Assembly.Name.Name = $"{_project.AssemblyName}.Detour.{generation}";
+        module.Name = module.Assembly.Name.Name + ".dll";
+        using var pe = new MemoryStream();
+        using var pdb = new MemoryStream();
+        module.Write(pe, new WriterParameters { WriteSymbols = true, SymbolStream = pdb, SymbolWriterProvider = new PortablePdbWriterProvider() });
+        pe.Position = 0;
+        pdb.Position = 0;
+        var context = new GenerationContext(module.Assembly.Name.Name, _live);
+        var assembly = context.LoadFromStream(pe, pdb);
+        FaultInjection?.Invoke("loaded");
+
+        // Static initializers run first, into the holders' own fields: nothing live changes yet.
+        var newValues = new List<(FieldInfo Live, object? Value)>();
+        foreach (var change in plan.Reinitialize)
+        {
+            var holder = assembly.ManifestModule.ResolveType(change.Field!.DeclaringType.MetadataToken.ToInt32());
+            RuntimeHelpers.RunClassConstructor(holder.TypeHandle);
+            var shadow = holder.GetField(change.Field.Name, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!;
+            newValues.Add((change.LiveField!, shadow.GetValue(null)));
+        }
+
+        var transaction = new DetourTransaction();
+        var touched = new List<(MethodBase Original, MethodDetour? Before)>();
+        foreach (var change in plan.Detour)
+        {
+            var replacement = assembly.ManifestModule.ResolveMethod(change.Method!.MetadataToken.ToInt32())!;
+            var original = change.Live!;
+            if (_detours.TryGetValue(original, out var existing) && existing.IsActive) transaction.Retarget(existing, replacement);
+            else transaction.Install(original, replacement);
+            touched.Add((original, existing));
+        }
+        FaultInjection?.Invoke("detours");
+        var made = transaction.Commit();
+
+        var oldValues = new List<(FieldInfo Field, object? Value)>();
+        try
+        {
+            FaultInjection?.Invoke("fields");
+            foreach (var (field, value) in newValues)
+            {
+                oldValues.Add((field, field.GetValue(null)));
+                SetStatic(field, value);
+            }
+        }
+        catch
+        {
+            foreach (var (field, value) in oldValues) SetStatic(field, value);
+            var undo = new DetourTransaction();
+            foreach (var (detour, (_, before)) in made.Zip(touched))
+                if (before?.Replacement is { } previousReplacement && before == detour) undo.Retarget(detour, previousReplacement);
+                else undo.Undo(detour);
+            undo.Commit();
+            throw;
+        }
+        foreach (var (detour, (original, before)) in made.Zip(touched)) _detours[original] = detour;
+        Generation = generation;
+        _live.Generations.Add(assembly);
+        Commit(texts, set, current, relinker, assembly);
+    }
+
+    /// <summary>Static readonly fields refuse FieldInfo.SetValue once initialized; a stsfld does not.</summary>
+    static void SetStatic(FieldInfo field, object? value)
+    {
+        if (!field.IsInitOnly) { field.SetValue(null, value); return; }
+        var setter = new DynamicMethod("set_" + field.Name, null, [typeof(object)], field.Module, skipVisibility: true);
+        var il = setter.GetILGenerator();
+        il.Emit(System.Reflection.Emit.OpCodes.Ldarg_0);
+        il.Emit(field.FieldType.IsValueType ? System.Reflection.Emit.OpCodes.Unbox_Any : System.Reflection.Emit.OpCodes.Castclass, field.FieldType);
+        il.Emit(System.Reflection.Emit.OpCodes.Stsfld, field);
+        il.Emit(System.Reflection.Emit.OpCodes.Ret);
+        setter.Invoke(null, [value]);
+    }
+
+    void Commit(Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current, Relinker relinker, Assembly? assembly)
+    {
+        foreach (var path in set) _applied[path] = texts[path];
+        foreach (var path in set) _lastTexts[path] = (SetKey(set), current);
+        if (assembly is null) return;
+        // Added types and members keep the home they get now.
+        foreach (var change in relinker.Changes.Where(c => c.Kind == ChangeKind.Added && c.RudeReason is null))
+        {
+            if (change.Category == "type")
+            {
+                var type = assembly.GetType(change.TypeName.Replace('/', '+'));
+                if (type is not null) _live.AddedTypes[change.TypeName] = type;
+            }
+            else if (change.Method is not null && !IlText.IsGenerated(change.Method))
+                _live.AddedMethods[change.Key] = (MethodInfo)assembly.ManifestModule.ResolveMethod(change.Method.MetadataToken.ToInt32())!;
+            else if (change.Field is not null)
+                _live.AddedFields[change.Key] = assembly.ManifestModule.ResolveField(change.Field.MetadataToken.ToInt32())!;
+            foreach (var path in set) _sticky.Add(path);
+        }
+    }
+
+    /// <summary>The changed files, the other parts of their partial types, and files that earlier
+    /// edits gave added members (the live assembly does not have those).</summary>
+    List<string> CompileSet(IEnumerable<string> changed, Dictionary<string, string> texts)
+    {
+        var set = new HashSet<string>(changed);
+        var partials = set.SelectMany(p => DeltaCompiler.PartialTypes(_compiler.Parse(p, texts[p]))).ToHashSet();
+        if (partials.Count > 0)
+            foreach (var (path, text) in texts)
+                if (!set.Contains(path) && partials.Any(p => text.Contains(p[(p.LastIndexOf('.') + 1)..].Split('`')[0])) &&
+                    DeltaCompiler.PartialTypes(_compiler.Parse(path, text)).Any(partials.Contains))
+                    set.Add(path);
+        set.UnionWith(_sticky);
+        return set.Order().ToList();
+    }
+
+    static string SetKey(IEnumerable<string> set) => string.Join("|", set.Order());
+
+    /// <summary>IL texts of the previous generation of the set's members: cached from the last edit of
+    /// the same files, or compiled from the text the program now runs.</summary>
+    Dictionary<string, string>? PreviousTexts(List<string> set, List<string> errors)
+    {
+        string key = SetKey(set);
+        if (set.All(p => _lastTexts.TryGetValue(p, out var known) && known.Key == key))
+            return _lastTexts[set[0]].Texts;
+        var before = _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied.GetValueOrDefault(p, ""))).ToList(), errors);
+        if (before is null)
+        {
+            errors.Insert(0, "the source as it was before this edit does not compile; was the app built from it?");
+            return null;
+        }
+        return MemberTexts(ReadModule(before));
+    }
+
+    static ModuleDefinition ReadModule(CompiledDelta delta) =>
+        ModuleDefinition.ReadModule(new MemoryStream(delta.Image), new ReaderParameters
+        {
+            ReadSymbols = true,
+            SymbolStream = new MemoryStream(delta.Symbols),
+            SymbolReaderProvider = new PortablePdbReaderProvider(),
+            ReadingMode = ReadingMode.Immediate,
+        });
+
+    static Dictionary<string, string> MemberTexts(ModuleDefinition module)
+    {
+        var texts = new Dictionary<string, string>();
+        foreach (var t in TypeMapper.AllTypes(module))
+        foreach (var m in t.Methods)
+            texts[IlText.Key(m)] = IlText.Of(m);
+        return texts;
+    }
+
+    static string Where(Compilation compilation, MemberChange change)
+    {
+        var locations = DeltaCompiler.LocationsOf(compilation, change.TypeName, change.MemberName.Length == 0 ? null : change.MemberName);
+        var span = locations.FirstOrDefault(l => l.IsInSource)?.GetLineSpan();
+        return span is { } s ? $"{s.Path}({s.StartLinePosition.Line + 1},{s.StartLinePosition.Character + 1})" : change.TypeName;
+    }
+
+    ReloadReport Failed(List<string> files, List<string> errors, TimeSpan compile, TimeSpan relink = default) =>
+        new(Generation, files, [], errors, compile, relink, TimeSpan.Zero);
+
+    /// <summary>Undoes every patch (or those of types the filter selects): the original code runs again.</summary>
+    public int Revert(Func<string, bool>? select = null)
+    {
+        lock (_gate)
+        {
+            var chosen = _detours.Where(d => d.Value.IsActive && (select?.Invoke(d.Key.DeclaringType?.FullName ?? "") ?? true)).ToList();
+            var undo = new DetourTransaction();
+            foreach (var (_, detour) in chosen) undo.Undo(detour);
+            undo.Commit();
+            foreach (var (original, _) in chosen) _detours.Remove(original);
+            return chosen.Count;
+        }
+    }
+
+    /// <summary>Marks files as needing recompilation on the next edit (a forced reload).</summary>
+    public IReadOnlyList<string> Sources => _project.Sources;
+
+    /// <summary>Delta generations resolve each other; everything else comes from the default context.</summary>
+    sealed class GenerationContext(string name, LiveProgram live) : AssemblyLoadContext(name, isCollectible: true)
+    {
+        protected override Assembly? Load(AssemblyName assemblyName) =>
+            live.Generations.FirstOrDefault(a => a.GetName().Name == assemblyName.Name);
+    }
+}
