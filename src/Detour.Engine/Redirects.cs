@@ -69,25 +69,28 @@ internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory m
         byte[] write;
         int moved;
         nint exact = arch.OneByteJumpTarget(code);
+        nint slot;
         if (_arena.TryClaimExact(exact, IndirectJumpLength))
         {
             // Fully safe: only byte 0 changes, every later instruction boundary keeps its bytes.
             trampoline = exact;
             write = [arch.EncodeCodeStartJump(code, exact)[0]];
             moved = 1;
+            slot = _arena.AllocateSlot(trampoline);
             OneByteJumps++;
         }
         else
         {
             // One aligned 8-byte store: a thread standing inside bytes 1-4 at that instant is the residual risk.
             if (code % 8 != 0) throw new DetourException($"code at 0x{code:X} is not 8-byte aligned, so the jump cannot be written atomically");
-            trampoline = _arena.AllocateCode(code, IndirectJumpLength);
+            // The trampoline's slot shares its 16 bytes: jmp [rip+2] at +0, the pointer at +8.
+            trampoline = _arena.AllocateCode(code, 16);
+            slot = trampoline + 8;
             write = expected.ToArray();
             arch.EncodeCodeStartJump(code, trampoline).CopyTo(write, 0);
             moved = 5;
             EightByteJumps++;
         }
-        nint slot = _arena.AllocateSlot(trampoline);
         TrampolineArena.Write(trampoline, arch.EncodeIndirectJump(trampoline, slot));
         var continuationBytes = arch.EncodeContinuation(0, code, moved);
         nint continuation = _arena.AllocateCode(code, continuationBytes.Length);

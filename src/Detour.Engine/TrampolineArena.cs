@@ -6,7 +6,7 @@ namespace Detour.Engine;
 /// method it serves), their target slots, and continuations that resume an original method.</summary>
 internal sealed unsafe class TrampolineArena(INativeMemory memory)
 {
-    const long Reach = 0x7000_0000; // stay inside rel32 reach (±2 GB)
+    const long Reach = 0x7FF0_0000; // within rel32 reach (±2 GB) with a page to spare
     readonly HashSet<nint> _exactPages = new();
     readonly List<(nint Start, nint End)> _exactUsed = new();
     readonly List<Pool> _codePools = new(), _dataPools = new();

@@ -9,7 +9,7 @@ public interface INativeMemory
     /// Returns false, touching nothing, when any part of the range is already in use.</summary>
     bool TryMapExecutableAt(nint pageAddress, int length);
 
-    /// <summary>Maps memory somewhere within ±1.75 GB of <paramref name="near"/>, or returns 0.</summary>
+    /// <summary>Maps memory somewhere within rel32 reach (±2 GB) of <paramref name="near"/>, or returns 0.</summary>
     nint MapNear(nint near, int length, bool executable);
 
     /// <summary>Writes <paramref name="bytes"/> into code, making its pages writable for the write

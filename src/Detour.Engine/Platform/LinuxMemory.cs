@@ -42,7 +42,7 @@ internal sealed unsafe partial class LinuxMemory : INativeMemory
     {
         // The runtime reserves large PROT_NONE ranges around its code, so blind probing rarely
         // hits a hole; the holes between mappings are read from /proc/self/maps instead.
-        const long Reach = 0x7000_0000;
+        const long Reach = 0x7FF0_0000;
         int prot = ProtRead | ProtWrite | (executable ? ProtExec : 0);
         foreach (long candidate in FreeHolesNear((long)near, length, Reach))
         {
