@@ -274,8 +274,9 @@ public sealed class ReloadSession
         }
     }
 
-    /// <summary>Marks files as needing recompilation on the next edit (a forced reload).</summary>
-    public IReadOnlyList<string> Sources => _project.Sources;
+    /// <summary>Full names of the top-level types a source file declares.</summary>
+    public IReadOnlyList<string> TypesDeclaredIn(string path, string text) =>
+        DeltaCompiler.DeclaredTypes(_compiler.Parse(path, text)).ToList();
 
     /// <summary>Delta generations resolve each other; everything else comes from the default context.</summary>
     sealed class GenerationContext(string name, LiveProgram live) : AssemblyLoadContext(name, isCollectible: true)
