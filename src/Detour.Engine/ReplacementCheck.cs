@@ -5,7 +5,7 @@ namespace Detour.Engine;
 
 /// <summary>Everything checked before a byte is written: the original is a kind of method the
 /// engine can patch safely, and the replacement can take its calls.</summary>
-internal static class ReplacementCheck
+public static class ReplacementCheck
 {
     public static void EnsurePatchable(MethodBase original)
     {
@@ -101,7 +101,7 @@ internal static class ReplacementCheck
     static Type ReturnType(MethodBase method) => method is MethodInfo info ? info.ReturnType : typeof(void);
 
     /// <summary>System V x64 returns structs larger than 16 bytes in memory through a hidden pointer.</summary>
-    internal static bool ReturnsThroughHiddenBuffer(Type type)
+    public static bool ReturnsThroughHiddenBuffer(Type type)
     {
         if (!type.IsValueType || type.IsPrimitive || type.IsEnum || type.IsPointer || type == typeof(void)) return false;
         int size = (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod("SizeOf")!.MakeGenericMethod(type).Invoke(null, null)!;

@@ -114,17 +114,11 @@ internal sealed class Relinker
             rude = $"adding a constructor to {t.Name} needs a restart";
         else if (kind == ChangeKind.Changed && t.IsInterface)
             rude = $"editing the interface member {t.Name}.{m.Name} needs a restart";
-        else if (kind == ChangeKind.Changed && !m.IsStatic && live is { IsStatic: false } && live is MethodInfo mi
-                 && Detour.Engine.MethodNames.Describe(mi).Length > 0 && ReturnsThroughBuffer(mi.ReturnType))
+        else if (kind == ChangeKind.Changed && !m.IsStatic && live is MethodInfo { IsStatic: false } mi
+                 && Detour.Engine.ReplacementCheck.ReturnsThroughHiddenBuffer(mi.ReturnType))
             rude = $"{t.Name}.{m.Name} returns the struct {mi.ReturnType.Name} through a hidden buffer; patching it needs a restart";
         if (kind == ChangeKind.Unchanged && rude is null) return;
         Changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m)) { Method = m, Live = live, RudeReason = rude });
-    }
-
-    static bool ReturnsThroughBuffer(Type t)
-    {
-        if (!t.IsValueType || t.IsPrimitive || t.IsEnum || t == typeof(void)) return false;
-        return System.Runtime.InteropServices.Marshal.SizeOf(t) > 16;
     }
 
     static string Category(MethodDefinition m) =>
