@@ -9,6 +9,16 @@ namespace Detour.Reload;
 /// <summary>One compile of a set of source files against the live program.</summary>
 internal sealed record CompiledDelta(byte[] Image, byte[] Symbols, CSharpCompilation Compilation);
 
+/// <summary>A static initializer's tokens and the span of its declarator (0-based lines and columns).</summary>
+internal sealed record StaticInitializer(string Text, string Path, Microsoft.CodeAnalysis.Text.LinePositionSpan Span)
+{
+    public bool Contains(string path, int line, int column)
+    {
+        var at = new Microsoft.CodeAnalysis.Text.LinePosition(line, column);
+        return path == Path && at >= Span.Start && at <= Span.End;
+    }
+}
+
 /// <summary>Compiles changed files, with the project's own options, into a delta assembly.</summary>
 internal sealed class DeltaCompiler
 {
@@ -111,22 +121,43 @@ internal sealed class DeltaCompiler
             .Where(t => t.Modifiers.Any(SyntaxKind.PartialKeyword))
             .Select(MetadataName);
 
-    /// <summary>Static field initializers by "Type::field", as token text (comments and spacing ignored).</summary>
-    public static Dictionary<string, string> StaticInitializers(IEnumerable<SyntaxTree> trees)
+    /// <summary>Static field initializers by "Type::field", as token text (comments and spacing ignored),
+    /// with where each declarator sits; an explicit static constructor's body is keyed "Type::.cctor".</summary>
+    public static Dictionary<string, StaticInitializer> StaticInitializers(IEnumerable<SyntaxTree> trees)
     {
-        var found = new Dictionary<string, string>();
+        var found = new Dictionary<string, StaticInitializer>();
         foreach (var tree in trees)
-        foreach (var field in tree.GetRoot().DescendantNodes().OfType<FieldDeclarationSyntax>())
+        foreach (var node in tree.GetRoot().DescendantNodes())
         {
+            if (node is ConstructorDeclarationSyntax ctor && ctor.Modifiers.Any(SyntaxKind.StaticKeyword))
+            {
+                var body = (SyntaxNode?)ctor.Body ?? ctor.ExpressionBody;
+                found[$"{OwnerName(ctor)}::.cctor"] = new StaticInitializer(body is null ? "" : Tokens(body), tree.FilePath, ctor.GetLocation().GetLineSpan().Span);
+                continue;
+            }
+            if (node is not FieldDeclarationSyntax field) continue;
             if (!field.Modifiers.Any(SyntaxKind.StaticKeyword) && !field.Modifiers.Any(SyntaxKind.ConstKeyword)) continue;
-            var owner = field.Ancestors().OfType<BaseTypeDeclarationSyntax>().ToList();
-            if (owner.Count == 0) continue;
-            string typeName = owner.Count == 1 ? MetadataName(owner[0])
-                : MetadataName(owner[^1]) + "/" + string.Join("/", owner.Take(owner.Count - 1).Reverse().Select(o => o.Identifier.ValueText));
+            if (field.Parent is not BaseTypeDeclarationSyntax) continue;
             foreach (var v in field.Declaration.Variables)
-                found[$"{typeName}::{v.Identifier.ValueText}"] = v.Initializer is null ? "" : string.Join(" ", v.Initializer.Value.DescendantTokens());
+            {
+                // The compiler's sequence point for the first declarator starts at the field's modifiers.
+                var from = v == field.Declaration.Variables[0] ? field.SpanStart : v.SpanStart;
+                var span = tree.GetLineSpan(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(from, v.Span.End)).Span;
+                found[$"{OwnerName(field)}::{v.Identifier.ValueText}"] =
+                    new StaticInitializer(v.Initializer is null ? "" : Tokens(v.Initializer.Value), tree.FilePath, span);
+            }
         }
         return found;
+    }
+
+    static string Tokens(SyntaxNode node) => string.Join(" ", node.DescendantTokens());
+
+    /// <summary>"Ns.Outer/Inner" for the type a member is declared in.</summary>
+    static string OwnerName(MemberDeclarationSyntax member)
+    {
+        var owner = member.Ancestors().OfType<BaseTypeDeclarationSyntax>().ToList();
+        return owner.Count == 1 ? MetadataName(owner[0])
+            : MetadataName(owner[^1]) + "/" + string.Join("/", owner.Take(owner.Count - 1).Reverse().Select(o => o.Identifier.ValueText));
     }
 
     public static ImmutableArray<Location> LocationsOf(Compilation compilation, string typeMetadataName, string? member)

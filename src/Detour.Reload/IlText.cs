@@ -40,7 +40,12 @@ internal static class IlText
                 case Instruction[] targets: text.Append(string.Join(",", targets.Select(t => index[t]))); break;
                 case MethodReference m:
                     text.Append(Key(m));
-                    if (m.Resolve() is { } md && md.Module == method.Module && IsGenerated(md)) reached.Add(md);
+                    if (m.Resolve() is { } md && md.Module == method.Module && IsGenerated(md))
+                    {
+                        reached.Add(md);
+                        // A state machine's MoveNext is only reached through an interface: fold the whole type.
+                        if (IsStateMachine(md.DeclaringType)) reached.AddRange(md.DeclaringType.Methods);
+                    }
                     break;
                 case FieldReference f: text.Append(f.DeclaringType.FullName).Append("::").Append(f.Name); break;
                 case TypeReference t:
@@ -59,6 +64,9 @@ internal static class IlText
             text.Append($"try {index[h.TryStart]} {h.HandlerType} {h.CatchType?.FullName}\n");
         foreach (var r in reached) Append(r, text, seen);
     }
+
+    /// <summary>Roslyn names async and iterator state machines "&lt;Method&gt;d__N".</summary>
+    static bool IsStateMachine(TypeDefinition t) => t.Name.StartsWith('<') && t.Name.Contains(">d__");
 
     public static bool IsGenerated(MemberReference m) => m.Name.Contains('<') || (m.DeclaringType is { } d && IsGenerated(d));
 }

@@ -19,6 +19,10 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
     public string? RudeReason { get; init; }
     public bool InitializerChanged { get; init; }
     public bool KeepValue { get; init; }
+    /// <summary>Set when an added member and a removed one are a method turned into a property, or back.</summary>
+    public string? Reshaped { get; init; }
+    public bool ClosureShapeChanged { get; init; }
+    public bool StaticConstructorChanged { get; init; }
 }
 
 /// <summary>Binds a freshly compiled delta to the live program (Cecil IL rewriting): a type that
@@ -34,6 +38,7 @@ internal sealed class Relinker
     readonly Dictionary<MethodDefinition, MethodBase?> _methodHome = new();
     readonly Dictionary<FieldDefinition, FieldInfo?> _fieldHome = new();
     readonly TypeMapper _mapper;
+    IReadOnlyDictionary<string, StaticInitializer> _newInitializers = new Dictionary<string, StaticInitializer>();
     public readonly List<MemberChange> Changes = new();
 
     public Relinker(ModuleDefinition module, LiveProgram live)
@@ -50,17 +55,23 @@ internal sealed class Relinker
 
     /// <summary>Classifies, diffs and binds; <paramref name="previous"/> maps member keys to IL text of the last generation.</summary>
     public void Bind(IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current,
-                     IReadOnlyDictionary<string, string> oldInitializers, IReadOnlyDictionary<string, string> newInitializers)
+                     IReadOnlyDictionary<string, StaticInitializer> oldInitializers, IReadOnlyDictionary<string, StaticInitializer> newInitializers)
     {
+        _newInitializers = newInitializers;
         var types = TypeMapper.AllTypes(_module).Where(t => !IsInfrastructure(t)).ToList();
         foreach (var t in types.Where(t => !IlText.IsGenerated(t)))
             if (_live.FindType(t.FullName) is { } liveType) _mapped[t] = liveType;
         foreach (var t in types.Where(t => t.Name.StartsWith("<>c") && t.DeclaringType is { } d && _mapped.ContainsKey(d)))
-            if (_mapped[t.DeclaringType].GetNestedType(t.Name, Nested) is { } liveClosure && SameShape(t, liveClosure))
+        {
+            if (_mapped[t.DeclaringType].GetNestedType(t.Name, Nested) is not { } liveClosure) continue;
+            if (SameCaptures(t, liveClosure))
             {
                 _mapped[t] = liveClosure;
                 _closures.Add(t);
             }
+            else
+                Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, "closure") { ClosureShapeChanged = true });
+        }
 
         foreach (var t in types)
         {
@@ -71,13 +82,44 @@ internal sealed class Relinker
                 continue;
             }
             CheckTypeShape(t, liveType);
+            string cctor = $"{t.FullName}::.cctor";
+            if (!_closures.Contains(t) && oldInitializers.GetValueOrDefault(cctor)?.Text != newInitializers.GetValueOrDefault(cctor)?.Text)
+                Changes.Add(new MemberChange(cctor, t.FullName, ".cctor", ChangeKind.Changed, "static constructor") { StaticConstructorChanged = true });
             foreach (var m in t.Methods) BindMethod(t, liveType, m, previous, current);
             foreach (var f in t.Fields) BindField(t, liveType, f, oldInitializers, newInitializers);
         }
         // Members of the previous generation the delta no longer has.
         var present = current.Keys.ToHashSet();
         foreach (var key in previous.Keys.Where(k => !present.Contains(k) && !k.Contains('<')))
-            Changes.Add(new MemberChange(key, key[..key.IndexOf("::", StringComparison.Ordinal)], key, ChangeKind.Removed, "member"));
+        {
+            int colons = key.IndexOf("::", StringComparison.Ordinal);
+            string name = key[(colons + 2)..key.IndexOf('(', colons)];
+            Changes.Add(new MemberChange(key, key[..colons], name, ChangeKind.Removed, name.StartsWith("get_") || name.StartsWith("set_") ? "accessor" : "method"));
+        }
+        PairReshapedMembers();
+    }
+
+    /// <summary>A method X that became a property X (accessor get_X), or the reverse, is one added and one
+    /// removed member; both say what happened.</summary>
+    void PairReshapedMembers()
+    {
+        static string? PropertyOf(string name) => name.StartsWith("get_") || name.StartsWith("set_") ? name[4..] : null;
+        for (int i = 0; i < Changes.Count; i++)
+        {
+            var c = Changes[i];
+            if (c.Kind is not (ChangeKind.Added or ChangeKind.Removed) || c.Method is null && c.Kind == ChangeKind.Added) continue;
+            var other = c.Kind == ChangeKind.Added ? ChangeKind.Removed : ChangeKind.Added;
+            bool IsCounterpart(MemberChange o) => o.Kind == other && o.TypeName == c.TypeName &&
+                (PropertyOf(o.MemberName) == c.MemberName || PropertyOf(c.MemberName) == o.MemberName);
+            var counterpart = Changes.FirstOrDefault(IsCounterpart);
+            if (counterpart is null) continue;
+            var removed = c.Kind == ChangeKind.Removed ? c : counterpart;
+            string? property = PropertyOf(removed.MemberName);
+            string what = property is null
+                ? $"method {removed.MemberName}() turned into a property"
+                : $"property {property} turned into a method";
+            Changes[i] = c with { Reshaped = what };
+        }
     }
 
     void CheckTypeShape(TypeDefinition t, Type liveType)
@@ -128,7 +170,7 @@ internal sealed class Relinker
         m.IsGetter || m.IsSetter ? "accessor" :
         m.Name.StartsWith("op_") ? "operator" : "method";
 
-    void BindField(TypeDefinition t, Type liveType, FieldDefinition f, IReadOnlyDictionary<string, string> oldInit, IReadOnlyDictionary<string, string> newInit)
+    void BindField(TypeDefinition t, Type liveType, FieldDefinition f, IReadOnlyDictionary<string, StaticInitializer> oldInit, IReadOnlyDictionary<string, StaticInitializer> newInit)
     {
         string key = $"{t.FullName}::{f.Name}";
         var live = LiveProgram.FieldOf(liveType, f.Name) ?? _live.AddedFields.GetValueOrDefault(key);
@@ -149,22 +191,26 @@ internal sealed class Relinker
         if (!f.IsStatic || _closures.Contains(t)) return;
         bool keep = f.CustomAttributes.Any(a => a.AttributeType.Name == "KeepValueOnReloadAttribute");
         string initKey = $"{t.FullName}::{f.Name}";
-        bool initChanged = live is not null && oldInit.TryGetValue(initKey, out var o) && newInit.TryGetValue(initKey, out var n) && o != n;
+        bool initChanged = live is not null && oldInit.TryGetValue(initKey, out var o) && newInit.TryGetValue(initKey, out var n) && o.Text != n.Text;
         if (live is null)
             Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, "static field") { Field = f });
         else if (initChanged)
             Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, "static field") { Field = f, LiveField = live, InitializerChanged = true, KeepValue = keep });
     }
 
-    bool SameShape(TypeDefinition generated, Type live)
+    /// <summary>A closure class maps onto the live one when it captures the same variables (same instance
+    /// fields) and keeps the live static fields; added lambdas and delegate caches become added members.</summary>
+    bool SameCaptures(TypeDefinition generated, Type live)
     {
-        var liveFields = live.GetFields(Nested | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static).ToDictionary(f => f.Name);
-        if (liveFields.Count != generated.Fields.Count) return false;
-        foreach (var f in generated.Fields)
+        const System.Reflection.BindingFlags instance = Nested | System.Reflection.BindingFlags.Instance;
+        var liveFields = live.GetFields(instance).ToDictionary(f => f.Name);
+        var fields = generated.Fields.Where(f => !f.IsStatic).ToList();
+        if (liveFields.Count != fields.Count) return false;
+        foreach (var f in fields)
             if (!liveFields.TryGetValue(f.Name, out var lf) || ToLive(f.FieldType) != lf.FieldType) return false;
-        var liveMethods = LiveProgram.MethodsOf(live).ToList();
-        if (liveMethods.Count != generated.Methods.Count) return false;
-        return generated.Methods.All(m => FindLiveMethod(live, m) is not null);
+        foreach (var lf in live.GetFields(Nested | System.Reflection.BindingFlags.Static))
+            if (generated.Fields.FirstOrDefault(f => f.IsStatic && f.Name == lf.Name) is not { } f || ToLive(f.FieldType) != lf.FieldType) return false;
+        return true;
     }
 
     MethodBase? FindLiveMethod(Type liveType, MethodDefinition m)
@@ -217,11 +263,47 @@ internal sealed class Relinker
     /// <summary>Rewrites IL and converts holders. Call after <see cref="Bind"/> and only when nothing is rude.</summary>
     public void Rewrite()
     {
+        foreach (var (t, _) in _mapped)
+            if (!_closures.Contains(t) && t.Methods.FirstOrDefault(m => m.IsConstructor && m.IsStatic) is { HasBody: true } cctor)
+                KeepOnlyInitializersToRun(t, cctor);
         foreach (var t in TypeMapper.AllTypes(_module).ToList())
         foreach (var m in t.Methods.Where(m => m.HasBody))
             RewriteBody(t, m);
         foreach (var (t, liveType) in _mapped) ConvertToHolder(t, liveType);
         foreach (var t in TypeMapper.AllTypes(_module).ToList()) _mapper.MapSignatures(t);
+    }
+
+    /// <summary>Static fields whose initializers the holder's static constructor runs: changed or added ones.</summary>
+    readonly HashSet<FieldDefinition> _initializedInHolder = new();
+
+    /// <summary>The holder's static constructor runs only the initializers of fields that are re-initialized
+    /// or added. Other initializers and the explicit static constructor body ran once in the live type;
+    /// running them again would repeat their side effects. Statements are cut by their sequence points.</summary>
+    void KeepOnlyInitializersToRun(TypeDefinition holder, MethodDefinition cctor)
+    {
+        var run = Changes.Where(c => c.Field?.DeclaringType == holder && c.RudeReason is null &&
+                                     (c.InitializerChanged && !c.KeepValue || c.Kind == ChangeKind.Added))
+                         .Select(c => c.Field!).ToList();
+        _initializedInHolder.UnionWith(run);
+        var spans = run.Select(f => _newInitializers.GetValueOrDefault($"{holder.FullName}::{f.Name}")).OfType<StaticInitializer>().ToList();
+        var points = cctor.DebugInformation.SequencePoints.Where(p => !p.IsHidden).OrderBy(p => p.Offset).ToList();
+        bool keep = false;
+        int next = 0;
+        var cut = new HashSet<Instruction>();
+        foreach (var ins in cctor.Body.Instructions)
+        {
+            while (next < points.Count && points[next].Offset <= ins.Offset)
+            {
+                var p = points[next++];
+                keep = spans.Any(s => s.Contains(p.Document.Url, p.StartLine - 1, p.StartColumn - 1));
+            }
+            if (keep || ins.OpCode == OpCodes.Ret) continue;
+            cut.Add(ins);
+            ins.OpCode = OpCodes.Nop;
+            ins.Operand = null;
+        }
+        foreach (var h in cctor.Body.ExceptionHandlers.Where(h => cut.Contains(h.TryStart)).ToList())
+            cctor.Body.ExceptionHandlers.Remove(h);
     }
 
     void RewriteBody(TypeDefinition owner, MethodDefinition method)
@@ -237,7 +319,8 @@ internal sealed class Relinker
                 case FieldReference fr:
                     if (fr is FieldDefinition fd && _mapped.ContainsKey(fd.DeclaringType))
                     {
-                        if (inHolderInitializer && fd.DeclaringType == owner && fd.IsStatic) break; // shadow field
+                        // The initializers that run write and read their own shadow fields; the rest is live.
+                        if (inHolderInitializer && fd.DeclaringType == owner && _initializedInHolder.Contains(fd)) break;
                         if (_fieldHome.GetValueOrDefault(fd) is { } liveField) ins.Operand = _module.ImportReference(liveField);
                     }
                     else if (fr is not FieldDefinition && (_mapper.Changes(fr.DeclaringType) || _mapper.Changes(fr.FieldType)))

@@ -199,8 +199,9 @@ public sealed class ReloadSession
         }
     }
 
-    /// <summary>The changed files, the other parts of their partial types, and files that earlier
-    /// edits gave added members (the live assembly does not have those).</summary>
+    /// <summary>The changed files, the other parts of their partial types, the files that embed a constant,
+    /// enum member or default value the edit changed, and files that earlier edits gave added members
+    /// (the live assembly does not have those).</summary>
     List<string> CompileSet(IEnumerable<string> changed, Dictionary<string, string> texts)
     {
         var set = new HashSet<string>(changed);
@@ -210,8 +211,28 @@ public sealed class ReloadSession
                 if (!set.Contains(path) && partials.Any(p => text.Contains(p[(p.LastIndexOf('.') + 1)..].Split('`')[0])) &&
                     DeltaCompiler.PartialTypes(_compiler.Parse(path, text)).Any(partials.Contains))
                     set.Add(path);
+        AddFilesEmbeddingChangedValues(set, texts);
         set.UnionWith(_sticky);
         return set.Order().ToList();
+    }
+
+    void AddFilesEmbeddingChangedValues(HashSet<string> set, Dictionary<string, string> texts)
+    {
+        var names = new HashSet<string>();
+        foreach (var path in set.ToList())
+            if (_applied.TryGetValue(path, out var before) && before != texts[path])
+                names.UnionWith(EmbeddedValues.ChangedNames(_compiler.Parse(path, before), _compiler.Parse(path, texts[path])));
+        while (names.Count > 0)
+        {
+            var derived = new HashSet<string>();
+            foreach (var (path, text) in texts)
+            {
+                if (set.Contains(path) || !EmbeddedValues.Uses(text, () => _compiler.Parse(path, text), names)) continue;
+                set.Add(path);
+                derived.UnionWith(EmbeddedValues.DerivedFrom(_compiler.Parse(path, text), names));
+            }
+            names = derived;
+        }
     }
 
     static string SetKey(IEnumerable<string> set) => string.Join("|", set.Order());

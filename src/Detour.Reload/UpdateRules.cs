@@ -27,20 +27,28 @@ internal static class UpdateRules
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed")); }),
         new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null,
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "delegates made before the edit run the new body")); }),
+        new("closure whose captured variables changed", c => c.ClosureShapeChanged,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "captured variables changed: delegates made before the edit keep the old body, new ones run the new"))),
         new("added lambda or closure", c => c.Kind == ChangeKind.Added && c.Method is not null && c.Category is "lambda" or "local function",
             (c, plan) => { }),
+        new("changed static constructor body", c => c.StaticConstructorChanged,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "static constructor body changed: it is not re-run (it ran once, when the type was first used); restart to run it again"))),
         new("changed static initializer, opted out", c => c.InitializerChanged && c.KeepValue,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "initializer changed; [KeepValueOnReload] keeps the current value"))),
         new("changed static initializer", c => c.InitializerChanged,
             (c, plan) => { plan.Reinitialize.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "initializer changed; value re-initialized")); }),
         new("added static field", c => c.Kind == ChangeKind.Added && c.Field is not null,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "new static field, initialized"))),
+        new("method turned into a property, or back", c => c.Reshaped is not null,
+            (c, plan) => plan.Report.Add(c.Kind == ChangeKind.Added
+                ? Line(c, MemberStatus.Added, $"{c.Reshaped}: added; recompiled callers use it")
+                : Line(c, MemberStatus.Removed, $"{c.Reshaped}: removed; callers not recompiled keep the old body"))),
         new("added method", c => c.Kind == ChangeKind.Added && c.Method is not null,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "callable from new code"))),
         new("added type", c => c.Kind == ChangeKind.Added && c.Category == "type",
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "new type"))),
         new("removed member", c => c.Kind == ChangeKind.Removed,
-            (c, plan) => plan.Report.Add(new MemberReport(c.MemberName, c.Category, MemberStatus.Removed, "callers not recompiled keep the old body"))),
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Removed, "callers not recompiled keep the old body"))),
     ];
 
     public static ApplyPlan Plan(IEnumerable<MemberChange> changes)

@@ -1,0 +1,222 @@
+using NUnit.Framework;
+using Target;
+
+namespace Detour.Reload.Tests;
+
+/// <summary>One or more tests per row of the update rules table, on real code before and after an edit.</summary>
+[NonParallelizable]
+public class RuleRowTests
+{
+    ReloadSession _session = null!;
+    static string AccountPath => Source("Account.cs");
+    static string ConstantsPath => Source("Constants.cs");
+    static string ConsumersPath => Source("Consumers.cs");
+
+    static string Source(string name) =>
+        ProjectModel.Load(typeof(Game).Assembly.Location).Sources.Single(s => Path.GetFileName(s) == name);
+
+    [SetUp]
+    public void Start() => _session = new ReloadSession(ProjectModel.Load(typeof(Game).Assembly.Location), typeof(Game).Assembly);
+
+    [TearDown]
+    public void Revert() => _session.Revert();
+
+    ReloadReport Edit(string path, params (string From, string To)[] replacements)
+    {
+        var text = File.ReadAllText(path);
+        foreach (var (from, to) in replacements)
+        {
+            Assert.That(text, Does.Contain(from), "test setup: text to replace");
+            text = text.Replace(from, to);
+        }
+        var report = _session.Apply(new Dictionary<string, string> { [path] = text });
+        return report;
+    }
+
+    static void AssertApplied(ReloadReport report) => Assert.That(report.Errors, Is.Empty, string.Join("\n", report.Errors));
+
+    static IEnumerable<string> With(ReloadReport report, MemberStatus status) =>
+        report.Members.Where(m => m.Status == status).Select(m => m.Member);
+
+    [Test]
+    public void PropertyAccessor_ChangedBody_IsPatched()
+    {
+        var account = new Account();
+        var report = Edit(AccountPath, ("\"balance \" + Balance", "\"money \" + Balance"));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Patched), Is.EqualTo(new[] { "Target.Account.get_Label" }));
+        Assert.That(account.Label, Is.EqualTo("money 100"));
+    }
+
+    [Test]
+    public void AddedProperty_GetsItsAccessorsAsAddedMethods()
+    {
+        var account = new Account();
+        var report = Edit(AccountPath,
+            ("public string Label => \"balance \" + Balance;", "public string Label => \"balance \" + Balance;\n    public int Doubled => Balance * 2;"),
+            ("Format(Balance)", "Format(Doubled)"));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Added), Does.Contain("Target.Account.get_Doubled"));
+        Assert.That(account.Show(), Is.EqualTo("#200"));
+    }
+
+    [Test]
+    public void MethodTurnedIntoProperty_IsAnAddedAndARemovedMember_AndTheReportSaysSo()
+    {
+        var account = new Account();
+        var report = Edit(AccountPath, ("public int Fee() => 1;", "public int Fee => 2;"), ("Format(Balance)", "Format(Balance - Fee)"));
+        AssertApplied(report);
+        var added = report.Members.Single(m => m.Member == "Target.Account.get_Fee");
+        var removed = report.Members.Single(m => m.Member == "Target.Account.Fee");
+        Assert.That(added.Status, Is.EqualTo(MemberStatus.Added));
+        Assert.That(added.Reason, Does.Contain("method Fee() turned into a property"));
+        Assert.That(removed.Status, Is.EqualTo(MemberStatus.Removed));
+        Assert.That(removed.Reason, Does.Contain("turned into a property"));
+        Assert.That(account.Show(), Is.EqualTo("#98"), "recompiled caller uses the property");
+        Assert.That(account.Fee(), Is.EqualTo(1), "callers not recompiled keep the old method");
+    }
+
+    [Test]
+    public void PropertyTurnedIntoMethod_IsReportedTheOtherWayRound()
+    {
+        var report = Edit(AccountPath, ("public string Label => \"balance \" + Balance;", "public string Label() => \"balance \" + Balance;"));
+        AssertApplied(report);
+        Assert.That(report.Members.Single(m => m.Member == "Target.Account.Label").Reason, Does.Contain("property Label turned into a method"));
+        Assert.That(report.Members.Single(m => m.Member == "Target.Account.get_Label").Status, Is.EqualTo(MemberStatus.Removed));
+    }
+
+    [Test]
+    public void EventHandlers_SubscribedBeforeTheEdit_RunTheNewBodies()
+    {
+        var account = new Account();
+        account.WatchWithLambda();
+        var report = Edit(AccountPath, ("LastSeen = value;", "LastSeen = value * 10;"), ("v => Seen = v", "v => Seen = v + 1000"));
+        AssertApplied(report);
+        account.Deposit(1);
+        Assert.That(account.LastSeen, Is.EqualTo(1010), "method-group handler");
+        Assert.That(account.Seen, Is.EqualTo(1101), "lambda handler");
+    }
+
+    [Test]
+    public void ClosureShapeChanged_OldDelegatesKeepTheOldBody_NewOnesRunTheNew_AndTheReportSaysWhich()
+    {
+        var account = new Account();
+        var before = account.Capture(1);
+        var report = Edit(AccountPath, ("public Func<int> Capture(int a) => () => a + 1;", "public Func<int> Capture(int a) { int b = 10; return () => a + b; }"));
+        AssertApplied(report);
+        Assert.That(before(), Is.EqualTo(2), "created before the edit");
+        Assert.That(account.Capture(1)(), Is.EqualTo(11), "created after the edit");
+        Assert.That(report.Members.Any(m => m.Kind == "closure" && m.Reason.Contains("delegates made before the edit keep the old body")),
+            string.Join("\n", report.Members));
+    }
+
+    [Test]
+    public void AsyncMethod_NewCallsRunTheNewStateMachine_InFlightCallsFinishOnTheOld()
+    {
+        var account = new Account();
+        var gate = new TaskCompletionSource();
+        var inFlight = account.AddLater(1, gate.Task);
+        var report = Edit(AccountPath, ("return x + 1;", "return x + 100;"));
+        AssertApplied(report);
+        Assert.That(account.AddLater(1, Task.CompletedTask).Result, Is.EqualTo(101));
+        gate.SetResult();
+        Assert.That(inFlight.Result, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Iterator_NewCallsRunTheNewCode_EnumeratorsInFlightFinishOnTheOld()
+    {
+        var account = new Account();
+        using var inFlight = account.Evens(3).GetEnumerator();
+        inFlight.MoveNext();
+        var report = Edit(AccountPath, ("yield return i * 2;", "yield return i * 3;"));
+        AssertApplied(report);
+        Assert.That(account.Evens(3), Is.EqualTo(new[] { 0, 3, 6 }));
+        inFlight.MoveNext();
+        Assert.That(inFlight.Current, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void Rename_IsAnAddedMember_RecompiledCallersUseIt_OldCallersKeepTheOld()
+    {
+        var account = new Account();
+        var report = Edit(AccountPath, ("public static string Format(int x) => \"#\" + x;", "public static string Render(int x) => \"No. \" + x;"), ("Format(Balance)", "Render(Balance)"));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Added), Does.Contain("Target.Account.Render"));
+        Assert.That(With(report, MemberStatus.Removed), Does.Contain("Target.Account.Format"));
+        Assert.That(account.Show(), Is.EqualTo("No. 100"));
+        Assert.That(Account.Format(5), Is.EqualTo("#5"));
+    }
+
+    [Test]
+    public void SignatureChange_IsAnAddedOverload_OldSignatureKeepsWorking()
+    {
+        var account = new Account();
+        var report = Edit(AccountPath, ("public static string Format(int x) => \"#\" + x;", "public static string Format(long x) => \"L\" + x;"));
+        AssertApplied(report);
+        Assert.That(report.Members.Where(m => m.Member == "Target.Account.Format").Select(m => m.Status),
+            Is.EquivalentTo(new[] { MemberStatus.Added, MemberStatus.Removed }));
+        Assert.That(account.Show(), Is.EqualTo("L100"), "Show was recompiled against the new signature");
+        Assert.That(Account.Format(5), Is.EqualTo("#5"));
+    }
+
+    [Test]
+    public void StaticReadonlyField_WithAChangedInitializer_GetsTheNewValue()
+    {
+        var report = Edit(AccountPath, ("Currency = \"EUR\"", "Currency = \"USD\""));
+        AssertApplied(report);
+        Assert.That(Account.Currency, Is.EqualTo("USD"));
+    }
+
+    [Test]
+    public void ChangedInitializer_ReRunsOnlyThatInitializer_NotTheStaticConstructorBody()
+    {
+        var logBefore = Registry.Log.Count;
+        Registry.Checked = 42;
+        var report = Edit(ConsumersPath, ("Version = 1;", "Version = 2 + Checked;"));
+        AssertApplied(report);
+        Assert.That(Registry.Version, Is.EqualTo(44), "the new initializer sees the live value of Checked");
+        Assert.That(Registry.Checked, Is.EqualTo(42), "an unchanged initializer is not re-run");
+        Assert.That(Registry.Log.Count, Is.EqualTo(logBefore), "the static constructor body is not re-run");
+    }
+
+    [Test]
+    public void ChangedStaticConstructorBody_IsNotReRun_AndTheReportSaysSo()
+    {
+        var report = Edit(ConsumersPath, ("Log.Add(\"static constructor ran\");", "Log.Add(\"edited\");"));
+        AssertApplied(report);
+        Assert.That(report.Members.Single(m => m.Kind == "static constructor").Reason, Does.Contain("not re-run"));
+    }
+
+    [Test]
+    public void ThrowingStaticInitializer_RollsTheWholeEditBack()
+    {
+        int speed = Registry.Version;
+        var report = Edit(ConsumersPath, ("Version = 1;", "Version = int.Parse(\"x\");"), ("Limits.Max * 2", "Limits.Max * 3"));
+        Assert.That(report.Succeeded, Is.False);
+        Assert.That(report.Errors[0], Does.Contain("rolled back"));
+        Assert.That(Consumers.MaxTwice(), Is.EqualTo(20));
+        Assert.That(Registry.Version, Is.EqualTo(speed));
+    }
+
+    [Test]
+    public void ChangedConst_EnumMember_AndDefaultValue_RecompileTheFilesThatEmbedThem()
+    {
+        var report = Edit(ConstantsPath, ("Max = 10", "Max = 11"), ("High = 2", "High = 7"), ("int ceiling = 50", "int ceiling = 5"));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Patched), Is.SupersetOf(new[] { "Target.Consumers.MaxTwice", "Target.Consumers.HighValue", "Target.Consumers.ClampDefault" }),
+            "the file that embeds the values is compiled and patched too");
+        Assert.That(Consumers.MaxTwice(), Is.EqualTo(22));
+        Assert.That(Consumers.HighValue(), Is.EqualTo(7));
+        Assert.That(Consumers.ClampDefault(30), Is.EqualTo(5));
+    }
+
+    [Test]
+    public void RemovedMember_IsListed_AndCodeStillCallingItKeepsWorking()
+    {
+        var report = Edit(ConstantsPath, ("public static int Clamp(int x, int ceiling = 50) => Math.Min(x, ceiling);", ""));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Removed), Is.EqualTo(new[] { "Target.Limits.Clamp" }));
+        Assert.That(Consumers.ClampDefault(70), Is.EqualTo(50), "a caller that was not recompiled");
+    }
+}
