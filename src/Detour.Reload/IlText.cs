@@ -40,7 +40,7 @@ internal static class IlText
                 case Instruction[] targets: text.Append(string.Join(",", targets.Select(t => index[t]))); break;
                 case MethodReference m:
                     text.Append(Key(m));
-                    if (m.Resolve() is { } md && md.Module == method.Module && IsGenerated(md))
+                    if (IsGenerated(m) && InModule(m.DeclaringType, method.Module) && m.Resolve() is { } md)
                     {
                         reached.Add(md);
                         // A state machine's MoveNext is only reached through an interface: fold the whole type.
@@ -50,7 +50,7 @@ internal static class IlText
                 case FieldReference f: text.Append(f.DeclaringType.FullName).Append("::").Append(f.Name); break;
                 case TypeReference t:
                     text.Append(t.FullName);
-                    if (t.Resolve() is { } td && td.Module == method.Module && IsGenerated(td)) reached.AddRange(td.Methods);
+                    if (IsGenerated(t) && InModule(t, method.Module) && t.Resolve() is { } td) reached.AddRange(td.Methods);
                     break;
                 case VariableDefinition v: text.Append('v').Append(v.Index); break;
                 case ParameterDefinition p: text.Append('p').Append(p.Index); break;
@@ -64,6 +64,9 @@ internal static class IlText
             text.Append($"try {index[h.TryStart]} {h.HandlerType} {h.CatchType?.FullName}\n");
         foreach (var r in reached) Append(r, text, seen);
     }
+
+    /// <summary>Resolving a reference into another assembly would load it; generated code is always local.</summary>
+    static bool InModule(TypeReference t, ModuleDefinition module) => t.Scope == module;
 
     /// <summary>Roslyn names async and iterator state machines "&lt;Method&gt;d__N".</summary>
     static bool IsStateMachine(TypeDefinition t) => t.Name.StartsWith('<') && t.Name.Contains(">d__");

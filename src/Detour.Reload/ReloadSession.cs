@@ -38,12 +38,18 @@ public sealed class ReloadSession
     public int Generation { get; private set; }
     public IReadOnlyCollection<MethodDetour> Detours => _detours.Values;
 
-    /// <summary>Compiles once so the first real edit is fast.</summary>
-    public void WarmUp()
+    /// <summary>Gets the first edit ready: warms the compiler and compiles the current generation of the
+    /// files saved most recently (the likeliest to be edited next), so their first edit compiles once.
+    /// Takes the session's lock per file, so an edit arriving meanwhile waits for one file at most.</summary>
+    public void WarmUp(int recentFiles = 8)
     {
-        var first = _applied.Keys.FirstOrDefault();
-        if (first is null) return;
-        _compiler.Compile([_compiler.Parse(first, _applied[first])], new List<string>());
+        var recent = _applied.Keys.Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).Take(recentFiles).ToList();
+        foreach (var path in recent)
+            lock (_gate)
+            {
+                var set = CompileSet([path], new Dictionary<string, string>(_applied));
+                PreviousTexts(set, new List<string>());
+            }
     }
 
     /// <summary>Applies new texts of files (path to full text). Files not given keep their current text.</summary>
@@ -250,7 +256,9 @@ public sealed class ReloadSession
             errors.Insert(0, "the source as it was before this edit does not compile; was the app built from it?");
             return null;
         }
-        return MemberTexts(ReadModule(before));
+        var texts = MemberTexts(ReadModule(before));
+        foreach (var path in set) _lastTexts[path] = (key, texts);
+        return texts;
     }
 
     static ModuleDefinition ReadModule(CompiledDelta delta) =>

@@ -1,9 +1,10 @@
 using Detour.Benchmarks;
 
-// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|...]
+// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|...]
 var suites = new Dictionary<string, Action>
 {
     ["engine"] = EngineBenchmark.Run,
+    ["reload"] = ReloadBenchmark.Run,
 };
 var chosen = args.Length == 0 ? suites.Keys.ToList() : args.ToList();
 foreach (var name in chosen)

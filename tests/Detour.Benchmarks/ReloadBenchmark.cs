@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+using Detour.Reload;
+
+namespace Detour.Benchmarks;
+
+/// <summary>Compile + relink + apply time of a one-method edit in generated projects of about 1k, 10k
+/// and 100k lines. Each project is built by the real SDK (Debug), loaded into this process and patched.
+/// The edited file is the one saved last, which the session's warm-up prepares, as the agent's does.</summary>
+public static class ReloadBenchmark
+{
+    const int LinesPerFile = 100;
+    const int WarmUpEdits = 3;
+    const int MeasuredEdits = 30;
+
+    public static void Run()
+    {
+        Console.WriteLine("== reload pipeline: one-method edit (compile + relink + apply) ==");
+        Console.WriteLine($"{"project",-14}{"files",7}{"median",10}{"p90",10}{"compile",10}{"relink",9}{"apply",9}{"first edit",12}");
+        // The first project also warms this process (Roslyn and Cecil reach tier-1 JIT); it is not counted.
+        Measure(1_000, "warm-up", report: false, edits: 100);
+        var medians = new Dictionary<int, double>();
+        foreach (int lines in new[] { 1_000, 10_000, 100_000 })
+            medians[lines] = Measure(lines, "", report: true, edits: MeasuredEdits);
+        Console.WriteLine($"100k / 1k median: {medians[100_000] / medians[1_000]:F2}x (target: at most 2x); 1k median target: under 50 ms");
+    }
+
+    static double Measure(int lines, string tag, bool report, int edits)
+    {
+        int files = lines / LinesPerFile;
+        string root = Path.Combine(Path.GetTempPath(), $"detour-bench-{lines}{tag}-{Environment.ProcessId}");
+        try
+        {
+            string assemblyPath = Generate(root, $"Generated{lines}{tag.Replace("-", "")}", files);
+            var assembly = Assembly.LoadFrom(assemblyPath);
+            var project = ProjectModel.Load(assemblyPath);
+            var session = new ReloadSession(project, assembly);
+            session.WarmUp();
+
+            string path = project.Sources.Single(s => Path.GetFileName(s) == $"C{files - 1}.cs");
+            string original = File.ReadAllText(path);
+            var type = assembly.GetType($"Gen.C{files - 1}")!;
+            var instance = Activator.CreateInstance(type)!;
+            var method = type.GetMethod("M3")!;
+            var totals = new List<double>();
+            var compile = new List<double>();
+            var relink = new List<double>();
+            var apply = new List<double>();
+            double first = 0;
+            int wrong = 0;
+            for (int edit = 1; edit <= WarmUpEdits + edits; edit++)
+            {
+                string text = original.Replace("int y = x + 3;", $"int y = x + {1000 + edit};");
+                var result = session.Apply(new Dictionary<string, string> { [path] = text });
+                if (!result.Succeeded) throw new InvalidOperationException(string.Join("\n", result.Errors));
+                // M3(0): y = 1000 + edit, plus 0+1+2 from the loop, minus 1 past 1000.
+                if ((int)method.Invoke(instance, [0])! != 1000 + edit + 3 - 1) wrong++;
+                double total = (result.Compile + result.Relink + result.Apply).TotalMilliseconds;
+                if (edit == 1) first = total;
+                if (edit <= WarmUpEdits) continue;
+                totals.Add(total);
+                compile.Add(result.Compile.TotalMilliseconds);
+                relink.Add(result.Relink.TotalMilliseconds);
+                apply.Add(result.Apply.TotalMilliseconds);
+            }
+            session.Revert();
+            double median = Percentile(totals, 50);
+            if (report) Console.WriteLine($"{lines,7:N0} lines{files,7}{median,8:F1}ms{Percentile(totals, 90),8:F1}ms{Percentile(compile, 50),8:F1}ms{Percentile(relink, 50),7:F1}ms{Percentile(apply, 50),7:F1}ms{first,10:F0}ms" +
+                              (wrong > 0 ? $"  WRONG RESULTS: {wrong}" : ""));
+            return median;
+        }
+        finally
+        {
+            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    static double Percentile(List<double> values, int percent)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percent / 100.0 * sorted.Count) - 1)];
+    }
+
+    /// <summary>Writes and builds a project of <paramref name="files"/> classes of about 100 lines each.</summary>
+    static string Generate(string root, string name, int files)
+    {
+        Directory.CreateDirectory(root);
+        File.WriteAllText(Path.Combine(root, name + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <Import Project="{Path.Combine(RepositoryRoot(), "src", "Detour.Reload", "build", "Detour.targets")}" />
+            </Project>
+            """);
+        for (int i = 0; i < files; i++)
+        {
+            var code = new StringBuilder();
+            code.Append($"namespace Gen;\n\npublic class C{i}\n{{\n    public int State;\n    public static int Shared = {i};\n\n");
+            for (int m = 0; m < 11; m++)
+            {
+                string call = i > 0 && m == 5 ? $"new C{i - 1}().M0(y)" : "y";
+                code.Append($"    public int M{m}(int x)\n    {{\n        int y = x + {m};\n        for (int k = 0; k < 3; k++) y += k;\n" +
+                            $"        if (y > 1000) y = {call} - 1;\n        State += y;\n        return y;\n    }}\n\n");
+            }
+            code.Append("}\n");
+            File.WriteAllText(Path.Combine(root, $"C{i}.cs"), code.ToString());
+        }
+        var build = Process.Start(new ProcessStartInfo("dotnet", ["build", root, "-c", "Debug", "-nologo", "-v:q", "-o", Path.Combine(root, "out")])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        })!;
+        string output = build.StandardOutput.ReadToEnd() + build.StandardError.ReadToEnd();
+        build.WaitForExit();
+        if (build.ExitCode != 0) throw new InvalidOperationException($"building the generated project failed:\n{output}");
+        return Path.Combine(root, "out", name + ".dll");
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Detour.sln"))) return dir.FullName;
+        throw new InvalidOperationException("run the benchmark from inside the Detour repository");
+    }
+}
