@@ -5,14 +5,15 @@ using Detour.Reload;
 
 namespace Detour.Agent;
 
-/// <summary>Runs inside the app: watches its sources, drives the reload pipeline on every save, and
-/// takes %-commands. The same operations are public methods, for use from C#.</summary>
+/// <summary>Runs inside the app: watches its sources and those of the projects it references, drives the
+/// reload pipeline on every save, and takes %-commands. The same operations are public methods.</summary>
 public sealed class DetourAgent
 {
     static DetourAgent? _current;
     readonly Assembly _app;
     readonly TextWriter _out;
-    ReloadSession? _session;
+    readonly List<ReloadSession> _sessions = new();
+    readonly Dictionary<string, ReloadSession> _sessionOf = new();   // source path -> its project's session
     readonly ModuleMarks _marks = new();
     readonly Dictionary<string, string> _failed = new();       // path -> text that failed (not retried until it changes)
     readonly Dictionary<string, IReadOnlyList<string>> _lastErrors = new();
@@ -20,6 +21,8 @@ public sealed class DetourAgent
     readonly ConcurrentDictionary<string, DateTime> _dirty = new();
     readonly ManualResetEventSlim _ready = new();
     readonly object _gate = new();
+    readonly List<FileSystemWatcher> _watchers = new();
+    HashSet<string> _watched = new();
     Timer? _debounce;
     public ReloadMode Mode { get; private set; } = ReloadMode.AllButSkipped;
     public static DetourAgent? Current => _current;
@@ -32,7 +35,7 @@ public sealed class DetourAgent
         var app = Assembly.GetEntryAssembly();
         if (app is null || _current is not null) return;
         if (Environment.GetEnvironmentVariable("DETOUR_DISABLE") == "1") return;
-        if (app.GetCustomAttribute<DebuggableAttribute>() is not { IsJITOptimizerDisabled: true })
+        if (!IsDebugBuild(app))
         {
             Console.Error.WriteLine($"detour: inactive: {app.GetName().Name} is an optimized build; hot patching needs a Debug build");
             return;
@@ -41,56 +44,95 @@ public sealed class DetourAgent
         _current.Start();
     }
 
+    static bool IsDebugBuild(Assembly assembly) => assembly.GetCustomAttribute<DebuggableAttribute>() is { IsJITOptimizerDisabled: true };
+
     void Start()
     {
-        ProjectModel project;
-        try { project = ProjectModel.Load(_app.Location); }
-        catch (ReloadException e) { Say(e.Message); return; }
-        Say($"watching {Path.GetFileName(project.ProjectPath)} ({project.Sources.Count} files), mode {(int)Mode}; type %help for commands");
-        foreach (var dir in project.Sources.Select(Path.GetDirectoryName).Distinct().Where(Directory.Exists).Cast<string>()
-                     .Where(d => !project.Sources.Any(s => d != Path.GetDirectoryName(s) && d.StartsWith(Path.GetDirectoryName(s)! + Path.DirectorySeparatorChar))))
-            Watch(dir, project);
-        CommandConsole.Install(this);
-        // Roslyn loads and warms in the background; edits saved meanwhile wait in _dirty.
+        if (!Console.IsInputRedirected || Environment.GetEnvironmentVariable("DETOUR_COMMANDS") == "1")
+            CommandConsole.Install(this);
+        // Everything slow (MSBuild, Roslyn, Cecil) happens off the app's startup path.
         new Thread(() =>
         {
             try
             {
-                var session = new ReloadSession(project, _app);
-                session.WarmUp();
-                _session = session;
+                var project = ProjectModel.LoadOrDiscover(_app.Location, TargetsFile());
+                var projects = Flatten(project).ToList();
+                foreach (var p in projects) Watch(p);
+                foreach (var p in projects) Open(p);
+                Say($"watching {string.Join(", ", projects.Select(p => Path.GetFileName(p.ProjectPath)))} " +
+                    $"({_watched.Count} files), mode {(int)Mode}; type %help for commands");
+                foreach (var session in _sessions) session.WarmUp();
             }
-            catch (Exception e) { Say($"could not start: {e.Message}"); }
+            catch (Exception e) { Say(e is ReloadException ? e.Message : $"could not start: {e.Message}"); }
             _ready.Set();
             Flush();
-        }) { IsBackground = true, Name = "detour warm-up" }.Start();
+        }) { IsBackground = true, Name = "detour start" }.Start();
     }
 
-    void Watch(string directory, ProjectModel project)
+    static string TargetsFile() =>
+        Path.Combine(Path.GetDirectoryName(typeof(DetourAgent).Assembly.Location)!, "build", "Detour.targets");
+
+    static IEnumerable<ProjectModel> Flatten(ProjectModel project) =>
+        project.ProjectReferences.SelectMany(Flatten).Prepend(project).DistinctBy(p => p.ProjectPath);
+
+    /// <summary>One reload session per project, bound to the assembly the app runs.</summary>
+    void Open(ProjectModel project)
+    {
+        var assembly = project.AssemblyName == _app.GetName().Name ? _app
+            : AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == project.AssemblyName)
+              ?? Assembly.Load(new AssemblyName(project.AssemblyName));
+        if (!IsDebugBuild(assembly))
+        {
+            Say($"{project.AssemblyName} is an optimized build; its edits are not applied");
+            return;
+        }
+        var session = new ReloadSession(project, assembly);
+        // A file saved after the build (while the app started, or the agent loaded) is not lost: it is applied whole.
+        var built = File.GetLastWriteTimeUtc(File.Exists(project.TargetPath) ? project.TargetPath : assembly.Location);
+        foreach (var source in project.Sources.Where(s => _watched.Contains(s) && File.Exists(s) && File.GetLastWriteTimeUtc(s) > built))
+        {
+            session.AssumeChangedSinceBuild(source);
+            _dirty[source] = DateTime.UtcNow;
+        }
+        lock (_gate)
+        {
+            _sessions.Add(session);
+            foreach (var source in project.Sources) _sessionOf[source] = session;
+        }
+    }
+
+    void Watch(ProjectModel project)
     {
         var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).ToHashSet();
-        var watcher = new FileSystemWatcher(directory, "*.cs") { IncludeSubdirectories = true, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
-        void Touched(string? path)
+        _watched = _watched.Union(watched).ToHashSet();
+        // One watcher per top folder of the project's sources (sources outside the project folder included).
+        var folders = watched.Select(Path.GetDirectoryName).Distinct().OfType<string>().Where(Directory.Exists).ToList();
+        foreach (var folder in folders.Where(f => !folders.Any(o => o != f && f.StartsWith(o + Path.DirectorySeparatorChar))))
         {
-            if (path is null || !watched.Contains(path)) return;
-            _dirty[path] = DateTime.UtcNow;
-            _debounce ??= new Timer(_ => Flush());
-            _debounce.Change(40, Timeout.Infinite); // several quick saves become one reload
+            var watcher = new FileSystemWatcher(folder, "*.cs")
+            {
+                IncludeSubdirectories = true,
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
+            };
+            void Touched(string? path)
+            {
+                if (path is null || !watched.Contains(path)) return;
+                _dirty[path] = DateTime.UtcNow;
+                _debounce ??= new Timer(_ => Flush());
+                _debounce.Change(40, Timeout.Infinite); // several quick saves, of one file or several, become one reload
+            }
+            watcher.Changed += (_, e) => Touched(e.FullPath);
+            watcher.Created += (_, e) => Touched(e.FullPath);
+            watcher.Renamed += (_, e) => Touched(e.FullPath);
+            watcher.Deleted += (_, e) => Touched(e.FullPath);
+            watcher.EnableRaisingEvents = true;
+            _watchers.Add(watcher);
         }
-        watcher.Changed += (_, e) => Touched(e.FullPath);
-        watcher.Created += (_, e) => Touched(e.FullPath);
-        watcher.Renamed += (_, e) => Touched(e.FullPath);
-        watcher.Deleted += (_, e) => Touched(e.FullPath);
-        watcher.EnableRaisingEvents = true;
-        GC.KeepAlive(watcher);
-        _watchers.Add(watcher);
     }
-
-    readonly List<FileSystemWatcher> _watchers = new();
 
     void Flush()
     {
-        if (!_ready.IsSet || _session is null) return;
+        if (!_ready.IsSet) return;
         var paths = _dirty.Keys.ToList();
         foreach (var p in paths) _dirty.TryRemove(p, out _);
         if (paths.Count == 0) return;
@@ -112,12 +154,13 @@ public sealed class DetourAgent
         return null;
     }
 
+    /// <summary>One transaction per project: the files of one project saved together land together.</summary>
     void Reload(IReadOnlyCollection<string> paths, bool force)
     {
-        var session = _session!;
-        var changes = new Dictionary<string, string>();
-        foreach (var path in paths)
+        var byProject = new Dictionary<ReloadSession, Dictionary<string, string>>();
+        foreach (var path in paths.Order())
         {
+            if (!_sessionOf.TryGetValue(path, out var session)) continue;
             var text = ReadSettled(path);
             if (text is null)
             {
@@ -131,19 +174,22 @@ public sealed class DetourAgent
                 _pending.Add(path);
                 continue;
             }
+            if (!byProject.TryGetValue(session, out var changes)) byProject[session] = changes = new();
             changes[path] = text;
         }
-        if (changes.Count == 0) return;
-        var report = session.Apply(changes, type => !force && _marks.Skipped.Any(m => ModuleMarks.Matches(m, session.Project.AssemblyName, type)));
-        foreach (var path in changes.Keys)
+        foreach (var (session, changes) in byProject)
         {
-            _pending.Remove(path);
-            if (report.Succeeded) { _failed.Remove(path); _lastErrors.Remove(path); }
-            else { _failed[path] = changes[path]; _lastErrors[path] = report.Errors; }
+            var report = session.Apply(changes, type => !force && _marks.Skipped.Any(m => ModuleMarks.Matches(m, session.Project.AssemblyName, type)));
+            foreach (var path in changes.Keys)
+            {
+                _pending.Remove(path);
+                if (report.Succeeded) { _failed.Remove(path); _lastErrors.Remove(path); }
+                else { _failed[path] = changes[path]; _lastErrors[path] = report.Errors; }
+            }
+            Say(report.Summary());
+            foreach (var error in report.Errors) Say(error + (error.Contains("rude edit") ? " (restart the app to apply it)" : ""));
+            Reported?.Invoke(report);
         }
-        Say(report.Summary());
-        foreach (var error in report.Errors) Say(error + (error.Contains("rude edit") ? " (restart the app to apply it)" : ""));
-        Reported?.Invoke(report);
     }
 
     /// <summary>Raised after every reload attempt.</summary>
@@ -180,9 +226,9 @@ public sealed class DetourAgent
         _ready.Wait();
         lock (_gate)
         {
-            var session = _session!;
-            var files = session.Project.Sources.Where(p => File.Exists(p) &&
-                session.TypesDeclaredIn(p, File.ReadAllText(p)).Any(t => ModuleMarks.Matches(module, session.Project.AssemblyName, t))).ToList();
+            var files = _sessionOf.Where(s => File.Exists(s.Key) &&
+                    s.Value.TypesDeclaredIn(s.Key, File.ReadAllText(s.Key)).Any(t => ModuleMarks.Matches(module, s.Value.Project.AssemblyName, t)))
+                .Select(s => s.Key).ToList();
             if (files.Count == 0) { Say($"no source declares {module}"); return; }
             Reload(files, force: true);
         }
@@ -193,8 +239,8 @@ public sealed class DetourAgent
         _ready.Wait();
         lock (_gate)
         {
-            var session = _session!;
-            int count = session.Revert(module is null ? null : type => ModuleMarks.Matches(module, session.Project.AssemblyName, type));
+            int count = _sessions.Sum(session =>
+                session.Revert(module is null ? null : type => ModuleMarks.Matches(module, session.Project.AssemblyName, type)));
             Say($"reverted {count} method{(count == 1 ? "" : "s")}; the original code runs again");
         }
     }
@@ -204,8 +250,12 @@ public sealed class DetourAgent
 
     public void Status()
     {
-        Say($"mode {(int)Mode}, generation {_session?.Generation ?? 0}, {(_ready.IsSet ? "ready" : "warming up")}");
-        foreach (var d in _session?.Detours.Where(d => d.IsActive) ?? []) Say($"  patched {Detour.Engine.MethodNames.Describe(d.Original)}");
+        Say($"mode {(int)Mode}, {(_ready.IsSet ? "ready" : "warming up")}");
+        foreach (var session in _sessions.ToList())
+        {
+            Say($"  {session.Project.AssemblyName}: generation {session.Generation}");
+            foreach (var d in session.Detours.Where(d => d.IsActive)) Say($"    patched {Detour.Engine.MethodNames.Describe(d.Original)}");
+        }
         foreach (var (path, errors) in _lastErrors) { Say($"  failed {path}"); foreach (var e in errors) Say("    " + e); }
         Say($"  skipped modules: {Join(_marks.Skipped)}");
     }

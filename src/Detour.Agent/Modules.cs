@@ -13,8 +13,11 @@ public sealed class ModuleMarks
     public void Mark(string module) { _skipped.Remove(module); _marked.Add(module); }
     public void Skip(string module) { _marked.Remove(module); _skipped.Add(module); }
 
-    public static bool Matches(string module, string assembly, string typeName) =>
-        assembly.StartsWith(module, StringComparison.Ordinal) || typeName.StartsWith(module, StringComparison.Ordinal);
+    /// <summary>"Demo" matches the assembly Demo and the namespace Demo.Scenes, not DemoLib.</summary>
+    public static bool Matches(string module, string assembly, string typeName) => IsPrefix(module, assembly) || IsPrefix(module, typeName);
+
+    static bool IsPrefix(string module, string name) =>
+        name.StartsWith(module, StringComparison.Ordinal) && (name.Length == module.Length || name[module.Length] is '.' or '+' or '/');
 
     /// <summary>Whether an edit to a file declaring these types is applied in this mode.</summary>
     public bool Allows(ReloadMode mode, string assembly, IReadOnlyCollection<string> types) => mode switch

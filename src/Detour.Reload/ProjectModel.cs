@@ -22,7 +22,7 @@ public sealed record ProjectModel(
 
     public static string ManifestPathFor(string targetPath) => targetPath + ManifestSuffix;
 
-    /// <summary>Loads the manifest for an output assembly, and those of its project references.</summary>
+    /// <summary>Loads the manifest the build wrote next to an output assembly, and those of its project references.</summary>
     public static ProjectModel Load(string targetPath)
     {
         string manifest = ManifestPathFor(targetPath);
@@ -31,6 +31,17 @@ public sealed record ProjectModel(
                                       "(the Detour package does this) and build it in Debug: dotnet build -c Debug");
         if (File.Exists(targetPath) && File.GetLastWriteTimeUtc(manifest) < File.GetLastWriteTimeUtc(targetPath).AddMinutes(-1))
             throw new ReloadException($"{manifest}: older than {Path.GetFileName(targetPath)}; rebuild the project (dotnet build -c Debug) to refresh it");
+        return Read(manifest, targetPath, discoverReferences: null);
+    }
+
+    /// <summary>The build's manifest when there is one; otherwise MSBuild is asked for it at run time, by a
+    /// design-time build (nothing is compiled) of the project found above the assembly, with
+    /// <paramref name="targetsFile"/> (Detour.targets) imported. Used for apps that do not reference Detour.</summary>
+    public static ProjectModel LoadOrDiscover(string targetPath, string targetsFile) =>
+        File.Exists(ManifestPathFor(targetPath)) ? Load(targetPath) : MSBuildQuery.Discover(targetPath, targetsFile);
+
+    internal static ProjectModel Read(string manifest, string targetPath, Func<string, ProjectModel?>? discoverReferences)
+    {
         var values = File.ReadAllLines(manifest)
             .Where(l => l.Contains('='))
             .Select(l => (Key: l[..l.IndexOf('=')], Value: l[(l.IndexOf('=') + 1)..]))
@@ -48,13 +59,16 @@ public sealed record ProjectModel(
             sources.Add(path);
             if (entry[..bar].Equals("false", StringComparison.OrdinalIgnoreCase)) unwatched.Add(path);
         }
-        // Referenced projects' manifests are copied next to this one, with their assemblies.
+        // Referenced projects' manifests are copied next to this one, with their assemblies; without
+        // them, MSBuild is asked about each referenced project too.
         string here = Path.GetDirectoryName(targetPath)!;
-        var projectReferences = values["projectreference"]
-            .Select(p => Path.Combine(here, Path.GetFileName(p)))
-            .Where(p => File.Exists(ManifestPathFor(p)))
-            .Select(Load)
-            .ToList();
+        var projectReferences = new List<ProjectModel>();
+        foreach (var reference in values["projectreference"])
+        {
+            string copy = Path.Combine(here, Path.GetFileName(reference));
+            if (File.Exists(ManifestPathFor(copy))) projectReferences.Add(Load(copy));
+            else if (discoverReferences?.Invoke(reference) is { } discovered) projectReferences.Add(discovered);
+        }
         return new ProjectModel(
             One("project"), One("assembly"), One("target"), sources, generated, unwatched,
             One("define").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),

@@ -19,6 +19,7 @@ public sealed class ReloadSession
     readonly LiveProgram _live;
     readonly Dictionary<string, string> _applied = new();   // path -> text the program now runs
     readonly HashSet<string> _sticky = new();               // files with added types or members
+    readonly HashSet<string> _unknownBaseline = new();      // saved after the build: what the app runs is not this text
     readonly Dictionary<string, (string Key, Dictionary<string, string> Texts)> _lastTexts = new();
     readonly Dictionary<MethodBase, MethodDetour> _detours = new();
     readonly object _gate = new();
@@ -35,6 +36,19 @@ public sealed class ReloadSession
     }
 
     public ProjectModel Project => _project;
+
+    /// <summary>The file was saved after the app was built, so the text the app runs is unknown: its next
+    /// reload compares against nothing and applies every member of the file.</summary>
+    public void AssumeChangedSinceBuild(string path)
+    {
+        lock (_gate)
+        {
+            _unknownBaseline.Add(path);
+            _lastTexts.Remove(path);
+        }
+    }
+
+    string Baseline(string path) => _unknownBaseline.Contains(path) ? "" : _applied.GetValueOrDefault(path, "");
     public int Generation { get; private set; }
     public IReadOnlyCollection<MethodDetour> Detours => _detours.Values;
 
@@ -76,7 +90,7 @@ public sealed class ReloadSession
         clock.Restart();
         var module = ReadModule(delta);
         var current = MemberTexts(module);
-        var oldTrees = set.Select(p => _compiler.Parse(p, _applied.GetValueOrDefault(p, ""))).ToList();
+        var oldTrees = set.Select(p => _compiler.Parse(p, Baseline(p))).ToList();
         var relinker = new Relinker(module, _live);
         relinker.Bind(previous, current, DeltaCompiler.StaticInitializers(oldTrees), DeltaCompiler.StaticInitializers(newTrees));
         var plan = UpdateRules.Plan(relinker.Changes);
@@ -187,6 +201,7 @@ public sealed class ReloadSession
     void Commit(Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current, Relinker relinker, Assembly? assembly)
     {
         foreach (var path in set) _applied[path] = texts[path];
+        _unknownBaseline.ExceptWith(set);
         foreach (var path in set) _lastTexts[path] = (SetKey(set), current);
         if (assembly is null) return;
         // Added types and members keep the home they get now.
@@ -250,7 +265,7 @@ public sealed class ReloadSession
         string key = SetKey(set);
         if (set.All(p => _lastTexts.TryGetValue(p, out var known) && known.Key == key))
             return _lastTexts[set[0]].Texts;
-        var before = _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied.GetValueOrDefault(p, ""))).ToList(), errors);
+        var before = _compiler.Compile(set.Select(p => _compiler.Parse(p, Baseline(p))).ToList(), errors);
         if (before is null)
         {
             errors.Insert(0, "the source as it was before this edit does not compile; was the app built from it?");

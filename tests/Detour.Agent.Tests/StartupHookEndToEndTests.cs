@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using NUnit.Framework;
+
+namespace Detour.Agent.Tests;
+
+/// <summary>An app that does not reference Detour, with a library project, run with DOTNET_STARTUP_HOOKS
+/// and its standard input closed at once. Every process started is killed, pass or fail.</summary>
+[NonParallelizable]
+public class StartupHookEndToEndTests
+{
+    string _dir = null!;
+    RunningApp _app = null!;
+    string Plain(string file) => Path.Combine(_dir, "Plain", file);
+
+    [OneTimeSetUp]
+    public void BuildAppCopy()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "detour-hook-" + Guid.NewGuid().ToString("N")[..8]);
+        CopySources();
+        RunningApp.Build(Path.Combine(_dir, "Plain"));
+    }
+
+    void CopySources()
+    {
+        string apps = Path.Combine(RunningApp.RepoRoot(), "tests", "Detour.Agent.Tests", "TestApps");
+        foreach (var file in Directory.GetFiles(apps, "*", SearchOption.AllDirectories))
+            RunningApp.Restore(file, Path.Combine(_dir, Path.GetRelativePath(apps, file)));
+    }
+
+    [OneTimeTearDown]
+    public void RemoveCopy()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    [SetUp]
+    public void StartApp()
+    {
+        CopySources(); // undo the previous test's edits
+        _app = Launch();
+        _app.WaitFor(l => l.Contains("[detour] watching Plain.csproj, Lib.csproj"), "the banner naming both projects", seconds: 120);
+    }
+
+    RunningApp Launch()
+    {
+        var start = new ProcessStartInfo("dotnet", Path.Combine(_dir, "Plain", "bin", "Debug", "net10.0", "Plain.dll")) { WorkingDirectory = _dir };
+        start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(DetourAgent).Assembly.Location;
+        var app = new RunningApp(start);
+        app.Input.Close(); // no terminal and no input at all: the agent must keep watching and patching
+        return app;
+    }
+
+    [TearDown]
+    public void KillApp() => _app.Dispose();
+
+    [Test]
+    public void EditSavedBeforeTheAgentIsReady_IsNotLost()
+    {
+        _app.Dispose();
+        _app = Launch();
+        _app.WaitFor(l => l.StartsWith("tick "), "the app's first tick, before the agent is ready");
+        RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"early\"");
+        _app.WaitFor(l => l.Contains("[detour] watching"), "the banner", seconds: 120);
+        WaitForTick("early", "the early edit applied");
+    }
+
+    string WaitForTick(string contains, string what) => _app.WaitFor(l => l.StartsWith("tick ") && l.Contains(contains), what);
+
+    [Test]
+    public void AppWithoutDetourReference_IsPatched_ThroughTheStartupHook_WithStdinClosed()
+    {
+        WaitForTick("hello", "the original greeting");
+        RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"howdy\"");
+        _app.WaitFor(l => l.Contains("Greeter.cs: 1 patched"), "the patch report");
+        WaitForTick("howdy", "the new greeting");
+    }
+
+    [Test]
+    public void ReferencedLibraryProject_IsWatchedAndPatchedToo()
+    {
+        RunningApp.Save(Path.Combine(_dir, "Lib", "Weather.cs"), "\"sunny\"", "\"rainy\"");
+        _app.WaitFor(l => l.Contains("Weather.cs: 1 patched"), "the library's patch report");
+        WaitForTick("rainy", "the library's new behaviour");
+    }
+
+    [Test]
+    public void FileMarkedWatchFalse_IsNotWatched()
+    {
+        RunningApp.Save(Plain("Unwatched.cs"), "\"u1\"", "\"u2\"");
+        RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"later\"");
+        WaitForTick("later", "a later edit to a watched file");
+        Thread.Sleep(300);
+        Assert.That(_app.Lines.Any(l => l.Contains("u2") || l.Contains("Unwatched.cs")), Is.False);
+    }
+
+    [Test]
+    public void SeveralFilesSavedTogether_AreOneTransaction()
+    {
+        WaitForTick("hello m1", "the original output");
+        RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"both\"");
+        RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
+        var report = _app.WaitFor(l => l.StartsWith("[detour]") && l.Contains("patched"), "the report");
+        Assert.That(report, Does.Match(@"Extra\.cs, Greeter\.cs: 2 patched \(\d+ ms\)"));
+        var first = WaitForTick("m2", "the new output");
+        Assert.That(first, Does.Contain("both m2"), "no tick ran with only one of the two files applied");
+        Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && (l.Contains("both m1") || l.Contains("hello m2"))), Is.False);
+    }
+
+    [Test]
+    public void DeleteThenCreate_IsAnOrdinarySave()
+    {
+        WaitForTick("hello", "the original greeting");
+        string path = Plain("Greeter.cs");
+        string text = File.ReadAllText(path);
+        File.Delete(path);
+        Thread.Sleep(30);
+        File.WriteAllText(path, text.Replace("\"hello\"", "\"reborn\""));
+        WaitForTick("reborn", "the recreated file's code");
+        Assert.That(_app.Lines.Any(l => l.Contains("file deleted")), Is.False);
+    }
+
+    [Test]
+    public void HalfWrittenFile_IsNotReportedAsBroken_WhenTheWriteCompletes()
+    {
+        WaitForTick("hello", "the original greeting");
+        string path = Plain("Greeter.cs");
+        string text = File.ReadAllText(path).Replace("\"hello\"", "\"whole\"");
+        using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            stream.Write(bytes, 0, bytes.Length / 2);
+            stream.Flush();
+            Thread.Sleep(15); // inside the watcher's debounce window
+            stream.Write(bytes, bytes.Length / 2, bytes.Length - bytes.Length / 2);
+        }
+        WaitForTick("whole", "the completed file's code");
+        Assert.That(_app.Lines.Any(l => Regex.IsMatch(l, @"error CS\d+")), Is.False);
+    }
+}

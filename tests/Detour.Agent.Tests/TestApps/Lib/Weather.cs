@@ -1,0 +1,6 @@
+namespace Lib;
+
+public static class Weather
+{
+    public static string Today() => "sunny";
+}

@@ -1,0 +1,4 @@
+public static class Extra
+{
+    public static string Mark() => "m1";
+}

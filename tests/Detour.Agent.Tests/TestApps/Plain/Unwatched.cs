@@ -1,0 +1,4 @@
+public static class Unwatched
+{
+    public static string Value() => "u1";
+}
