@@ -119,7 +119,7 @@ public static class ReloadBenchmark
         return Path.Combine(root, "out", name + ".dll");
     }
 
-    static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Detour.sln"))) return dir.FullName;

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Detour.Benchmarks;
+
+/// <summary>Save → new behaviour visible: edits the running demo's Draw method again and again, the way an
+/// editor saves, and times each save until the app prints a frame drawn by the new code.</summary>
+public static class AgentBenchmark
+{
+    const int WarmUpEdits = 3;
+    const int MeasuredEdits = 25;
+    const int FrameMs = 5;
+
+    public static void Run()
+    {
+        Console.WriteLine("== agent: save -> new behaviour visible in the demo's output ==");
+        string dir = Path.Combine(Path.GetTempPath(), $"detour-bench-demo-{Environment.ProcessId}");
+        Process? app = null;
+        try
+        {
+            string scene = CopyAndBuildDemo(dir);
+            var lines = new BlockingCollection<(string Line, long At)>();
+            var start = new ProcessStartInfo("dotnet", Path.Combine(dir, "bin", "Debug", "net10.0", "Demo.dll"))
+            {
+                RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = dir,
+            };
+            start.Environment["DEMO_FRAME_MS"] = FrameMs.ToString();
+            app = Process.Start(start)!;
+            app.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Add((e.Data, Stopwatch.GetTimestamp())); };
+            app.BeginOutputReadLine();
+            Next(lines, l => l.Contains("[detour] watching"), TimeSpan.FromSeconds(60));
+            Thread.Sleep(3000); // the agent warms up in the background
+
+            string marker = "*";
+            var visible = new List<double>();
+            var reported = new List<double>();
+            for (int edit = 1; edit <= WarmUpEdits + MeasuredEdits; edit++)
+            {
+                string next = $"Q{edit:00}";
+                string text = File.ReadAllText(scene).Replace($"+ \"{marker}\" +", $"+ \"{next}\" +");
+                File.WriteAllText(scene + ".tmp", text);
+                while (lines.TryTake(out _)) { }
+                long saved = Stopwatch.GetTimestamp();
+                File.Move(scene + ".tmp", scene, overwrite: true);
+                var (_, shownAt) = Next(lines, l => l.Contains(next) && l.Contains("frame"), TimeSpan.FromSeconds(10),
+                    (l, at) => { if (l.Contains("[detour]") && l.Contains("patched")) reported.Add(Ms(saved, at)); });
+                marker = next;
+                if (edit <= WarmUpEdits) { if (reported.Count > 0) reported.RemoveAt(reported.Count - 1); continue; }
+                visible.Add(Ms(saved, shownAt));
+                Thread.Sleep(150);
+            }
+            Console.WriteLine($"{MeasuredEdits} edits of Scene.Draw, frames every {FrameMs} ms:");
+            Console.WriteLine($"  save -> frame drawn by new code: median {Percentile(visible, 50):F0} ms, p90 {Percentile(visible, 90):F0} ms, max {visible.Max():F0} ms (target: median <= 100 ms)");
+            if (reported.Count > 0)
+                Console.WriteLine($"  save -> agent's report line:     median {Percentile(reported, 50):F0} ms, p90 {Percentile(reported, 90):F0} ms");
+        }
+        finally
+        {
+            if (app is { HasExited: false }) app.Kill(entireProcessTree: true);
+            app?.WaitForExit(5000);
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+
+    static (string Line, long At) Next(BlockingCollection<(string Line, long At)> lines, Func<string, bool> match, TimeSpan limit,
+                                       Action<string, long>? seen = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+            if (lines.TryTake(out var item, 100))
+            {
+                seen?.Invoke(item.Line, item.At);
+                if (match(item.Line)) return item;
+            }
+        throw new TimeoutException("the demo did not show the edit in time");
+    }
+
+    static double Percentile(List<double> values, int percent)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percent / 100.0 * sorted.Count) - 1)];
+    }
+
+    /// <summary>A copy of examples/Demo whose project points at this repository's sources, built in Debug.</summary>
+    static string CopyAndBuildDemo(string dir)
+    {
+        string root = ReloadBenchmark.RepositoryRoot();
+        Directory.CreateDirectory(dir);
+        foreach (var file in new[] { "Demo.csproj", "Program.cs", "Scene.cs" })
+            File.Copy(Path.Combine(root, "examples", "Demo", file), Path.Combine(dir, file), overwrite: true);
+        string csproj = Path.Combine(dir, "Demo.csproj");
+        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace("../../src/", Path.Combine(root, "src") + "/"));
+        var build = Process.Start(new ProcessStartInfo("dotnet", ["build", dir, "-c", "Debug", "-nologo", "-v:q"]) { RedirectStandardOutput = true })!;
+        string output = build.StandardOutput.ReadToEnd();
+        build.WaitForExit();
+        if (build.ExitCode != 0) throw new InvalidOperationException("building the demo failed:\n" + output);
+        return Path.Combine(dir, "Scene.cs");
+    }
+}
