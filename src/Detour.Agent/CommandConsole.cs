@@ -48,12 +48,12 @@ internal sealed class CommandConsole : TextReader
                 case "%status": agent.Status(); break;
                 case "%revert": agent.Revert(argument == "" ? null : argument); break;
                 case "%help": agent.Help(); break;
-                default: Console.Out.WriteLine($"[detour] unknown command '{line}'; type %help"); break;
+                default: agent.Say($"unknown command '{line}'; type %help"); break;
             }
         }
         catch (Exception e)
         {
-            Console.Out.WriteLine($"[detour] {words[0]} failed: {e.Message}");
+            agent.Say($"{words[0]} failed: {e.Message}");
         }
     }
 

@@ -195,9 +195,13 @@ public sealed class DetourAgent
     /// <summary>Raised after every reload attempt.</summary>
     public event Action<ReloadReport>? Reported;
 
-    void Say(string line)
+    /// <summary>On a terminal, an app may be redrawing its current line with '\r': clear it first, so the
+    /// message gets a line of its own and the app's next redraw lands below it.</summary>
+    static readonly string LineStart = Console.IsOutputRedirected ? "" : "\r\u001b[K";
+
+    internal void Say(string line)
     {
-        lock (_out) _out.WriteLine("[detour] " + line);
+        lock (_out) _out.WriteLine(LineStart + "[detour] " + line);
     }
 
     // ---- the operations behind the console commands ----
