@@ -132,6 +132,11 @@ internal sealed class Relinker
         foreach (var i in t.Interfaces)
             if (ToLive(i.InterfaceType) is { } li && !li.IsAssignableFrom(liveType))
                 reason = $"adding the interface {i.InterfaceType.Name} to {t.Name} needs a restart";
+        var declared = t.Interfaces.Select(i => ToLive(i.InterfaceType)).ToHashSet();
+        var inherited = liveType.BaseType?.GetInterfaces() ?? [];
+        foreach (var li in liveType.GetInterfaces().Except(inherited))
+            if (!declared.Contains(li) && !declared.Any(d => d is not null && li.IsAssignableFrom(d)))
+                reason = $"removing the interface {li.Name} from {t.Name} needs a restart";
         if (reason is not null)
             Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Changed, "type") { RudeReason = reason });
     }

@@ -95,7 +95,8 @@ public sealed class ReloadSession
         relinker.Bind(previous, current, DeltaCompiler.StaticInitializers(oldTrees), DeltaCompiler.StaticInitializers(newTrees));
         var plan = UpdateRules.Plan(relinker.Changes);
         if (plan.Rude.Count > 0)
-            return Failed(files, plan.Rude.Select(r => $"{Where(delta.Compilation, r)}: rude edit: {r.RudeReason}").ToList(), compileTime, clock.Elapsed);
+            return Failed(files, plan.Rude.Select(r => $"{Where(delta.Compilation, r)}: rude edit: {r.RudeReason}").ToList(), compileTime, clock.Elapsed,
+                plan.Rude.Select(r => new MemberReport(r.TypeName + (r.MemberName.Length > 0 ? "." + r.MemberName : ""), r.Category, MemberStatus.Failed, r.RudeReason!)));
         var skipped = plan.Detour.Where(c => isSkipped(c.TypeName)).ToList();
         foreach (var s in skipped) plan.Detour.Remove(s);
         plan.Reinitialize.RemoveAll(c => isSkipped(c.TypeName));
@@ -117,7 +118,8 @@ public sealed class ReloadSession
         catch (Exception e)
         {
             var reason = e is TargetInvocationException or TypeInitializationException ? e.InnerException ?? e : e;
-            return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}"], compileTime, relinkTime);
+            return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}"], compileTime, relinkTime,
+                members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
         }
         return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
     }
@@ -301,8 +303,8 @@ public sealed class ReloadSession
         return span is { } s ? $"{s.Path}({s.StartLinePosition.Line + 1},{s.StartLinePosition.Character + 1})" : change.TypeName;
     }
 
-    ReloadReport Failed(List<string> files, List<string> errors, TimeSpan compile, TimeSpan relink = default) =>
-        new(Generation, files, [], errors, compile, relink, TimeSpan.Zero);
+    ReloadReport Failed(List<string> files, List<string> errors, TimeSpan compile, TimeSpan relink = default, IEnumerable<MemberReport>? members = null) =>
+        new(Generation, files, members?.ToList() ?? [], errors, compile, relink, TimeSpan.Zero);
 
     /// <summary>Undoes every patch (or those of types the filter selects): the original code runs again.</summary>
     public int Revert(Func<string, bool>? select = null)

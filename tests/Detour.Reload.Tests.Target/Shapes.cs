@@ -19,3 +19,23 @@ public struct Counter
     public int Count;
     public void Step() { Count += 1; }
 }
+
+public class Circle : Shape, IComparable<Circle>
+{
+    public double Radius = 1;
+    public override double Area() => 3 * Radius * Radius;
+    public int CompareTo(Circle? other) => Radius.CompareTo(other?.Radius ?? 0);
+}
+
+public class Box<T>
+{
+    public T? Item;
+    public string Describe() => "box of " + Item;
+}
+
+public interface IMarker { }
+
+public class Round : Shape
+{
+    public override double Area() => 0;
+}

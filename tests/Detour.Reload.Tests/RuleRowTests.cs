@@ -219,4 +219,22 @@ public class RuleRowTests
         Assert.That(With(report, MemberStatus.Removed), Is.EqualTo(new[] { "Target.Limits.Clamp" }));
         Assert.That(Consumers.ClampDefault(70), Is.EqualTo(50), "a caller that was not recompiled");
     }
+
+    static string ShapesPath => Source("Shapes.cs");
+
+    [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Round, IComparable<Circle>", "changing the base type of Circle needs a restart")]
+    [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Shape, IComparable<Circle>, IMarker", "adding the interface IMarker to Circle needs a restart")]
+    [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Shape", "removing the interface IComparable`1 from Circle needs a restart")]
+    [TestCase("public double Radius = 1;", "public float Radius = 1;", "changing the type of the field Circle.Radius needs a restart")]
+    [TestCase("public string Describe() => \"box of \" + Item;", "public string Describe() => \"a box of \" + Item;", "editing the generic type Box`1.Describe needs a restart")]
+    [TestCase("public int Count;", "public int Count;\n    public long Extra;", "adding the instance field Counter.Extra changes the object layout")]
+    public void RudeEdits_AreRejectedWhole_WithTheirPlaceAndReason(string from, string to, string reason)
+    {
+        var square = new Square(2);
+        var report = Edit(ShapesPath, (from, to), ("Side * Side", "Side * Side * 100"));
+        Assert.That(report.Succeeded, Is.False);
+        Assert.That(report.Errors, Has.Some.Match(@"Shapes\.cs\(\d+,\d+\): rude edit: " + System.Text.RegularExpressions.Regex.Escape(reason)), string.Join("\n", report.Errors));
+        Assert.That(report.Members, Has.Some.Matches<MemberReport>(m => m.Status == MemberStatus.Failed && m.Reason.Contains(reason)));
+        Assert.That(square.Area(), Is.EqualTo(4), "nothing of the edit was applied");
+    }
 }
