@@ -180,7 +180,6 @@ internal sealed class Relinker
         string key = $"{t.FullName}::{f.Name}";
         var live = LiveProgram.FieldOf(liveType, f.Name) ?? _live.AddedFields.GetValueOrDefault(key);
         _fieldHome[f] = live;
-        if (IlText.IsGenerated(f) && !f.IsStatic) return; // backing fields follow their property
         if (f.HasConstant) return;
         if (live is not null && ToLive(f.FieldType) is { } ft && ft != live.FieldType)
         {
@@ -190,7 +189,10 @@ internal sealed class Relinker
         if (live is null && !f.IsStatic)
         {
             if (_closures.Contains(t)) return;
-            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, "field") { Field = f, RudeReason = $"adding the instance field {t.Name}.{f.Name} changes the object layout and needs a restart" });
+            string what = f.Name.StartsWith('<') && f.Name.EndsWith(">k__BackingField")
+                ? $"adding the auto-property {t.Name}.{f.Name[1..f.Name.IndexOf('>')]} adds an instance field, which"
+                : $"adding the instance field {t.Name}.{f.Name}";
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, "field") { Field = f, RudeReason = $"{what} changes the object layout and needs a restart" });
             return;
         }
         if (!f.IsStatic || _closures.Contains(t)) return;

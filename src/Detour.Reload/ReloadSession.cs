@@ -129,6 +129,7 @@ public sealed class ReloadSession
         int generation = Generation + 1;
         module.Assembly.Name.Name = $"{_project.AssemblyName}.Detour.{generation}";
         module.Name = module.Assembly.Name.Name + ".dll";
+        IgnoreAccessChecksToEarlierGenerations(module);
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
         module.Write(pe, new WriterParameters { WriteSymbols = true, SymbolStream = pdb, SymbolWriterProvider = new PortablePdbWriterProvider() });
@@ -185,6 +186,21 @@ public sealed class ReloadSession
         Generation = generation;
         _live.Generations.Add(assembly);
         Commit(texts, set, current, relinker, assembly);
+    }
+
+    /// <summary>Members added by earlier generations live in those generations' assemblies, often private:
+    /// the delta declares IgnoresAccessChecksTo for each, as it does for the live assembly.</summary>
+    void IgnoreAccessChecksToEarlierGenerations(ModuleDefinition module)
+    {
+        var attribute = module.GetType("System.Runtime.CompilerServices.IgnoresAccessChecksToAttribute");
+        var constructor = attribute?.Methods.FirstOrDefault(m => m.IsConstructor && !m.IsStatic && m.Parameters.Count == 1);
+        if (constructor is null) return;
+        foreach (var earlier in _live.Generations)
+        {
+            var declaration = new CustomAttribute(constructor);
+            declaration.ConstructorArguments.Add(new CustomAttributeArgument(module.TypeSystem.String, earlier.GetName().Name));
+            module.Assembly.CustomAttributes.Add(declaration);
+        }
     }
 
     /// <summary>Static readonly fields refuse FieldInfo.SetValue once initialized; a stsfld does not.</summary>

@@ -237,4 +237,56 @@ public class RuleRowTests
         Assert.That(report.Members, Has.Some.Matches<MemberReport>(m => m.Status == MemberStatus.Failed && m.Reason.Contains(reason)));
         Assert.That(square.Area(), Is.EqualTo(4), "nothing of the edit was applied");
     }
+
+    [Test]
+    public void AddedInstanceMethod_IsCallableFromNewCode_AndStableAcrossEdits()
+    {
+        var account = new Account();
+        string text = File.ReadAllText(AccountPath).Replace("public string Show() => Format(Balance);",
+            "public string Show() => Format(Tripled());\n    int Tripled() => Balance * 3;");
+        var first = _session.Apply(new Dictionary<string, string> { [AccountPath] = text });
+        AssertApplied(first);
+        Assert.That(With(first, MemberStatus.Added), Does.Contain("Target.Account.Tripled"));
+        Assert.That(account.Show(), Is.EqualTo("#300"));
+        var second = _session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Balance * 3", "Balance * 4") });
+        AssertApplied(second);
+        Assert.That(With(second, MemberStatus.Patched), Is.EqualTo(new[] { "Target.Account.Tripled" }), "the added method is patched like any other");
+        Assert.That(account.Show(), Is.EqualTo("#400"));
+    }
+
+    [Test]
+    public void AddedStaticField_IsInitialized_AndKeepsItsValueAcrossLaterEdits()
+    {
+        var account = new Account();
+        string text = File.ReadAllText(AccountPath).Replace("public string Show() => Format(Balance);",
+            "public string Show() => Format(Balance + ++_shows);\n    static int _shows = 10;");
+        AssertApplied(_session.Apply(new Dictionary<string, string> { [AccountPath] = text }));
+        Assert.That(account.Show(), Is.EqualTo("#111"));
+        Assert.That(account.Show(), Is.EqualTo("#112"));
+        AssertApplied(_session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Format(Balance + ++_shows)", "Format(Balance - ++_shows)") }));
+        Assert.That(account.Show(), Is.EqualTo("#87"), "same field, value kept: 13th show");
+        AssertApplied(_session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Format(Balance + ++_shows)", "Format(Balance - ++_shows)").Replace("_shows = 10", "_shows = 50") }));
+        Assert.That(account.Show(), Is.EqualTo("#49"), "its initializer changed: re-initialized");
+    }
+
+    [Test]
+    public void AddedType_IsUsableFromNewCode_AndStableAcrossEdits()
+    {
+        var account = new Account();
+        string text = File.ReadAllText(AccountPath).Replace("public string Show() => Format(Balance);", "public string Show() => Stamp.Of(Balance);")
+                      + "\npublic static class Stamp { public static string Of(int x) => \"[\" + x + \"]\"; }\n";
+        var first = _session.Apply(new Dictionary<string, string> { [AccountPath] = text });
+        AssertApplied(first);
+        Assert.That(With(first, MemberStatus.Added), Does.Contain("Target.Stamp"));
+        Assert.That(account.Show(), Is.EqualTo("[100]"));
+        AssertApplied(_session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("\"[\" + x", "\"<\" + x") }));
+        Assert.That(account.Show(), Is.EqualTo("<100]"));
+    }
+
+    [Test]
+    public void AddedAutoProperty_IsRude_AndSaysWhy()
+    {
+        var report = Edit(AccountPath, ("public int LastSeen;", "public int LastSeen;\n    public int Level { get; set; }"));
+        Assert.That(report.Errors, Has.Some.Contains("rude edit: adding the auto-property Account.Level adds an instance field, which changes the object layout"));
+    }
 }
