@@ -42,14 +42,24 @@ public class StartupHookEndToEndTests
         _app.WaitFor(l => l.Contains("[detour] watching Plain.csproj, Lib.csproj"), "the banner naming both projects", seconds: 120);
     }
 
-    RunningApp Launch()
+    RunningApp Launch(bool commands = false)
     {
         var start = new ProcessStartInfo("dotnet", Path.Combine(_dir, "Plain", "bin", "Debug", "net10.0", "Plain.dll")) { WorkingDirectory = _dir };
         start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(DetourAgent).Assembly.Location;
+        if (commands) start.Environment["DETOUR_COMMANDS"] = "1";
         var app = new RunningApp(start);
-        app.Input.Close(); // no terminal and no input at all: the agent must keep watching and patching
+        if (!commands) app.Input.Close(); // no terminal and no input at all: the agent must keep watching and patching
         return app;
     }
+
+    void Relaunch(bool commands)
+    {
+        _app.Dispose();
+        _app = Launch(commands);
+        _app.WaitFor(l => l.Contains("[detour] watching"), "the banner", seconds: 120);
+    }
+
+    int Reports(string file) => _app.Lines.Count(l => l.StartsWith("[detour] " + file + ":"));
 
     [TearDown]
     public void KillApp() => _app.Dispose();
@@ -60,6 +70,7 @@ public class StartupHookEndToEndTests
         _app.Dispose();
         _app = Launch();
         _app.WaitFor(l => l.StartsWith("tick "), "the app's first tick, before the agent is ready");
+        Assert.That(_app.Lines.Any(l => l.Contains("[detour] watching")), Is.False, "test setup: the agent is not ready yet");
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"early\"");
         _app.WaitFor(l => l.Contains("[detour] watching"), "the banner", seconds: 120);
         WaitForTick("early", "the early edit applied");
@@ -136,5 +147,56 @@ public class StartupHookEndToEndTests
         }
         WaitForTick("whole", "the completed file's code");
         Assert.That(_app.Lines.Any(l => Regex.IsMatch(l, @"error CS\d+")), Is.False);
+    }
+
+    [Test]
+    public void QuickSavesOfOneFile_BecomeOneReload()
+    {
+        WaitForTick("hello", "the original greeting");
+        string path = Plain("Greeter.cs");
+        string text = File.ReadAllText(path);
+        foreach (var word in new[] { "one", "two", "three" })
+            File.WriteAllText(path, text.Replace("\"hello\"", $"\"{word}\""));
+        WaitForTick("three", "the last save's code");
+        Thread.Sleep(300);
+        Assert.That(Reports("Greeter.cs"), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void FileThatFailedToCompile_IsNotRetriedUntilItChanges()
+    {
+        string path = Plain("Greeter.cs");
+        RunningApp.Save(path, "=> \"hello\";", "=> \"hello\"");
+        _app.WaitFor(l => Regex.IsMatch(l, @"Greeter\.cs\(\d+,\d+\): error CS1002"), "the compile error");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // touched, same text
+        RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
+        WaitForTick("m2", "a later good edit of another file");
+        Assert.That(Reports("Greeter.cs"), Is.EqualTo(1), "the unchanged broken file was not compiled again");
+        RunningApp.Save(path, "=> \"hello\"", "=> \"fixed\";");
+        WaitForTick("fixed", "the fix");
+    }
+
+    [Test]
+    public void Modes_OffThenReloadNow_ThenMarkedOnly()
+    {
+        Relaunch(commands: true);
+        _app.Input.WriteLine("%autoreload 0");
+        _app.WaitFor(l => l.Contains("autoreload mode 0"), "mode 0");
+        RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"held\"");
+        Thread.Sleep(800);
+        Assert.That(_app.Lines.Any(l => l.Contains("held")), Is.False, "mode 0 applies nothing");
+        _app.Input.WriteLine("%autoreload");
+        WaitForTick("held", "the held edit, applied on request");
+
+        _app.Input.WriteLine("%autoreload 1");
+        _app.Input.WriteLine("%aimport Lib");
+        _app.WaitFor(l => l.Contains("marked Lib"), "the mark");
+        RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
+        RunningApp.Save(Path.Combine(_dir, "Lib", "Weather.cs"), "\"sunny\"", "\"windy\"");
+        WaitForTick("windy", "the marked module's edit");
+        Thread.Sleep(500);
+        Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("m2")), Is.False, "an unmarked module's edit waits in mode 1");
+        _app.Input.WriteLine("%status");
+        _app.WaitFor(l => l.Contains("patched Lib.Weather.Today"), "the status listing patched members");
     }
 }
