@@ -1,36 +1,22 @@
-using System.Reflection;
 using NUnit.Framework;
 using Target;
 
 namespace Detour.Reload.Tests;
 
 [NonParallelizable]
-public class ReloadTests
+public class ReloadTests : SessionFixture
 {
-    ReloadSession _session = null!;
     static string GamePath => Source("Game.cs");
     static string ShapesPath => Source("Shapes.cs");
 
-    static string Source(string name) =>
-        ProjectModel.Load(typeof(Game).Assembly.Location).Sources.Single(s => Path.GetFileName(s) == name);
-
     [SetUp]
-    public void Start()
+    public void ResetStatics()
     {
-        _session = new ReloadSession(ProjectModel.Load(typeof(Game).Assembly.Location), typeof(Game).Assembly);
         Game.Speed = 3;
         Game.Title = "game";
     }
 
-    [TearDown]
-    public void Revert() => _session.Revert();
-
-    ReloadReport Edit(string path, string from, string to)
-    {
-        var text = File.ReadAllText(path);
-        Assert.That(text, Does.Contain(from), "test setup: text to replace");
-        return _session.Apply(new Dictionary<string, string> { [path] = text.Replace(from, to) });
-    }
+    ReloadReport Edit(string path, string from, string to) => Edit(path, (from, to));
 
     [Test]
     public void ChangedInstanceMethod_PatchesOnlyThatMethod_OldInstancesUseIt()
@@ -49,10 +35,10 @@ public class ReloadTests
     {
         Assert.That(Edit(GamePath, "x * 2", "x * 3").Errors, Is.Empty);
         Assert.That(Game.Twice(5), Is.EqualTo(15));
-        var second = _session.Apply(new Dictionary<string, string> { [GamePath] = File.ReadAllText(GamePath).Replace("x * 2", "x * 4") });
+        var second = Session.Apply(new Dictionary<string, string> { [GamePath] = File.ReadAllText(GamePath).Replace("x * 2", "x * 4") });
         Assert.That(second.Errors, Is.Empty);
         Assert.That(Game.Twice(5), Is.EqualTo(20));
-        _session.Revert();
+        Session.Revert();
         Assert.That(Game.Twice(5), Is.EqualTo(10));
     }
 
@@ -61,7 +47,7 @@ public class ReloadTests
     {
         Shape shape = new Square(3);
         var counter = new Counter();
-        var report = _session.Apply(new Dictionary<string, string>
+        var report = Session.Apply(new Dictionary<string, string>
         {
             [ShapesPath] = File.ReadAllText(ShapesPath).Replace("Side * Side", "Side * Side * 10").Replace("Count += 1", "Count += 5"),
         });
@@ -76,11 +62,11 @@ public class ReloadTests
     {
         var text = File.ReadAllText(GamePath);
         var withHelper = text.Replace("public static int Twice(int x) => x * 2;", "public static int Twice(int x) => Helper(x) * 2;\n    static int Helper(int x) => x + 100;");
-        var first = _session.Apply(new Dictionary<string, string> { [GamePath] = withHelper });
+        var first = Session.Apply(new Dictionary<string, string> { [GamePath] = withHelper });
         Assert.That(first.Errors, Is.Empty, string.Join("\n", first.Errors));
         Assert.That(first.Members.Any(m => m.Member.EndsWith("Helper") && m.Status == MemberStatus.Added));
         Assert.That(Game.Twice(1), Is.EqualTo(202));
-        var second = _session.Apply(new Dictionary<string, string> { [GamePath] = withHelper.Replace("x + 100", "x + 1000") });
+        var second = Session.Apply(new Dictionary<string, string> { [GamePath] = withHelper.Replace("x + 100", "x + 1000") });
         Assert.That(second.Errors, Is.Empty, string.Join("\n", second.Errors));
         Assert.That(Game.Twice(1), Is.EqualTo(2002));
     }
@@ -140,15 +126,15 @@ public class ReloadTests
     [Test]
     public void FaultMidTransaction_RollsBackEverything_ThenAGoodEditApplies()
     {
-        _session.FaultInjection = stage => { if (stage == "fields") throw new IOException("injected"); };
+        Session.FaultInjection = stage => { if (stage == "fields") throw new IOException("injected"); };
         var text = File.ReadAllText(GamePath);
-        var report = _session.Apply(new Dictionary<string, string> { [GamePath] = text.Replace("x * 2", "x * 9").Replace("Speed = 3;", "Speed = 8;") });
+        var report = Session.Apply(new Dictionary<string, string> { [GamePath] = text.Replace("x * 2", "x * 9").Replace("Speed = 3;", "Speed = 8;") });
         Assert.That(report.Succeeded, Is.False);
         Assert.That(report.Errors[0], Does.Contain("rolled back").And.Contain("injected"));
         Assert.That(Game.Twice(1), Is.EqualTo(2));
         Assert.That(Game.Speed, Is.EqualTo(3));
-        _session.FaultInjection = null;
-        Assert.That(_session.Apply(new Dictionary<string, string> { [GamePath] = text.Replace("x * 2", "x * 9") }).Errors, Is.Empty);
+        Session.FaultInjection = null;
+        Assert.That(Session.Apply(new Dictionary<string, string> { [GamePath] = text.Replace("x * 2", "x * 9") }).Errors, Is.Empty);
         Assert.That(Game.Twice(1), Is.EqualTo(9));
     }
 
@@ -158,7 +144,7 @@ public class ReloadTests
         var text = File.ReadAllText(GamePath);
         var edited = text.Replace("public int Throws() => throw new InvalidOperationException(\"boom\");",
             "public int Throws()\n    {\n\n\n        throw new InvalidOperationException(\"boom2\");\n    }");
-        Assert.That(_session.Apply(new Dictionary<string, string> { [GamePath] = edited }).Errors, Is.Empty);
+        Assert.That(Session.Apply(new Dictionary<string, string> { [GamePath] = edited }).Errors, Is.Empty);
         var e = Assert.Throws<InvalidOperationException>(() => new Game().Throws())!;
         int expectedLine = edited.Split('\n').ToList().FindIndex(l => l.Contains("boom2")) + 1;
         Assert.That(e.StackTrace, Does.Contain($"Game.cs:line {expectedLine}"));

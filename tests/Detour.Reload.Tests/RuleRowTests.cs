@@ -5,38 +5,12 @@ namespace Detour.Reload.Tests;
 
 /// <summary>One or more tests per row of the update rules table, on real code before and after an edit.</summary>
 [NonParallelizable]
-public class RuleRowTests
+public class RuleRowTests : SessionFixture
 {
-    ReloadSession _session = null!;
     static string AccountPath => Source("Account.cs");
     static string ConstantsPath => Source("Constants.cs");
     static string ConsumersPath => Source("Consumers.cs");
-
-    static string Source(string name) =>
-        ProjectModel.Load(typeof(Game).Assembly.Location).Sources.Single(s => Path.GetFileName(s) == name);
-
-    [SetUp]
-    public void Start() => _session = new ReloadSession(ProjectModel.Load(typeof(Game).Assembly.Location), typeof(Game).Assembly);
-
-    [TearDown]
-    public void Revert() => _session.Revert();
-
-    ReloadReport Edit(string path, params (string From, string To)[] replacements)
-    {
-        var text = File.ReadAllText(path);
-        foreach (var (from, to) in replacements)
-        {
-            Assert.That(text, Does.Contain(from), "test setup: text to replace");
-            text = text.Replace(from, to);
-        }
-        var report = _session.Apply(new Dictionary<string, string> { [path] = text });
-        return report;
-    }
-
-    static void AssertApplied(ReloadReport report) => Assert.That(report.Errors, Is.Empty, string.Join("\n", report.Errors));
-
-    static IEnumerable<string> With(ReloadReport report, MemberStatus status) =>
-        report.Members.Where(m => m.Status == status).Select(m => m.Member);
+    static string ShapesPath => Source("Shapes.cs");
 
     [Test]
     public void PropertyAccessor_ChangedBody_IsPatched()
@@ -220,8 +194,6 @@ public class RuleRowTests
         Assert.That(Consumers.ClampDefault(70), Is.EqualTo(50), "a caller that was not recompiled");
     }
 
-    static string ShapesPath => Source("Shapes.cs");
-
     [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Round, IComparable<Circle>", "changing the base type of Circle needs a restart")]
     [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Shape, IComparable<Circle>, IMarker", "adding the interface IMarker to Circle needs a restart")]
     [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Shape", "removing the interface IComparable`1 from Circle needs a restart")]
@@ -244,11 +216,11 @@ public class RuleRowTests
         var account = new Account();
         string text = File.ReadAllText(AccountPath).Replace("public string Show() => Format(Balance);",
             "public string Show() => Format(Tripled());\n    int Tripled() => Balance * 3;");
-        var first = _session.Apply(new Dictionary<string, string> { [AccountPath] = text });
+        var first = Session.Apply(new Dictionary<string, string> { [AccountPath] = text });
         AssertApplied(first);
         Assert.That(With(first, MemberStatus.Added), Does.Contain("Target.Account.Tripled"));
         Assert.That(account.Show(), Is.EqualTo("#300"));
-        var second = _session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Balance * 3", "Balance * 4") });
+        var second = Session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Balance * 3", "Balance * 4") });
         AssertApplied(second);
         Assert.That(With(second, MemberStatus.Patched), Is.EqualTo(new[] { "Target.Account.Tripled" }), "the added method is patched like any other");
         Assert.That(account.Show(), Is.EqualTo("#400"));
@@ -260,12 +232,12 @@ public class RuleRowTests
         var account = new Account();
         string text = File.ReadAllText(AccountPath).Replace("public string Show() => Format(Balance);",
             "public string Show() => Format(Balance + ++_shows);\n    static int _shows = 10;");
-        AssertApplied(_session.Apply(new Dictionary<string, string> { [AccountPath] = text }));
+        AssertApplied(Session.Apply(new Dictionary<string, string> { [AccountPath] = text }));
         Assert.That(account.Show(), Is.EqualTo("#111"));
         Assert.That(account.Show(), Is.EqualTo("#112"));
-        AssertApplied(_session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Format(Balance + ++_shows)", "Format(Balance - ++_shows)") }));
+        AssertApplied(Session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Format(Balance + ++_shows)", "Format(Balance - ++_shows)") }));
         Assert.That(account.Show(), Is.EqualTo("#87"), "same field, value kept: 13th show");
-        AssertApplied(_session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Format(Balance + ++_shows)", "Format(Balance - ++_shows)").Replace("_shows = 10", "_shows = 50") }));
+        AssertApplied(Session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("Format(Balance + ++_shows)", "Format(Balance - ++_shows)").Replace("_shows = 10", "_shows = 50") }));
         Assert.That(account.Show(), Is.EqualTo("#49"), "its initializer changed: re-initialized");
     }
 
@@ -275,11 +247,11 @@ public class RuleRowTests
         var account = new Account();
         string text = File.ReadAllText(AccountPath).Replace("public string Show() => Format(Balance);", "public string Show() => Stamp.Of(Balance);")
                       + "\npublic static class Stamp { public static string Of(int x) => \"[\" + x + \"]\"; }\n";
-        var first = _session.Apply(new Dictionary<string, string> { [AccountPath] = text });
+        var first = Session.Apply(new Dictionary<string, string> { [AccountPath] = text });
         AssertApplied(first);
         Assert.That(With(first, MemberStatus.Added), Does.Contain("Target.Stamp"));
         Assert.That(account.Show(), Is.EqualTo("[100]"));
-        AssertApplied(_session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("\"[\" + x", "\"<\" + x") }));
+        AssertApplied(Session.Apply(new Dictionary<string, string> { [AccountPath] = text.Replace("\"[\" + x", "\"<\" + x") }));
         Assert.That(account.Show(), Is.EqualTo("<100]"));
     }
 
