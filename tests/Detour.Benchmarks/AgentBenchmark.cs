@@ -51,9 +51,9 @@ public static class AgentBenchmark
                 Thread.Sleep(150);
             }
             Console.WriteLine($"{MeasuredEdits} edits of Scene.Draw, frames every {FrameMs} ms:");
-            Console.WriteLine($"  save -> frame drawn by new code: median {Percentile(visible, 50):F0} ms, p90 {Percentile(visible, 90):F0} ms, max {visible.Max():F0} ms (target: median <= 100 ms)");
+            Console.WriteLine($"  save -> frame drawn by new code: median {Figures.Percentile(visible, 50):F0} ms, p90 {Figures.Percentile(visible, 90):F0} ms, max {visible.Max():F0} ms (target: median <= 100 ms)");
             if (reported.Count > 0)
-                Console.WriteLine($"  save -> agent's report line:     median {Percentile(reported, 50):F0} ms, p90 {Percentile(reported, 90):F0} ms");
+                Console.WriteLine($"  save -> agent's report line:     median {Figures.Percentile(reported, 50):F0} ms, p90 {Figures.Percentile(reported, 90):F0} ms");
         }
         finally
         {
@@ -94,8 +94,8 @@ public static class AgentBenchmark
                 app.WaitForExit(5000);
             }
         }
-        Console.WriteLine($"start-up, process start -> first frame ({Runs} runs each): with agent median {Percentile(with, 50):F0} ms, " +
-                          $"without {Percentile(without, 50):F0} ms (the agent's compiler warm-up runs in the background)");
+        Console.WriteLine($"start-up, process start -> first frame ({Runs} runs each): with agent median {Figures.Percentile(with, 50):F0} ms, " +
+                          $"without {Figures.Percentile(without, 50):F0} ms (the agent's compiler warm-up runs in the background)");
     }
 
     static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
@@ -113,11 +113,6 @@ public static class AgentBenchmark
         throw new TimeoutException("the demo did not show the edit in time");
     }
 
-    static double Percentile(List<double> values, int percent)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percent / 100.0 * sorted.Count) - 1)];
-    }
 
     /// <summary>A copy of examples/Demo whose project points at this repository's sources, built in Debug.</summary>
     static string CopyAndBuildDemo(string dir)

@@ -65,8 +65,8 @@ public static class ReloadBenchmark
                 apply.Add(result.Apply.TotalMilliseconds);
             }
             session.Revert();
-            double median = Percentile(totals, 50);
-            if (report) Console.WriteLine($"{lines,7:N0} lines{files,7}{median,8:F1}ms{Percentile(totals, 90),8:F1}ms{Percentile(compile, 50),8:F1}ms{Percentile(relink, 50),7:F1}ms{Percentile(apply, 50),7:F1}ms{first,10:F0}ms" +
+            double median = Figures.Percentile(totals, 50);
+            if (report) Console.WriteLine($"{lines,7:N0} lines{files,7}{median,8:F1}ms{Figures.Percentile(totals, 90),8:F1}ms{Figures.Percentile(compile, 50),8:F1}ms{Figures.Percentile(relink, 50),7:F1}ms{Figures.Percentile(apply, 50),7:F1}ms{first,10:F0}ms" +
                               (wrong > 0 ? $"  WRONG RESULTS: {wrong}" : ""));
             return median;
         }
@@ -76,11 +76,6 @@ public static class ReloadBenchmark
         }
     }
 
-    static double Percentile(List<double> values, int percent)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(percent / 100.0 * sorted.Count) - 1)];
-    }
 
     /// <summary>Writes and builds a project of <paramref name="files"/> classes of about 100 lines each.</summary>
     static string Generate(string root, string name, int files)
