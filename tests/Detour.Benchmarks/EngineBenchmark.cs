@@ -53,7 +53,7 @@ public static class EngineBenchmark
             d.Add(Time(direct));
             x.Add(Time(detoured));
         }
-        double dm = Median(d), xm = Median(x);
+        double dm = Figures.Percentile(d, 50), xm = Figures.Percentile(x, 50);
         Console.WriteLine($"per call, {kind,-11}: direct {dm:F3} ns, detoured {xm:F3} ns, ratio {xm / dm:F3}x (median of 5 x {Calls:N0} calls)");
     }
 
@@ -80,7 +80,7 @@ public static class EngineBenchmark
             Detours.Install(method, replacement);
             cold.Add(clock.Elapsed.TotalMicroseconds);
         }
-        Console.WriteLine($"install, cold (method never compiled): median {Median(cold):F1} us over {cold.Count}");
+        Console.WriteLine($"install, cold (method never compiled): median {Figures.Percentile(cold, 50):F1} us over {cold.Count}");
 
         foreach (var (kind, original, repl) in new[]
         {
@@ -98,7 +98,7 @@ public static class EngineBenchmark
                 detour.Undo();
             }
             warm.Sort();
-            Console.WriteLine($"install, warm, {kind,-11}: median {Median(warm):F2} us, p90 {warm[(int)(warm.Count * 0.9)]:F2} us over {warm.Count}");
+            Console.WriteLine($"install, warm, {kind,-11}: median {Figures.Percentile(warm, 50):F2} us, p90 {Figures.Percentile(warm, 90):F2} us over {warm.Count}");
         }
     }
 
@@ -113,11 +113,5 @@ public static class EngineBenchmark
             var result = StressRun.Run(original, repl, call, flips: 200_000, callers: 2);
             Console.WriteLine($"concurrency, {kind,-11}: {result}");
         }
-    }
-
-    static double Median(List<double> values)
-    {
-        var sorted = values.OrderBy(v => v).ToList();
-        return sorted[sorted.Count / 2];
     }
 }
