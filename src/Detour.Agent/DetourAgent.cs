@@ -116,7 +116,12 @@ public sealed class DetourAgent
             };
             void Touched(string? path)
             {
-                if (path is null || !watched.Contains(path)) return;
+                if (path is null) return;
+                if (!watched.Contains(path))
+                {
+                    if (!IsNewSource(project, path)) return;
+                    lock (watched) watched.Add(path);
+                }
                 _dirty[path] = DateTime.UtcNow;
                 _debounce ??= new Timer(_ => Flush());
                 _debounce.Change(40, Timeout.Infinite); // several quick saves, of one file or several, become one reload
@@ -128,6 +133,27 @@ public sealed class DetourAgent
             watcher.EnableRaisingEvents = true;
             _watchers.Add(watcher);
         }
+    }
+
+    /// <summary>A .cs file created in the project folder, outside bin/ and obj/, is a source the SDK's default
+    /// globs would compile: it joins the project. (Projects with their own Compile globs are not consulted.)</summary>
+    static bool IsNewSource(ProjectModel project, string path)
+    {
+        // Editors' lock and backup files (".#Scene.cs") are hidden; they are never sources.
+        if (!path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) || Path.GetFileName(path).StartsWith('.') || !File.Exists(path)) return false;
+        var relative = Path.GetRelativePath(project.ProjectDirectory, path).Replace('\\', '/');
+        return !relative.StartsWith("../") && !relative.StartsWith("bin/") && !relative.StartsWith("obj/") &&
+               !Path.IsPathRooted(relative) && !project.Unwatched.Contains(path);
+    }
+
+    /// <summary>The session of the project whose folder holds the file (the innermost, if projects nest).</summary>
+    ReloadSession? SessionFor(string path)
+    {
+        if (_sessionOf.TryGetValue(path, out var known)) return known;
+        var owner = _sessions.Where(s => path.StartsWith(s.Project.ProjectDirectory + Path.DirectorySeparatorChar))
+                             .MaxBy(s => s.Project.ProjectDirectory.Length);
+        if (owner is not null) _sessionOf[path] = owner;
+        return owner;
     }
 
     void Flush()
@@ -160,7 +186,7 @@ public sealed class DetourAgent
         var byProject = new Dictionary<ReloadSession, Dictionary<string, string>>();
         foreach (var path in paths.Order())
         {
-            if (!_sessionOf.TryGetValue(path, out var session)) continue;
+            if (SessionFor(path) is not { } session) continue;
             var text = ReadSettled(path);
             if (text is null)
             {

@@ -23,6 +23,7 @@ public class StartupHookEndToEndTests
 
     void CopySources()
     {
+        if (Directory.Exists(Path.Combine(_dir, "Plain"))) File.Delete(Plain("Fresh.cs"));
         string apps = Path.Combine(RunningApp.RepoRoot(), "tests", "Detour.Agent.Tests", "TestApps");
         foreach (var file in Directory.GetFiles(apps, "*", SearchOption.AllDirectories))
             RunningApp.Restore(file, Path.Combine(_dir, Path.GetRelativePath(apps, file)));
@@ -198,5 +199,15 @@ public class StartupHookEndToEndTests
         Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("m2")), Is.False, "an unmarked module's edit waits in mode 1");
         _app.Input.WriteLine("%status");
         _app.WaitFor(l => l.Contains("patched Lib.Weather.Today"), "the status listing patched members");
+    }
+
+    [Test]
+    public void NewFile_JoinsTheProject_AndItsTypeIsUsableFromTheNextEdit()
+    {
+        WaitForTick("hello", "the original greeting");
+        File.WriteAllText(Plain("Fresh.cs"), "public static class Fresh\n{\n    public static string Word() => \"fresh\";\n}\n");
+        _app.WaitFor(l => l.Contains("Fresh.cs: 1 added"), "the new file's report");
+        RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> Fresh.Word();");
+        WaitForTick("fresh", "code using the new type");
     }
 }
