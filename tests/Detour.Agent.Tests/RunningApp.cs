@@ -64,10 +64,10 @@ public sealed class RunningApp : IDisposable
         return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 
-    /// <summary>Builds a project in Debug; fails the test with the build's output if it does not build.</summary>
-    public static void Build(string projectDirectory)
+    /// <summary>Builds a project (Debug unless told); fails the test with the build's output if it does not build.</summary>
+    public static void Build(string projectDirectory, string configuration = "Debug")
     {
-        var build = Process.Start(new ProcessStartInfo("dotnet", "build -c Debug -nologo -v:q")
+        var build = Process.Start(new ProcessStartInfo("dotnet", $"build -c {configuration} -nologo -v:q")
         {
             WorkingDirectory = projectDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
         })!;

@@ -210,4 +210,18 @@ public class StartupHookEndToEndTests
         RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> Fresh.Word();");
         WaitForTick("fresh", "code using the new type");
     }
+
+    [Test]
+    public void OptimizedBuild_LeavesTheAgentInactive_AndSaysWhyInOneLine()
+    {
+        _app.Dispose();
+        RunningApp.Build(Path.Combine(_dir, "Plain"), "Release");
+        var start = new ProcessStartInfo("dotnet", Path.Combine(_dir, "Plain", "bin", "Release", "net10.0", "Plain.dll")) { WorkingDirectory = _dir };
+        start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(DetourAgent).Assembly.Location;
+        _app = new RunningApp(start);
+        _app.WaitFor(l => l.StartsWith("tick "), "the app running");
+        Thread.Sleep(1000);
+        var said = _app.Lines.Where(l => l.Contains("detour")).ToList();
+        Assert.That(said, Is.EqualTo(new[] { "stderr: detour: inactive: Plain is an optimized build; hot patching needs a Debug build" }));
+    }
 }
