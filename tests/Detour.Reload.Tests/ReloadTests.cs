@@ -149,4 +149,17 @@ public class ReloadTests : SessionFixture
         int expectedLine = edited.Split('\n').ToList().FindIndex(l => l.Contains("boom2")) + 1;
         Assert.That(e.StackTrace, Does.Contain($"Game.cs:line {expectedLine}"));
     }
+
+    [Test]
+    public void MissingManifest_SaysHowToProduceIt()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "detour-no-manifest-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var e = Assert.Throws<ReloadException>(() => ProjectModel.Load(Path.Combine(folder, "App.dll")))!;
+            Assert.That(e.Message, Does.Contain("App.dll.detour: no Detour manifest").And.Contain("Import Detour.targets").And.Contain("dotnet build -c Debug"));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
 }

@@ -261,4 +261,22 @@ public class RuleRowTests : SessionFixture
         var report = Edit(AccountPath, ("public int LastSeen;", "public int LastSeen;\n    public int Level { get; set; }"));
         Assert.That(report.Errors, Has.Some.Contains("rude edit: adding the auto-property Account.Level adds an instance field, which changes the object layout"));
     }
+
+    [Test]
+    public void ChangedBodies_OfConstructorInterfaceMethodIndexerOperatorAndLocalFunction_ArePatched()
+    {
+        IGreeter greeter = new Kinds();
+        var report = Edit(Source("Kinds.cs"), ("Made = 1;", "Made = 10;"), ("=> \"hi\"", "=> \"hello\""), ("=> i * 2", "=> i * 3"),
+            ("a.Made + b.Made", "a.Made + b.Made + 100"), ("=> y * 2", "=> y * 5"));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Patched), Is.EquivalentTo(new[]
+            { "Target.Kinds..ctor", "Target.Kinds.Greet", "Target.Kinds.get_Item", "Target.Kinds.op_Addition",
+              "Target.Kinds.<WithLocal>g__Twice|6_0", "Target.Kinds.WithLocal" }), "a local function is part of its method's source");
+        var made = new Kinds();
+        Assert.That(made.Made, Is.EqualTo(10), "constructor");
+        Assert.That(greeter.Greet(), Is.EqualTo("hello"), "interface method, called through the interface on an old instance");
+        Assert.That(made[2], Is.EqualTo(6), "indexer");
+        Assert.That((made + made).Made, Is.EqualTo(120), "operator");
+        Assert.That(made.WithLocal(2), Is.EqualTo(10), "local function");
+    }
 }
