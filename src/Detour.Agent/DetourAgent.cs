@@ -203,9 +203,22 @@ public sealed class DetourAgent
             if (!byProject.TryGetValue(session, out var changes)) byProject[session] = changes = new();
             changes[path] = text;
         }
-        foreach (var (session, changes) in byProject)
+        foreach (var (session, saved) in byProject)
         {
-            var report = session.Apply(changes, type => !force && _marks.Skipped.Any(m => ModuleMarks.Matches(m, session.Project.AssemblyName, type)));
+            bool IsSkipped(string type) => !force && _marks.Skipped.Any(m => ModuleMarks.Matches(m, session.Project.AssemblyName, type));
+            var changes = saved;
+            // A file that failed may have failed for want of this edit (a caller saved before its callee):
+            // it is tried again with the edit, and if they fail together the edit is tried alone.
+            var failedBefore = _failed.Where(f => !saved.ContainsKey(f.Key) && SessionFor(f.Key) == session && ReadSettled(f.Key) == f.Value)
+                                      .ToDictionary(f => f.Key, f => f.Value);
+            ReloadReport? report = null;
+            if (failedBefore.Count > 0)
+            {
+                var together = saved.Concat(failedBefore).ToDictionary();
+                report = session.Apply(together, IsSkipped);
+                if (report.Succeeded) changes = together;
+            }
+            if (report is not { Succeeded: true }) report = session.Apply(saved, IsSkipped);
             foreach (var path in changes.Keys)
             {
                 _pending.Remove(path);

@@ -224,4 +224,15 @@ public class StartupHookEndToEndTests
         var said = _app.Lines.Where(l => l.Contains("detour")).ToList();
         Assert.That(said, Is.EqualTo(new[] { "stderr: detour: inactive: Plain is an optimized build; hot patching needs a Debug build" }));
     }
+
+    [Test]
+    public void CallerSavedBeforeItsCallee_AppliesWhenTheCalleeIsSaved()
+    {
+        WaitForTick("hello", "the original greeting");
+        RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> Extra.Other();");
+        _app.WaitFor(l => Regex.IsMatch(l, @"Greeter\.cs\(\d+,\d+\): error CS0117"), "the caller's compile error");
+        RunningApp.Save(Plain("Extra.cs"), "public static string Mark() => \"m1\";", "public static string Mark() => \"m1\";\n    public static string Other() => \"other\";");
+        _app.WaitFor(l => l.Contains("Extra.cs, Greeter.cs: 1 patched, 1 added"), "one report for both files");
+        WaitForTick("other", "the caller's new code");
+    }
 }
