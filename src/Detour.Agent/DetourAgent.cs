@@ -24,6 +24,7 @@ public sealed class DetourAgent
     readonly List<FileSystemWatcher> _watchers = new();
     HashSet<string> _watched = new();
     Timer? _debounce;
+    TimeSpan _warmUp;
     public ReloadMode Mode { get; private set; } = ReloadMode.AllButSkipped;
     public static DetourAgent? Current => _current;
 
@@ -53,6 +54,7 @@ public sealed class DetourAgent
         // Everything slow (MSBuild, Roslyn, Cecil) happens off the app's startup path.
         new Thread(() =>
         {
+            var clock = Stopwatch.StartNew();
             try
             {
                 var project = ProjectModel.LoadOrDiscover(_app.Location, TargetsFile());
@@ -64,6 +66,7 @@ public sealed class DetourAgent
                 foreach (var session in _sessions) session.WarmUp();
             }
             catch (Exception e) { Say(e is ReloadException ? e.Message : $"could not start: {e.Message}"); }
+            _warmUp = clock.Elapsed;
             _ready.Set();
             Flush();
         }) { IsBackground = true, Name = "detour start" }.Start();
@@ -293,7 +296,7 @@ public sealed class DetourAgent
 
     public void Status()
     {
-        Say($"mode {(int)Mode}, {(_ready.IsSet ? "ready" : "warming up")}");
+        Say($"mode {(int)Mode}, {(_ready.IsSet ? $"ready (started in {_warmUp.TotalSeconds:F1} s)" : "warming up")}");
         foreach (var session in _sessions.ToList())
         {
             Say($"  {session.Project.AssemblyName}: generation {session.Generation}");

@@ -63,7 +63,41 @@ public sealed class ReloadSession
             {
                 var set = CompileSet([path], new Dictionary<string, string>(_applied));
                 PreviousTexts(set, new List<string>());
+                if (path == recent[0]) DryRun(set);
             }
+        EngineWarmUp.Ensure();
+    }
+
+    /// <summary>Relinks, writes and loads the current code of the files as if all of it had changed, then
+    /// unloads it: the relinker, Cecil's writer and the loader are compiled by the JIT before the first edit.</summary>
+    void DryRun(List<string> set)
+    {
+        var delta = _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>());
+        if (delta is null) return;
+        var module = ReadModule(delta);
+        var none = new Dictionary<string, StaticInitializer>();
+        var relinker = new Relinker(module, _live);
+        relinker.Bind(new Dictionary<string, string>(), MemberTexts(module), none, none);
+        if (relinker.Changes.Any(c => c.RudeReason is not null)) return;
+        relinker.Rewrite();
+        var (assembly, context) = LoadGeneration(module, $"{_project.AssemblyName}.Detour.WarmUp");
+        foreach (var change in relinker.Changes.Where(c => c.Method is not null && c.Live is not null).Take(4))
+            RuntimeHelpers.PrepareMethod(assembly.ManifestModule.ResolveMethod(change.Method!.MetadataToken.ToInt32())!.MethodHandle);
+        context.Unload();
+    }
+
+    (Assembly Assembly, AssemblyLoadContext Context) LoadGeneration(ModuleDefinition module, string name)
+    {
+        module.Assembly.Name.Name = name;
+        module.Name = name + ".dll";
+        IgnoreAccessChecksToEarlierGenerations(module);
+        using var pe = new MemoryStream();
+        using var pdb = new MemoryStream();
+        module.Write(pe, new WriterParameters { WriteSymbols = true, SymbolStream = pdb, SymbolWriterProvider = new PortablePdbWriterProvider() });
+        pe.Position = 0;
+        pdb.Position = 0;
+        var context = new GenerationContext(name, _live);
+        return (context.LoadFromStream(pe, pdb), context);
     }
 
     /// <summary>Applies new texts of files (path to full text). Files not given keep their current text.</summary>
@@ -127,16 +161,7 @@ public sealed class ReloadSession
     void ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current)
     {
         int generation = Generation + 1;
-        module.Assembly.Name.Name = $"{_project.AssemblyName}.Detour.{generation}";
-        module.Name = module.Assembly.Name.Name + ".dll";
-        IgnoreAccessChecksToEarlierGenerations(module);
-        using var pe = new MemoryStream();
-        using var pdb = new MemoryStream();
-        module.Write(pe, new WriterParameters { WriteSymbols = true, SymbolStream = pdb, SymbolWriterProvider = new PortablePdbWriterProvider() });
-        pe.Position = 0;
-        pdb.Position = 0;
-        var context = new GenerationContext(module.Assembly.Name.Name, _live);
-        var assembly = context.LoadFromStream(pe, pdb);
+        var (assembly, _) = LoadGeneration(module, $"{_project.AssemblyName}.Detour.{generation}");
         FaultInjection?.Invoke("loaded");
 
         // Static initializers run first, into the holders' own fields: nothing live changes yet.

@@ -26,15 +26,17 @@ public static class AgentBenchmark
                 RedirectStandardOutput = true, RedirectStandardInput = true, RedirectStandardError = true, WorkingDirectory = dir,
             };
             start.Environment["DEMO_FRAME_MS"] = FrameMs.ToString();
+            start.Environment["DETOUR_COMMANDS"] = "1";
             app = Process.Start(start)!;
             app.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Add((e.Data, Stopwatch.GetTimestamp())); };
             app.BeginOutputReadLine();
             Next(lines, l => l.Contains("[detour] watching"), TimeSpan.FromSeconds(60));
-            Thread.Sleep(3000); // the agent warms up in the background
+            string ready = WaitUntilReady(app, lines);
 
             string marker = "*";
             var visible = new List<double>();
             var reported = new List<double>();
+            double firstEdit = 0;
             for (int edit = 1; edit <= WarmUpEdits + MeasuredEdits; edit++)
             {
                 string next = $"Q{edit:00}";
@@ -46,11 +48,13 @@ public static class AgentBenchmark
                 var (_, shownAt) = Next(lines, l => l.Contains(next) && l.Contains("frame"), TimeSpan.FromSeconds(10),
                     (l, at) => { if (l.Contains("[detour]") && l.Contains("patched")) reported.Add(Ms(saved, at)); });
                 marker = next;
+                if (edit == 1) firstEdit = Ms(saved, shownAt);
                 if (edit <= WarmUpEdits) { if (reported.Count > 0) reported.RemoveAt(reported.Count - 1); continue; }
                 visible.Add(Ms(saved, shownAt));
                 Thread.Sleep(150);
             }
-            Console.WriteLine($"{MeasuredEdits} edits of Scene.Draw, frames every {FrameMs} ms:");
+            Console.WriteLine($"agent {ready}; first edit: {firstEdit:F0} ms to a frame drawn by new code");
+            Console.WriteLine($"then {MeasuredEdits} edits of Scene.Draw, frames every {FrameMs} ms:");
             Console.WriteLine($"  save -> frame drawn by new code: median {Figures.Percentile(visible, 50):F0} ms, p90 {Figures.Percentile(visible, 90):F0} ms, max {visible.Max():F0} ms (target: median <= 100 ms)");
             if (reported.Count > 0)
                 Console.WriteLine($"  save -> agent's report line:     median {Figures.Percentile(reported, 50):F0} ms, p90 {Figures.Percentile(reported, 90):F0} ms");
@@ -96,6 +100,19 @@ public static class AgentBenchmark
         }
         Console.WriteLine($"start-up, process start -> first frame ({Runs} runs each): with agent median {Figures.Percentile(with, 50):F0} ms, " +
                           $"without {Figures.Percentile(without, 50):F0} ms (the agent's compiler warm-up runs in the background)");
+    }
+
+    /// <summary>Asks %status until the agent's background start (project model, compiler warm-up) is done.</summary>
+    static string WaitUntilReady(Process app, BlockingCollection<(string Line, long At)> lines)
+    {
+        for (int attempt = 0; attempt < 120; attempt++)
+        {
+            app.StandardInput.WriteLine("%status");
+            var (line, _) = Next(lines, l => l.Contains("[detour] mode"), TimeSpan.FromSeconds(10));
+            if (line.Contains("ready")) return line[(line.IndexOf("ready", StringComparison.Ordinal))..];
+            Thread.Sleep(250);
+        }
+        throw new TimeoutException("the agent did not get ready");
     }
 
     static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
