@@ -21,7 +21,8 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
     public bool KeepValue { get; init; }
     /// <summary>Set when an added member and a removed one are a method turned into a property, or back.</summary>
     public string? Reshaped { get; init; }
-    public bool ClosureShapeChanged { get; init; }
+    /// <summary>Why delegates made before the edit keep the old bodies of this closure's lambdas.</summary>
+    public string? ClosureNotUpdated { get; init; }
     public bool StaticConstructorChanged { get; init; }
 }
 
@@ -58,6 +59,7 @@ internal sealed class Relinker
                      IReadOnlyDictionary<string, StaticInitializer> oldInitializers, IReadOnlyDictionary<string, StaticInitializer> newInitializers)
     {
         _newInitializers = newInitializers;
+        _renumberedLambdas = RenumberedLambdaGroups(previous.Keys, current.Keys);
         var types = TypeMapper.AllTypes(_module).Where(t => !IsInfrastructure(t)).ToList();
         foreach (var t in types.Where(t => !IlText.IsGenerated(t)))
             if (_live.FindType(t.FullName) is { } liveType) _mapped[t] = liveType;
@@ -70,8 +72,15 @@ internal sealed class Relinker
                 _closures.Add(t);
             }
             else
-                Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, "closure") { ClosureShapeChanged = true });
+                Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, "closure")
+                    { ClosureNotUpdated = "captured variables changed: delegates made before the edit keep the old body, new ones run the new" });
         }
+
+        foreach (var t in _closures)
+        foreach (var method in t.Methods.Where(m => LambdaGroup(t.FullName, m.Name) is { } g && _renumberedLambdas.Contains(g))
+                                        .Select(m => m.Name[1..m.Name.IndexOf(">b__", StringComparison.Ordinal)]).Distinct())
+            Changes.Add(new MemberChange($"{t.FullName}::{method}", t.DeclaringType.FullName, method, ChangeKind.Changed, "closure")
+                { ClosureNotUpdated = $"lambdas were added or removed in {method}: delegates made before the edit keep their old bodies, new ones run the new" });
 
         foreach (var t in types)
         {
@@ -122,6 +131,47 @@ internal sealed class Relinker
         }
     }
 
+    HashSet<string> _renumberedLambdas = new();
+
+    /// <summary>The compiler names lambdas by their order in the method ("&lt;M&gt;b__5_0", "&lt;M&gt;b__5_1"; cached in
+    /// "&lt;&gt;9__5_0"). When a method gains or loses a lambda, a name can pass to another lambda, so an old
+    /// delegate must not be sent to whatever now has its name: those lambdas and caches count as new.</summary>
+    static HashSet<string> RenumberedLambdaGroups(IEnumerable<string> previous, IEnumerable<string> current)
+    {
+        static ILookup<string, string> ByGroup(IEnumerable<string> keys) => keys
+            .Select(k => (Key: k, Group: LambdaGroup(k[..k.IndexOf("::", StringComparison.Ordinal)], NameOf(k))))
+            .Where(p => p.Group is not null).ToLookup(p => p.Group!, p => p.Key);
+        var before = ByGroup(previous);
+        var now = ByGroup(current);
+        return before.Select(g => g.Key).Union(now.Select(g => g.Key))
+            .Where(g => !before[g].ToHashSet().SetEquals(now[g])).ToHashSet();
+    }
+
+    static string NameOf(string key)
+    {
+        int colons = key.IndexOf("::", StringComparison.Ordinal);
+        return key[(colons + 2)..key.IndexOf('(', colons)];
+    }
+
+    /// <summary>The lambdas of one source method, across its closure classes: "Owner#5" for "&lt;&gt;c::&lt;M&gt;b__5_0",
+    /// its cache "&lt;&gt;c::&lt;&gt;9__5_0" and "&lt;&gt;c__DisplayClass5_0::&lt;M&gt;b__1" (5 is the method's ordinal).</summary>
+    static string? LambdaGroup(string closureType, string member)
+    {
+        int slash = closureType.LastIndexOf('/');
+        if (slash < 0) return null;
+        string owner = closureType[..slash], closure = closureType[(slash + 1)..];
+        int at = member.IndexOf(">b__", StringComparison.Ordinal);
+        if (closure == "<>c")
+        {
+            string? numbers = at >= 0 ? member[(at + 4)..] : member.StartsWith("<>9__") ? member[5..] : null;
+            return numbers?.Contains('_') == true ? $"{owner}#{numbers[..numbers.IndexOf('_')]}" : null;
+        }
+        const string display = "<>c__DisplayClass";
+        if (closure.StartsWith(display) && at >= 0 && closure.IndexOf('_', display.Length) is var end and > 0)
+            return $"{owner}#{closure[display.Length..end]}";
+        return null;
+    }
+
     void CheckTypeShape(TypeDefinition t, Type liveType)
     {
         string? reason = null;
@@ -145,6 +195,8 @@ internal sealed class Relinker
     {
         string key = IlText.Key(m);
         var live = FindLiveMethod(liveType, m) ?? _live.AddedMethods.GetValueOrDefault(key);
+        bool renumbered = _closures.Contains(t) && LambdaGroup(t.FullName, m.Name) is { } group && _renumberedLambdas.Contains(group);
+        if (renumbered) live = null;
         _methodHome[m] = live;
         bool changed = !previous.TryGetValue(key, out var before) || before != current.GetValueOrDefault(key);
         var kind = live is null ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
@@ -179,6 +231,7 @@ internal sealed class Relinker
     {
         string key = $"{t.FullName}::{f.Name}";
         var live = LiveProgram.FieldOf(liveType, f.Name) ?? _live.AddedFields.GetValueOrDefault(key);
+        if (_closures.Contains(t) && LambdaGroup(t.FullName, f.Name) is { } group && _renumberedLambdas.Contains(group)) live = null;
         _fieldHome[f] = live;
         if (f.HasConstant) return;
         if (live is not null && ToLive(f.FieldType) is { } ft && ft != live.FieldType)

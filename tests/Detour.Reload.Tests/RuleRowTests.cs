@@ -279,4 +279,18 @@ public class RuleRowTests : SessionFixture
         Assert.That((made + made).Made, Is.EqualTo(120), "operator");
         Assert.That(made.WithLocal(2), Is.EqualTo(10), "local function");
     }
+
+    [Test]
+    public void LambdaInsertedBeforeAnother_OldDelegatesKeepTheirOwnBody_NotTheNewcomers()
+    {
+        var game = new Game();
+        var adder = game.MakeAdder();
+        // The compiler numbers lambdas in order: the inserted one takes the number the old one had.
+        var report = Edit(Source("Game.cs"), ("public Func<int, int> MakeAdder() => x => x + 1;",
+            "public Func<int, int> MakeAdder() { Func<int, int> minus = x => x - 5; return x => minus(x) + 6; }"));
+        AssertApplied(report);
+        Assert.That(adder(1), Is.EqualTo(2), "a delegate made before the edit runs its own lambda");
+        Assert.That(game.MakeAdder()(1), Is.EqualTo(2), "new code: (1 - 5) + 6");
+        Assert.That(report.Members.Any(m => m.Kind == "closure" && m.Reason.Contains("lambdas were added or removed")), string.Join("\n", report.Members));
+    }
 }
