@@ -65,6 +65,50 @@ internal static class IlText
         foreach (var r in reached) Append(r, text, seen);
     }
 
+    /// <summary>Between a member's IL and its attributes in <see cref="WithAttributes"/>.</summary>
+    public const string AttributeSeparator = "\n@attributes\n";
+
+    /// <summary>IL text followed by the member's own custom attributes (those a user writes).</summary>
+    public static string WithAttributes(MethodDefinition method) => Of(method) + AttributeSeparator + AttributesOf(method);
+
+    public static bool BodiesDiffer(string before, string now) => BodyOf(before) != BodyOf(now);
+
+    static string BodyOf(string text) => text.IndexOf(AttributeSeparator, StringComparison.Ordinal) is var at and >= 0 ? text[..at] : text;
+
+    // Bookkeeping the compiler writes; they follow the code, not the user's intent.
+    static readonly HashSet<string> CompilerAttributes =
+    [
+        "System.Runtime.CompilerServices.CompilerGeneratedAttribute", "System.Runtime.CompilerServices.AsyncStateMachineAttribute",
+        "System.Runtime.CompilerServices.IteratorStateMachineAttribute", "System.Runtime.CompilerServices.AsyncIteratorStateMachineAttribute",
+        "System.Runtime.CompilerServices.NullableAttribute", "System.Runtime.CompilerServices.NullableContextAttribute",
+        "System.Diagnostics.DebuggerStepThroughAttribute", "System.Diagnostics.DebuggerHiddenAttribute",
+    ];
+
+    static string AttributesOf(MethodDefinition method)
+    {
+        var text = new StringBuilder();
+        void Add(string where, ICustomAttributeProvider provider)
+        {
+            foreach (var a in provider.CustomAttributes.Where(a => !CompilerAttributes.Contains(a.AttributeType.FullName)))
+                text.Append(where).Append(' ').Append(a.AttributeType.FullName).Append('(')
+                    .Append(string.Join(",", a.ConstructorArguments.Select(Value)))
+                    .Append(string.Join(",", a.Properties.Concat(a.Fields).Select(n => n.Name + "=" + Value(n.Argument))))
+                    .Append(")\n");
+        }
+        Add("method", method);
+        Add("return", method.MethodReturnType);
+        foreach (var p in method.Parameters) Add("parameter " + p.Index, p);
+        return text.ToString();
+    }
+
+    static string Value(CustomAttributeArgument argument) => argument.Value switch
+    {
+        TypeReference t => t.FullName,
+        CustomAttributeArgument[] items => "[" + string.Join(",", items.Select(Value)) + "]",
+        CustomAttributeArgument inner => Value(inner),
+        var v => v?.ToString() ?? "null",
+    };
+
     /// <summary>Resolving a reference into another assembly would load it; generated code is always local.</summary>
     static bool InModule(TypeReference t, ModuleDefinition module) => t.Scope == module;
 

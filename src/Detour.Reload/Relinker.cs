@@ -21,6 +21,8 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
     public bool KeepValue { get; init; }
     /// <summary>Set when an added member and a removed one are a method turned into a property, or back.</summary>
     public string? Reshaped { get; init; }
+    /// <summary>The body is the same; only the member's own attributes changed.</summary>
+    public bool AttributesOnly { get; init; }
     /// <summary>Why delegates made before the edit keep the old bodies of this closure's lambdas.</summary>
     public string? ClosureNotUpdated { get; init; }
     public bool StaticConstructorChanged { get; init; }
@@ -198,7 +200,9 @@ internal sealed class Relinker
         bool renumbered = _closures.Contains(t) && LambdaGroup(t.FullName, m.Name) is { } group && _renumberedLambdas.Contains(group);
         if (renumbered) live = null;
         _methodHome[m] = live;
-        bool changed = !previous.TryGetValue(key, out var before) || before != current.GetValueOrDefault(key);
+        var now = current.GetValueOrDefault(key) ?? "";
+        bool changed = !previous.TryGetValue(key, out var before) || before != now;
+        bool attributesOnly = changed && live is not null && before is not null && !IlText.BodiesDiffer(before, now);
         var kind = live is null ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
         if (m.IsConstructor && m.IsStatic) return; // static initializers are handled per field
         if (_closures.Contains(t) && m.IsConstructor) return;
@@ -217,7 +221,7 @@ internal sealed class Relinker
                  && Detour.Engine.ReplacementCheck.ReturnsThroughHiddenBuffer(mi.ReturnType))
             rude = $"{t.Name}.{m.Name} returns the struct {mi.ReturnType.Name} through a hidden buffer; patching it needs a restart";
         if (kind == ChangeKind.Unchanged && rude is null) return;
-        Changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m)) { Method = m, Live = live, RudeReason = rude });
+        Changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m)) { Method = m, Live = live, RudeReason = rude, AttributesOnly = attributesOnly && rude is null });
     }
 
     static string Category(MethodDefinition m) =>

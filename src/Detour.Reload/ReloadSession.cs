@@ -333,7 +333,7 @@ public sealed class ReloadSession
         var texts = new Dictionary<string, string>();
         foreach (var t in TypeMapper.AllTypes(module))
         foreach (var m in t.Methods)
-            texts[IlText.Key(m)] = IlText.Of(m);
+            texts[IlText.Key(m)] = IlText.WithAttributes(m);
         return texts;
     }
 

@@ -23,6 +23,8 @@ internal static class UpdateRules
     [
         new("rude edit", c => c.RudeReason is not null,
             (c, plan) => plan.Rude.Add(c)),
+        new("attributes changed, body unchanged", c => c.AttributesOnly,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)"))),
         new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not ("lambda" or "local function"),
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed")); }),
         new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null,

@@ -293,4 +293,15 @@ public class RuleRowTests : SessionFixture
         Assert.That(game.MakeAdder()(1), Is.EqualTo(2), "new code: (1 - 5) + 6");
         Assert.That(report.Members.Any(m => m.Kind == "closure" && m.Reason.Contains("lambdas were added or removed")), string.Join("\n", report.Members));
     }
+
+    [Test]
+    public void AttributeOnlyEdit_PatchesNothing_AndSaysTheAttributesNeedARestart()
+    {
+        var report = Edit(AccountPath, ("    public static string Format(int x)", "    [Obsolete(\"use Show\")]\n    public static string Format(int x)"));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Patched), Is.Empty);
+        var skipped = report.Members.Single(m => m.Status == MemberStatus.Skipped);
+        Assert.That(skipped.Member, Is.EqualTo("Target.Account.Format"));
+        Assert.That(skipped.Reason, Does.Contain("only its attributes changed"));
+    }
 }
