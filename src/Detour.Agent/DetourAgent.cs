@@ -133,6 +133,9 @@ public sealed class DetourAgent
             watcher.Created += (_, e) => Touched(e.FullPath);
             watcher.Renamed += (_, e) => Touched(e.FullPath);
             watcher.Deleted += (_, e) => Touched(e.FullPath);
+            // Too many changes at once (a branch switch): events were lost, so every file is looked at;
+            // those whose text the app already runs are passed over.
+            watcher.Error += (_, _) => { lock (watched) foreach (var path in watched) Touched(path); };
             watcher.EnableRaisingEvents = true;
             _watchers.Add(watcher);
         }
@@ -165,7 +168,15 @@ public sealed class DetourAgent
         var paths = _dirty.Keys.ToList();
         foreach (var p in paths) _dirty.TryRemove(p, out _);
         if (paths.Count == 0) return;
-        lock (_gate) Reload(paths, force: false);
+        try
+        {
+            lock (_gate) Reload(paths, force: false);
+        }
+        catch (Exception e)
+        {
+            // Runs on a timer thread: an exception escaping here would end the app.
+            Say($"reload failed inside Detour ({e.GetType().Name}: {e.Message}); the app keeps running its last good code");
+        }
     }
 
     /// <summary>Reads a file that an editor may be writing right now: retries a vanished or locked file.</summary>
@@ -197,6 +208,7 @@ public sealed class DetourAgent
                 continue;
             }
             if (!force && _failed.TryGetValue(path, out var failedText) && failedText == text) continue;
+            if (!force && session.Runs(path, text)) { _pending.Remove(path); continue; }
             var types = session.TypesDeclaredIn(path, text);
             if (!force && !_marks.Allows(Mode, session.Project.AssemblyName, types))
             {

@@ -48,6 +48,12 @@ public sealed class ReloadSession
         }
     }
 
+    /// <summary>Whether the program already runs this text of the file (a save without changes, say).</summary>
+    public bool Runs(string path, string text)
+    {
+        lock (_gate) return !_unknownBaseline.Contains(path) && _applied.TryGetValue(path, out var applied) && applied == text;
+    }
+
     string Baseline(string path) => _unknownBaseline.Contains(path) ? "" : _applied.GetValueOrDefault(path, "");
     public int Generation { get; private set; }
     public IReadOnlyCollection<MethodDetour> Detours => _detours.Values;
@@ -103,7 +109,19 @@ public sealed class ReloadSession
     /// <summary>Applies new texts of files (path to full text). Files not given keep their current text.</summary>
     public ReloadReport Apply(IReadOnlyDictionary<string, string> changed, Func<string, bool>? isSkipped = null)
     {
-        lock (_gate) return ApplyLocked(changed, isSkipped ?? (_ => false));
+        lock (_gate)
+        {
+            try
+            {
+                return ApplyLocked(changed, isSkipped ?? (_ => false));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Everything before the apply step only reads; a failure there changed nothing live.
+                return Failed(changed.Keys.ToList(), [$"{changed.Keys.FirstOrDefault()}: error: Detour could not process this edit, " +
+                                                      $"nothing was applied ({e.GetType().Name}: {e.Message})"], TimeSpan.Zero);
+            }
+        }
     }
 
     ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, Func<string, bool> isSkipped)
@@ -135,6 +153,7 @@ public sealed class ReloadSession
         foreach (var s in skipped) plan.Detour.Remove(s);
         plan.Reinitialize.RemoveAll(c => isSkipped(c.TypeName));
         relinker.Rewrite();
+        FaultInjection?.Invoke("relinked");
         var relinkTime = clock.Elapsed;
 
         clock.Restart();

@@ -235,4 +235,17 @@ public class StartupHookEndToEndTests
         _app.WaitFor(l => l.Contains("Extra.cs, Greeter.cs: 1 patched, 1 added"), "one report for both files");
         WaitForTick("other", "the caller's new code");
     }
+
+    [Test]
+    public void SaveWithoutChanges_IsPassedOverQuietly()
+    {
+        WaitForTick("hello", "the original greeting");
+        string path = Plain("Greeter.cs");
+        File.WriteAllText(path, File.ReadAllText(path));
+        RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
+        WaitForTick("m2", "a later real edit");
+        Thread.Sleep(200);
+        Assert.That(Reports("Greeter.cs"), Is.Zero);
+        Assert.That(Reports("Extra.cs"), Is.EqualTo(1));
+    }
 }

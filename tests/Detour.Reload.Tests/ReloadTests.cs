@@ -162,4 +162,17 @@ public class ReloadTests : SessionFixture
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
+
+    [Test]
+    public void RelinkFailure_AppliesNothing_AndTheNextEditApplies()
+    {
+        Session.FaultInjection = stage => { if (stage == "relinked") throw new InvalidOperationException("injected relink fault"); };
+        var report = Edit(GamePath, "x * 2", "x * 7");
+        Assert.That(report.Succeeded, Is.False);
+        Assert.That(report.Errors[0], Does.Contain("nothing was applied").And.Contain("injected relink fault"));
+        Assert.That(Game.Twice(1), Is.EqualTo(2));
+        Session.FaultInjection = null;
+        Assert.That(Edit(GamePath, "x * 2", "x * 7").Errors, Is.Empty);
+        Assert.That(Game.Twice(1), Is.EqualTo(7));
+    }
 }
