@@ -42,6 +42,7 @@ internal sealed class Relinker
     readonly Dictionary<FieldDefinition, FieldInfo?> _fieldHome = new();
     readonly TypeMapper _mapper;
     IReadOnlyDictionary<string, StaticInitializer> _newInitializers = new Dictionary<string, StaticInitializer>();
+    HashSet<string> _renumberedLambdas = new();
     public readonly List<MemberChange> Changes = new();
 
     public Relinker(ModuleDefinition module, LiveProgram live)
@@ -65,24 +66,7 @@ internal sealed class Relinker
         var types = TypeMapper.AllTypes(_module).Where(t => !IsInfrastructure(t)).ToList();
         foreach (var t in types.Where(t => !IlText.IsGenerated(t)))
             if (_live.FindType(t.FullName) is { } liveType) _mapped[t] = liveType;
-        foreach (var t in types.Where(t => t.Name.StartsWith("<>c") && t.DeclaringType is { } d && _mapped.ContainsKey(d)))
-        {
-            if (_mapped[t.DeclaringType].GetNestedType(t.Name, Nested) is not { } liveClosure) continue;
-            if (SameCaptures(t, liveClosure))
-            {
-                _mapped[t] = liveClosure;
-                _closures.Add(t);
-            }
-            else
-                Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, "closure")
-                    { ClosureNotUpdated = "captured variables changed: delegates made before the edit keep the old body, new ones run the new" });
-        }
-
-        foreach (var t in _closures)
-        foreach (var method in t.Methods.Where(m => LambdaGroup(t.FullName, m.Name) is { } g && _renumberedLambdas.Contains(g))
-                                        .Select(m => m.Name[1..m.Name.IndexOf(">b__", StringComparison.Ordinal)]).Distinct())
-            Changes.Add(new MemberChange($"{t.FullName}::{method}", t.DeclaringType.FullName, method, ChangeKind.Changed, "closure")
-                { ClosureNotUpdated = $"lambdas were added or removed in {method}: delegates made before the edit keep their old bodies, new ones run the new" });
+        MapClosures(types);
 
         foreach (var t in types)
         {
@@ -103,11 +87,35 @@ internal sealed class Relinker
         var present = current.Keys.ToHashSet();
         foreach (var key in previous.Keys.Where(k => !present.Contains(k) && !k.Contains('<')))
         {
-            int colons = key.IndexOf("::", StringComparison.Ordinal);
-            string name = key[(colons + 2)..key.IndexOf('(', colons)];
-            Changes.Add(new MemberChange(key, key[..colons], name, ChangeKind.Removed, name.StartsWith("get_") || name.StartsWith("set_") ? "accessor" : "method"));
+            string name = NameOf(key);
+            Changes.Add(new MemberChange(key, key[..key.IndexOf("::", StringComparison.Ordinal)], name, ChangeKind.Removed,
+                name.StartsWith("get_") || name.StartsWith("set_") ? "accessor" : "method"));
         }
         PairReshapedMembers();
+    }
+
+    /// <summary>Closure classes of live types map onto the live ones when they capture the same variables, so
+    /// delegates made before the edit run the new lambda bodies; otherwise the report says why they do not.</summary>
+    void MapClosures(List<TypeDefinition> types)
+    {
+        foreach (var t in types.Where(t => t.Name.StartsWith("<>c") && t.DeclaringType is { } d && _mapped.ContainsKey(d)))
+        {
+            if (_mapped[t.DeclaringType].GetNestedType(t.Name, Nested) is not { } liveClosure) continue;
+            if (SameCaptures(t, liveClosure))
+            {
+                _mapped[t] = liveClosure;
+                _closures.Add(t);
+            }
+            else
+                Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, "closure")
+                    { ClosureNotUpdated = "captured variables changed: delegates made before the edit keep the old body, new ones run the new" });
+        }
+
+        foreach (var t in _closures)
+        foreach (var method in t.Methods.Where(m => LambdaGroup(t.FullName, m.Name) is { } g && _renumberedLambdas.Contains(g))
+                                        .Select(m => m.Name[1..m.Name.IndexOf(">b__", StringComparison.Ordinal)]).Distinct())
+            Changes.Add(new MemberChange($"{t.FullName}::{method}", t.DeclaringType.FullName, method, ChangeKind.Changed, "closure")
+                { ClosureNotUpdated = $"lambdas were added or removed in {method}: delegates made before the edit keep their old bodies, new ones run the new" });
     }
 
     /// <summary>A method X that became a property X (accessor get_X), or the reverse, is one added and one
@@ -132,8 +140,6 @@ internal sealed class Relinker
             Changes[i] = c with { Reshaped = what };
         }
     }
-
-    HashSet<string> _renumberedLambdas = new();
 
     /// <summary>The compiler names lambdas by their order in the method ("&lt;M&gt;b__5_0", "&lt;M&gt;b__5_1"; cached in
     /// "&lt;&gt;9__5_0"). When a method gains or loses a lambda, a name can pass to another lambda, so an old
