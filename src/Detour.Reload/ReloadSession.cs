@@ -36,6 +36,13 @@ public sealed class ReloadSession
     }
 
     public ProjectModel Project => _project;
+    public int Generation { get; private set; }
+
+    /// <summary>A snapshot of this session's detours.</summary>
+    public IReadOnlyList<MethodDetour> Detours
+    {
+        get { lock (_gate) return _detours.Values.ToList(); }
+    }
 
     /// <summary>The file was saved after the app was built, so the text the app runs is unknown: its next
     /// reload compares against nothing and applies every member of the file.</summary>
@@ -55,8 +62,6 @@ public sealed class ReloadSession
     }
 
     string Baseline(string path) => _unknownBaseline.Contains(path) ? "" : _applied.GetValueOrDefault(path, "");
-    public int Generation { get; private set; }
-    public IReadOnlyCollection<MethodDetour> Detours => _detours.Values;
 
     /// <summary>Gets the first edit ready: warms the compiler and compiles the current generation of the
     /// files saved most recently (the likeliest to be edited next), so their first edit compiles once.
