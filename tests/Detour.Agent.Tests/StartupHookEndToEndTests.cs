@@ -248,4 +248,16 @@ public class StartupHookEndToEndTests
         Assert.That(Reports("Greeter.cs"), Is.Zero);
         Assert.That(Reports("Extra.cs"), Is.EqualTo(1));
     }
+
+    [Test]
+    public void AppInput_StillReachesTheApp_WhileCommandsGoToTheAgent()
+    {
+        Relaunch(commands: true);
+        _app.Input.WriteLine("hello app");
+        _app.WaitFor(l => l == "input: hello app", "the app's own input line");
+        _app.Input.WriteLine("%aimport");
+        _app.WaitFor(l => l.Contains("[detour] marked: (none); skipped: (none)"), "the command's answer");
+        Thread.Sleep(200);
+        Assert.That(_app.Lines.Any(l => l.StartsWith("input: %")), Is.False, "commands are not passed to the app");
+    }
 }
