@@ -241,7 +241,7 @@ public sealed class DetourAgent
                 else { _failed[path] = changes[path]; _lastErrors[path] = report.Errors; }
             }
             Say(report.Summary());
-            foreach (var error in report.Errors) Say(error + (error.Contains("rude edit") ? " (restart the app to apply it)" : ""));
+            foreach (var error in report.Errors) Say(error);
             Reported?.Invoke(report);
         }
     }
