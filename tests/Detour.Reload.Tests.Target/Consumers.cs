@@ -18,3 +18,13 @@ public static class Registry
 
     static int Check() => 1;
 }
+
+/// <summary>Declared here by name, as an app that does not reference Detour would.</summary>
+[AttributeUsage(AttributeTargets.Field)]
+public sealed class KeepValueOnReloadAttribute : Attribute;
+
+public static class Settings
+{
+    [KeepValueOnReload] public static int Volume = 5;
+    public static int Brightness = 5;
+}

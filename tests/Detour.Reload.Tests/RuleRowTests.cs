@@ -200,6 +200,7 @@ public class RuleRowTests : SessionFixture
     [TestCase("public double Radius = 1;", "public float Radius = 1;", "changing the type of the field Circle.Radius needs a restart")]
     [TestCase("public string Describe() => \"box of \" + Item;", "public string Describe() => \"a box of \" + Item;", "editing the generic type Box`1.Describe needs a restart")]
     [TestCase("public int Count;", "public int Count;\n    public long Extra;", "adding the instance field Counter.Extra changes the object layout")]
+    [TestCase("public interface IMarker { }", "public interface IMarker { void Mark(); }", "adding the interface member IMarker.Mark needs a restart")]
     public void RudeEdits_AreRejectedWhole_WithTheirPlaceAndReason(string from, string to, string reason)
     {
         var square = new Square(2);
@@ -303,5 +304,17 @@ public class RuleRowTests : SessionFixture
         var skipped = report.Members.Single(m => m.Status == MemberStatus.Skipped);
         Assert.That(skipped.Member, Is.EqualTo("Target.Account.Format"));
         Assert.That(skipped.Reason, Does.Contain("only its attributes changed"));
+    }
+
+    [Test]
+    public void FieldMarkedKeepValueOnReload_KeepsItsValue_WhenItsInitializerChanges()
+    {
+        Settings.Volume = 9;
+        Settings.Brightness = 9;
+        var report = Edit(ConsumersPath, ("Volume = 5;", "Volume = 1;"), ("Brightness = 5;", "Brightness = 1;"));
+        AssertApplied(report);
+        Assert.That(Settings.Volume, Is.EqualTo(9), "opted out");
+        Assert.That(Settings.Brightness, Is.EqualTo(1), "re-initialized");
+        Assert.That(report.Members.Single(m => m.Member == "Target.Settings.Volume").Reason, Does.Contain("[KeepValueOnReload] keeps the current value"));
     }
 }
