@@ -317,4 +317,15 @@ public class RuleRowTests : SessionFixture
         Assert.That(Settings.Brightness, Is.EqualTo(1), "re-initialized");
         Assert.That(report.Members.Single(m => m.Member == "Target.Settings.Volume").Reason, Does.Contain("[KeepValueOnReload] keeps the current value"));
     }
+
+    [Test]
+    public void PartialType_EditedInOneFile_CompilesWithItsOtherParts()
+    {
+        var parts = new Parts();
+        var report = Edit(Source("PartsA.cs"), ("public int A() => 1;", "public int A() => 2 + Offset;"));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Patched), Is.EqualTo(new[] { "Target.Parts.A" }), "the other part's members are not removed or patched");
+        Assert.That(parts.A(), Is.EqualTo(12), "uses a field declared in the other part");
+        Assert.That(parts.B(), Is.EqualTo(22));
+    }
 }

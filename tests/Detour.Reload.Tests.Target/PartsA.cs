@@ -1,0 +1,6 @@
+namespace Target;
+
+public partial class Parts
+{
+    public int A() => 1;
+}

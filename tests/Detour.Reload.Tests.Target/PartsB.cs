@@ -1,0 +1,7 @@
+namespace Target;
+
+public partial class Parts
+{
+    public int B() => A() + Offset;
+    static int Offset = 10;
+}
