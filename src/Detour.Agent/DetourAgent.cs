@@ -165,12 +165,15 @@ public sealed class DetourAgent
     void Flush()
     {
         if (!_ready.IsSet) return;
-        var paths = _dirty.Keys.ToList();
-        foreach (var p in paths) _dirty.TryRemove(p, out _);
-        if (paths.Count == 0) return;
         try
         {
-            lock (_gate) Reload(paths, force: false);
+            // Drained under the lock: %autoreload drains the same sets under it, so no save falls between.
+            lock (_gate)
+            {
+                var paths = _dirty.Keys.ToList();
+                foreach (var p in paths) _dirty.TryRemove(p, out _);
+                if (paths.Count > 0) Reload(paths, force: false);
+            }
         }
         catch (Exception e)
         {

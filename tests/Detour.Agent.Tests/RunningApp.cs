@@ -53,7 +53,8 @@ public sealed class RunningApp : IDisposable
             _process.WaitForExit(5000);
         }
         catch (InvalidOperationException) { }
-        TestContext.Out.WriteLine(string.Join("\n", _lines.TakeLast(40)));
+        // Everything the agent said, and the app's last lines.
+        TestContext.Out.WriteLine(string.Join("\n", _lines.Where(l => l.Contains("detour")).Concat(_lines.TakeLast(10))));
         _process.Dispose();
     }
 
