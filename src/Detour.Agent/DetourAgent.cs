@@ -278,8 +278,9 @@ public sealed class DetourAgent
         }
     }
 
-    public void Mark(string module) { _marks.Mark(module); Say($"marked {module}"); }
-    public void Skip(string module) { _marks.Skip(module); Say($"skipping {module}: its edits are not applied"); }
+    // The marks and the failure lists are read by reloads on the watcher's thread: changed and read under _gate.
+    public void Mark(string module) { lock (_gate) _marks.Mark(module); Say($"marked {module}"); }
+    public void Skip(string module) { lock (_gate) _marks.Skip(module); Say($"skipping {module}: its edits are not applied"); }
 
     /// <summary>%reload X: recompile and re-apply the files that declare X, even if unchanged.</summary>
     public void ForceReload(string module)
@@ -306,10 +307,17 @@ public sealed class DetourAgent
         }
     }
 
-    public void ListModules() =>
-        Say($"marked: {Join(_marks.Marked)}; skipped: {Join(_marks.Skipped)}");
+    public void ListModules()
+    {
+        lock (_gate) Say($"marked: {Join(_marks.Marked)}; skipped: {Join(_marks.Skipped)}");
+    }
 
     public void Status()
+    {
+        lock (_gate) StatusLocked();
+    }
+
+    void StatusLocked()
     {
         Say($"mode {(int)Mode}, {(_ready.IsSet ? $"ready (started in {_warmUp.TotalSeconds:F1} s)" : "warming up")}");
         foreach (var session in _sessions.ToList())
