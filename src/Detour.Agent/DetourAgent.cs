@@ -23,12 +23,17 @@ public sealed class DetourAgent
     readonly object _gate = new();
     readonly List<FileSystemWatcher> _watchers = new();
     HashSet<string> _watched = new();
-    Timer? _debounce;
+    readonly Timer _debounce;
     TimeSpan _warmUp;
     public ReloadMode Mode { get; private set; } = ReloadMode.AllButSkipped;
     public static DetourAgent? Current => _current;
 
-    DetourAgent(Assembly app, TextWriter output) { _app = app; _out = output; }
+    DetourAgent(Assembly app, TextWriter output)
+    {
+        _app = app;
+        _out = output;
+        _debounce = new Timer(_ => Flush());
+    }
 
     /// <summary>Starts the agent for the app's entry assembly, unless it is optimized or disabled.</summary>
     public static void StartForEntryAssembly()
@@ -120,13 +125,9 @@ public sealed class DetourAgent
             void Touched(string? path)
             {
                 if (path is null) return;
-                if (!watched.Contains(path))
-                {
-                    if (!IsNewSource(project, path)) return;
-                    lock (watched) watched.Add(path);
-                }
+                lock (watched) // events arrive on several threads
+                    if (!watched.Contains(path) && !(IsNewSource(project, path) && watched.Add(path))) return;
                 _dirty[path] = DateTime.UtcNow;
-                _debounce ??= new Timer(_ => Flush());
                 _debounce.Change(40, Timeout.Infinite); // several quick saves, of one file or several, become one reload
             }
             watcher.Changed += (_, e) => Touched(e.FullPath);
