@@ -245,7 +245,9 @@ public sealed class DetourAgent
                 else { _failed[path] = changes[path]; _lastErrors[path] = report.Errors; }
             }
             Say(report.Summary());
-            foreach (var error in report.Errors) Say(error);
+            const int shown = 10; // a stray brace can cascade into dozens of errors; the first ones matter
+            foreach (var error in report.Errors.Take(shown)) Say(error);
+            if (report.Errors.Count > shown) Say($"... and {report.Errors.Count - shown} more errors");
             Reported?.Invoke(report);
         }
     }
