@@ -245,6 +245,9 @@ public sealed class DetourAgent
                 else { _failed[path] = changes[path]; _lastErrors[path] = report.Errors; }
             }
             Say(report.Summary());
+            // What did not simply apply gets a line of its own: skipped, removed, or patched but not yet running.
+            foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.Kind == "entry point"))
+                Say($"  {member.Status.ToString().ToLowerInvariant()} {member.Member}: {member.Reason}");
             const int shown = 10; // a stray brace can cascade into dozens of errors; the first ones matter
             foreach (var error in report.Errors.Take(shown)) Say(error);
             if (report.Errors.Count > shown) Say($"... and {report.Errors.Count - shown} more errors");

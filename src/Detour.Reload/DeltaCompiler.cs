@@ -73,7 +73,10 @@ internal sealed class DeltaCompiler
     {
         var recompiled = trees.SelectMany(DeclaredTypes).ToHashSet();
         var references = _otherReferences.Append(_images.For(_project.TargetPath, recompiled, CompileName));
-        var compilation = CSharpCompilation.Create(CompileName, trees.Concat(_supportTrees), references, _options);
+        // Top-level statements only compile into an executable; any other delta is a library.
+        bool topLevel = trees.Any(t => t.GetRoot() is CompilationUnitSyntax unit && unit.Members.OfType<GlobalStatementSyntax>().Any());
+        var options = topLevel ? _options.WithOutputKind(OutputKind.ConsoleApplication) : _options;
+        var compilation = CSharpCompilation.Create(CompileName, trees.Concat(_supportTrees), references, options);
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
         var result = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));

@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Detour.Reload;
 
 /// <summary>What one rule decided for a member; collected into the edit's plan.</summary>
@@ -25,6 +27,13 @@ internal static class UpdateRules
             (c, plan) => plan.Rude.Add(c)),
         new("attributes changed, body unchanged", c => c.AttributesOnly,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)"))),
+        new("changed body of the running entry point", c => c.Kind == ChangeKind.Changed && c.Live is MethodInfo m && m == m.Module.Assembly.EntryPoint,
+            (c, plan) =>
+            {
+                plan.Detour.Add(c);
+                plan.Report.Add(new MemberReport(c.TypeName + "." + c.MemberName, "entry point", MemberStatus.Patched,
+                    "the entry point is already running: its new body runs only when it is called again (restart to see it)"));
+            }),
         new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not ("lambda" or "local function"),
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed")); }),
         new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null,

@@ -260,4 +260,12 @@ public class StartupHookEndToEndTests
         Thread.Sleep(200);
         Assert.That(_app.Lines.Any(l => l.StartsWith("input: %")), Is.False, "commands are not passed to the app");
     }
+
+    [Test]
+    public void EditOfTheRunningMainLoop_IsPatched_AndTheUserIsToldWhyNothingChangesYet()
+    {
+        RunningApp.Save(Plain("Program.cs"), "$\"tick {tick}", "$\"tock {tick}");
+        _app.WaitFor(l => l.Contains("Program.cs: 1 patched"), "the report");
+        _app.WaitFor(l => l.Contains("the entry point is already running"), "the explanation");
+    }
 }
