@@ -138,6 +138,13 @@ internal sealed class DeltaCompiler
                 found[$"{OwnerName(ctor)}::.cctor"] = new StaticInitializer(body is null ? "" : Tokens(body), tree.FilePath, ctor.GetLocation().GetLineSpan().Span);
                 continue;
             }
+            // A static auto-property's initializer stores into its backing field.
+            if (node is PropertyDeclarationSyntax { Initializer: { } initial } property && property.Modifiers.Any(SyntaxKind.StaticKeyword))
+            {
+                found[$"{OwnerName(property)}::<{property.Identifier.ValueText}>k__BackingField"] =
+                    new StaticInitializer(Tokens(initial.Value), tree.FilePath, property.GetLocation().GetLineSpan().Span);
+                continue;
+            }
             if (node is not FieldDeclarationSyntax field) continue;
             if (!field.Modifiers.Any(SyntaxKind.StaticKeyword) && !field.Modifiers.Any(SyntaxKind.ConstKeyword)) continue;
             if (field.Parent is not BaseTypeDeclarationSyntax) continue;

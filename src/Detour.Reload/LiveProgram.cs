@@ -12,6 +12,8 @@ internal sealed class LiveProgram(Assembly original)
     public readonly Dictionary<string, MethodInfo> AddedMethods = new();
     public readonly Dictionary<string, FieldInfo> AddedFields = new();
     public readonly List<Assembly> Generations = new();
+    /// <summary>The image of each generation by assembly name, for reading its metadata again.</summary>
+    public readonly Dictionary<string, byte[]> GenerationImages = new();
 
     /// <summary>The live type for a metadata name ("Ns.Outer/Inner").</summary>
     public Type? FindType(string metadataName) =>

@@ -202,19 +202,26 @@ internal sealed class Relinker
     void BindMethod(TypeDefinition t, Type liveType, MethodDefinition m, IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current)
     {
         string key = IlText.Key(m);
-        var live = FindLiveMethod(liveType, m) ?? _live.AddedMethods.GetValueOrDefault(key);
+        // A generic method added by an earlier edit is added afresh each time: generics cannot be detoured,
+        // and its callers are recompiled with it (files with added members are always in the compile set).
+        var live = FindLiveMethod(liveType, m) ?? (m.HasGenericParameters ? null : _live.AddedMethods.GetValueOrDefault(key));
         bool renumbered = _closures.Contains(t) && LambdaGroup(t.FullName, m.Name) is { } group && _renumberedLambdas.Contains(group);
         if (renumbered) live = null;
         _methodHome[m] = live;
         var now = current.GetValueOrDefault(key) ?? "";
         bool changed = !previous.TryGetValue(key, out var before) || before != now;
         bool attributesOnly = changed && live is not null && before is not null && !IlText.BodiesDiffer(before, now);
-        var kind = live is null ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
+        bool existsAsLiveGeneric = live is null && m.HasGenericParameters && LiveProgram.MethodsOf(liveType).Any(c =>
+            c.IsGenericMethodDefinition && c.Name == m.Name && c.GetGenericArguments().Length == m.GenericParameters.Count &&
+            c.GetParameters().Length == m.Parameters.Count);
+        var kind = live is null && !existsAsLiveGeneric ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
         if (m.IsConstructor && m.IsStatic) return; // static initializers are handled per field
         if (_closures.Contains(t) && m.IsConstructor) return;
         string? rude = null;
-        if (kind != ChangeKind.Unchanged && (m.HasGenericParameters || t.HasGenericParameters || liveType.IsGenericType))
+        if (kind == ChangeKind.Changed && (m.HasGenericParameters || t.HasGenericParameters || liveType.IsGenericType))
             rude = $"editing the generic {(m.HasGenericParameters ? "method" : "type")} {t.Name}.{m.Name} needs a restart (generics are not patched yet)";
+        else if (kind == ChangeKind.Added && (t.HasGenericParameters || liveType.IsGenericType))
+            rude = $"adding {m.Name} to the generic type {t.Name} needs a restart (generics are not patched yet)";
         else if (kind == ChangeKind.Added && (m.IsVirtual || m.IsAbstract) && !t.IsInterface)
             rude = $"adding the {(m.IsAbstract ? "abstract" : "virtual")} method {t.Name}.{m.Name} needs a restart";
         else if (kind == ChangeKind.Added && t.IsInterface)

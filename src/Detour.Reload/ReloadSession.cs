@@ -17,6 +17,7 @@ public sealed class ReloadSession
     readonly ProjectModel _project;
     readonly DeltaCompiler _compiler;
     readonly LiveProgram _live;
+    readonly AssemblyResolver _resolver;
     readonly Dictionary<string, string> _applied = new();   // path -> text the program now runs
     readonly HashSet<string> _sticky = new();               // files with added types or members
     readonly HashSet<string> _unknownBaseline = new();      // saved after the build: what the app runs is not this text
@@ -32,6 +33,7 @@ public sealed class ReloadSession
         _project = project;
         _live = new LiveProgram(liveAssembly);
         _compiler = new DeltaCompiler(project);
+        _resolver = new AssemblyResolver(project, _live);
         foreach (var path in project.Sources.Where(File.Exists)) _applied[path] = File.ReadAllText(path);
     }
 
@@ -91,13 +93,13 @@ public sealed class ReloadSession
         relinker.Bind(new Dictionary<string, string>(), MemberTexts(module), none, none);
         if (relinker.Changes.Any(c => c.RudeReason is not null)) return;
         relinker.Rewrite();
-        var (assembly, context) = LoadGeneration(module, $"{_project.AssemblyName}.Detour.WarmUp");
+        var (assembly, context, _) = LoadGeneration(module, $"{_project.AssemblyName}.Detour.WarmUp");
         foreach (var change in relinker.Changes.Where(c => c.Method is not null && c.Live is not null).Take(4))
             RuntimeHelpers.PrepareMethod(assembly.ManifestModule.ResolveMethod(change.Method!.MetadataToken.ToInt32())!.MethodHandle);
         context.Unload();
     }
 
-    (Assembly Assembly, AssemblyLoadContext Context) LoadGeneration(ModuleDefinition module, string name)
+    (Assembly Assembly, AssemblyLoadContext Context, byte[] Image) LoadGeneration(ModuleDefinition module, string name)
     {
         module.Assembly.Name.Name = name;
         module.Name = name + ".dll";
@@ -108,7 +110,7 @@ public sealed class ReloadSession
         pe.Position = 0;
         pdb.Position = 0;
         var context = new GenerationContext(name, _live);
-        return (context.LoadFromStream(pe, pdb), context);
+        return (context.LoadFromStream(pe, pdb), context, pe.ToArray());
     }
 
     /// <summary>Applies new texts of files (path to full text). Files not given keep their current text.</summary>
@@ -124,7 +126,7 @@ public sealed class ReloadSession
             {
                 // Everything before the apply step only reads; a failure there changed nothing live.
                 return Failed(changed.Keys.ToList(), [$"{changed.Keys.FirstOrDefault()}: error: Detour could not process this edit, " +
-                                                      $"nothing was applied ({e.GetType().Name}: {e.Message})"], TimeSpan.Zero);
+                                                      $"nothing was applied ({e.GetType().Name}: {e.Message}){Trace(e)}"], TimeSpan.Zero);
             }
         }
     }
@@ -176,7 +178,7 @@ public sealed class ReloadSession
         catch (Exception e)
         {
             var reason = e is TargetInvocationException or TypeInitializationException ? e.InnerException ?? e : e;
-            return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}"], compileTime, relinkTime,
+            return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}{Trace(reason)}"], compileTime, relinkTime,
                 members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
         }
         return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
@@ -185,7 +187,7 @@ public sealed class ReloadSession
     void ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current)
     {
         int generation = Generation + 1;
-        var (assembly, _) = LoadGeneration(module, $"{_project.AssemblyName}.Detour.{generation}");
+        var (assembly, _, image) = LoadGeneration(module, $"{_project.AssemblyName}.Detour.{generation}");
         FaultInjection?.Invoke("loaded");
 
         // Static initializers run first, into the holders' own fields: nothing live changes yet.
@@ -234,8 +236,12 @@ public sealed class ReloadSession
         foreach (var (detour, (original, before)) in made.Zip(touched)) _detours[original] = detour;
         Generation = generation;
         _live.Generations.Add(assembly);
+        _live.GenerationImages[assembly.GetName().Name!] = image;
         Commit(texts, set, current, relinker, assembly);
     }
+
+    /// <summary>DETOUR_TRACE=1 adds the stack trace of a failure inside Detour, for a bug report.</summary>
+    static string Trace(Exception e) => Environment.GetEnvironmentVariable("DETOUR_TRACE") == "1" ? "\n" + e : "";
 
     /// <summary>Members added by earlier generations live in those generations' assemblies, often private:
     /// the delta declares IgnoresAccessChecksTo for each, as it does for the live assembly.</summary>
@@ -343,9 +349,10 @@ public sealed class ReloadSession
         return texts;
     }
 
-    static ModuleDefinition ReadModule(CompiledDelta delta) =>
+    ModuleDefinition ReadModule(CompiledDelta delta) =>
         ModuleDefinition.ReadModule(new MemoryStream(delta.Image), new ReaderParameters
         {
+            AssemblyResolver = _resolver,
             ReadSymbols = true,
             SymbolStream = new MemoryStream(delta.Symbols),
             SymbolReaderProvider = new PortablePdbReaderProvider(),

@@ -328,4 +328,32 @@ public class RuleRowTests : SessionFixture
         Assert.That(parts.A(), Is.EqualTo(12), "uses a field declared in the other part");
         Assert.That(parts.B(), Is.EqualTo(22));
     }
+
+    /// <summary>Ordinary C# a user writes while the app runs, one save after another: each builds on the types
+    /// and members the saves before it added (records, enums, generic helpers, static auto-properties, ...).</summary>
+    [Test]
+    public void SuccessiveEdits_WithCommonLanguageFeatures_AllApply()
+    {
+        string path = Source("Lab.cs");
+        const string tail = "\npublic record Pair(string A, string B) { public string Join() => A + B; }\n" +
+                            "public static class Ext { public static string Shout(this string s) => s.ToUpper(); }\n";
+        var steps = new (string Body, string Expected)[]
+        {
+            ("public static string Run() { var b = new System.Text.StringBuilder(); b.Append(\"sb\"); return b.ToString(); }", "sb"),
+            ("public static string Run() => new Pair(\"re\", \"cord\").Join();", "record"),
+            ("public static int Count { get; set; } = 3;\n    public static string Run() => \"count\" + Count;", "count3"),
+            ("enum Mood { Happy, Sad }\n    public static string Run() => Pick(Mood.Sad) switch { Mood.Sad => \"sad\", _ => \"x\" };\n    static T Pick<T>(T x) => x;", "sad"),
+            ("enum Mood { Happy, Sad }\n    public static string Run() => string.Concat(new[] { 3, 1, 2 }.OrderBy(x => x)) + Mood.Happy.ToString().Shout() + Pick(1);\n    static T Pick<T>(T x) => x;", "123HAPPY1"),
+            ("public static string Run() => Later().Result + new Point(2, 3).Sum();\n    static async Task<string> Later() { await Task.Yield(); return \"async\"; }", "async5"),
+            ("public static string Run() => Outer.Inner.Say();\n    class Outer { public class Inner { public static string Say() => \"nested\"; } }", "nested"),
+        };
+        foreach (var (body, expected) in steps)
+        {
+            string text = "namespace Target;\n\npublic static class Lab\n{\n    " + body + "\n}\n" + tail +
+                          "public struct Point { public int X, Y; public Point(int x, int y) { X = x; Y = y; } public int Sum() => X + Y; }\n";
+            var report = Session.Apply(new Dictionary<string, string> { [path] = text });
+            Assert.That(report.Errors, Is.Empty, $"{expected}: {string.Join("\n", report.Errors)}");
+            Assert.That(Lab.Run(), Is.EqualTo(expected));
+        }
+    }
 }

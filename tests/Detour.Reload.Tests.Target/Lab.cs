@@ -1,0 +1,6 @@
+namespace Target;
+
+public static class Lab
+{
+    public static string Run() => "start";
+}
