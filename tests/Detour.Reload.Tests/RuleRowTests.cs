@@ -356,4 +356,58 @@ public class RuleRowTests : SessionFixture
             Assert.That(Lab.Run(), Is.EqualTo(expected));
         }
     }
+
+    /// <summary>A second series: string switches, array data, spans, exception filters, tuples, local functions,
+    /// raw strings and consts, an instance class added and used, static readonly arrays.</summary>
+    [Test]
+    public void SuccessiveEdits_WithMoreLanguageFeatures_AllApply()
+    {
+        string path = Source("Lab.cs");
+        const string tail = "\npublic class Counter2 { public int Value; public void Bump() => Value++; public string Describe() => \"!\"; }\n";
+        var steps = new (string Body, string Expected)[]
+        {
+            ("public static string Run() { switch (Pick(\"gamma\")) { case \"alpha\": return \"a\"; case \"beta\": return \"b\"; case \"gamma\": return \"g\"; case \"delta\": return \"d\"; case \"epsilon\": return \"e\"; case \"zeta\": return \"z\"; case \"eta\": return \"h\"; default: return \"?\"; } }\n    static string Pick(string s) => s;", "g"),
+            ("public static string Run() { int[] data = { 5, 6, 7, 8, 9, 10, 11, 12 }; return data.Sum().ToString(); }", "68"),
+            ("public static string Run() { Span<int> s = stackalloc int[4]; for (int i = 0; i < 4; i++) s[i] = i; int t = 0; foreach (var v in s) t += v; return \"span\" + t; }", "span6"),
+            ("public static string Run() { try { throw new InvalidOperationException(\"x\"); } catch (InvalidOperationException e) when (e.Message == \"x\") { return \"caught\"; } }", "caught"),
+            ("public static string Run() { var (a, b) = Split(); object o = a; return o is int n && n > 1 ? $\"tuple{n}{b}\" : \"no\"; }\n    static (int, string) Split() => (2, \"z\");", "tuple2z"),
+            ("public static string Run() { int k = 4; int Twice() => k * 2; return $\"local{Twice()}\"; }", "local8"),
+            ("public static string Run() => $\"\"\"raw{Limit}\"\"\";\n    const int Limit = 9;", "raw9"),
+            ("public static string Run() { var c = new Counter2(); c.Bump(); c.Bump(); return \"inst\" + c.Value + c.Describe(); }", "inst2!"),
+            ("public static string Run() { var c = new Counter2(); Action a = () => c.Bump(); a(); a(); a(); return \"lam\" + c.Value; }", "lam3"),
+            ("public static string Run() => \"arr\" + Table.Length + Table[2];\n    static readonly int[] Table = { 4, 5, 6 };", "arr36")
+        };
+        foreach (var (body, expected) in steps)
+        {
+            string text = "namespace Target;\n\npublic static class Lab\n{\n    " + body + "\n}\n" + tail;
+            var report = Session.Apply(new Dictionary<string, string> { [path] = text });
+            Assert.That(report.Errors, Is.Empty, $"{expected}: {string.Join("\n", report.Errors)}");
+            Assert.That(Lab.Run(), Is.EqualTo(expected));
+        }
+    }
+
+    /// <summary>New code using live types in generic instantiations, arrays, nullable structs, ref and out.</summary>
+    [Test]
+    public void SuccessiveEdits_UsingLiveTypesInGenericsRefAndOut_AllApply()
+    {
+        string path = Source("Lab.cs");
+        var steps = new (string Body, string Expected)[]
+        {
+            ("public static string Run() { var list = new List<Account> { new Account(), new Account() }; return \"list\" + list.Sum(a => a.Balance); }", "list200"),
+            ("public static string Run() { Shape[] shapes = { new Square(2), new Circle() }; return \"area\" + shapes.Select(s => s.Area()).Sum(); }", "area7"),
+            ("public static string Run() { Counter? c = new Counter(); var d = c.Value; Step(ref d); return \"nullable\" + d.Count; }\n    static void Step(ref Counter c) => c.Step();", "nullable1"),
+            ("public static string Run() { Func<Account, int> f = a => a.Balance * 2; return \"func\" + f(new Account()); }", "func200"),
+            ("public static string Run() => \"task\" + Make().Result.Balance;\n    static async Task<Account> Make() { await Task.Yield(); return new Account { Balance = 7 }; }", "task7"),
+            ("public static string Run() { var d = new Dictionary<string, Game> { [\"g\"] = new Game() }; d[\"g\"].Score = 4; return \"dict\" + d[\"g\"].Tick(); }", "dict7"),
+            ("public static string Run() => TryGet(out var g) ? \"out\" + g.Greet(\"x\") : \"no\";\n    static bool TryGet(out Game g) { g = new Game(); return true; }", "outhello x")
+        };
+        Game.Speed = 3;
+        foreach (var (body, expected) in steps)
+        {
+            string text = "namespace Target;\n\npublic static class Lab\n{\n    " + body + "\n}\n";
+            var report = Session.Apply(new Dictionary<string, string> { [path] = text });
+            Assert.That(report.Errors, Is.Empty, $"{expected}: {string.Join("\n", report.Errors)}");
+            Assert.That(Lab.Run(), Is.EqualTo(expected));
+        }
+    }
 }
