@@ -249,10 +249,22 @@ public sealed class DetourAgent
             foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.Kind == "entry point"))
                 Say($"  {member.Status.ToString().ToLowerInvariant()} {member.Member}: {member.Reason}");
             const int shown = 10; // a stray brace can cascade into dozens of errors; the first ones matter
-            foreach (var error in report.Errors.Take(shown)) Say(error);
+            foreach (var error in report.Errors.Take(shown)) Say(error + AddedElsewhereHint(session, error));
             if (report.Errors.Count > shown) Say($"... and {report.Errors.Count - shown} more errors");
             Reported?.Invoke(report);
         }
+    }
+
+    /// <summary>Each project compiles against the others as they were built, so a member an edit added to a
+    /// referenced project is unknown to the app's edits. Say so rather than leave a puzzling "does not contain".</summary>
+    string AddedElsewhereHint(ReloadSession session, string error)
+    {
+        if (!error.Contains("error CS0117") && !error.Contains("error CS1061") && !error.Contains("error CS0246") && !error.Contains("error CS0103")) return "";
+        foreach (var other in _sessions.Where(s => s != session))
+        foreach (var name in other.AddedNames)
+            if (error.Contains($"'{name}'"))
+                return $" ({name} was added to {other.Project.AssemblyName} by an edit; another project sees it after a restart)";
+        return "";
     }
 
     /// <summary>Raised after every reload attempt.</summary>

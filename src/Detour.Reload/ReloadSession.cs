@@ -393,6 +393,18 @@ public sealed class ReloadSession
     }
 
     /// <summary>Full names of the top-level types a source file declares.</summary>
+    /// <summary>Simple names of the members and types edits have added to this project.</summary>
+    public IReadOnlySet<string> AddedNames
+    {
+        get
+        {
+            lock (_gate)
+                return _live.AddedMethods.Keys.Concat(_live.AddedFields.Keys).Select(k => k[(k.IndexOf("::", StringComparison.Ordinal) + 2)..].Split('(')[0])
+                    .Concat(_live.AddedTypes.Keys.Select(t => t[(Math.Max(t.LastIndexOf('.'), t.LastIndexOf('/')) + 1)..]))
+                    .ToHashSet();
+        }
+    }
+
     public IReadOnlyList<string> TypesDeclaredIn(string path, string text) =>
         DeltaCompiler.DeclaredTypes(_compiler.Parse(path, text)).ToList();
 

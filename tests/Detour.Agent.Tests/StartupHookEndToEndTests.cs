@@ -268,4 +268,16 @@ public class StartupHookEndToEndTests
         _app.WaitFor(l => l.Contains("Program.cs: 1 patched"), "the report");
         _app.WaitFor(l => l.Contains("the entry point is already running"), "the explanation");
     }
+
+    [Test]
+    public void MemberAddedToTheLibrary_UsedFromTheApp_GetsAnErrorThatSaysWhy()
+    {
+        RunningApp.Save(Path.Combine(_dir, "Lib", "Weather.cs"), "public static string Today() => \"sunny\";",
+            "public static string Today() => \"sunny\";\n    public static string Tomorrow() => \"snow\";");
+        _app.WaitFor(l => l.Contains("Weather.cs: 1 added"), "the library edit");
+        RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> Lib.Weather.Tomorrow();");
+        _app.WaitFor(l => l.Contains("error CS0117") && l.Contains("(Tomorrow was added to Lib by an edit; another project sees it after a restart)"),
+            "the error with its explanation");
+        WaitForTick("hello", "the app running on its last good code");
+    }
 }
