@@ -66,17 +66,45 @@ internal sealed class DeltaCompiler
             "internal sealed class IgnoresAccessChecksToAttribute(string assemblyName) : System.Attribute { public string AssemblyName => assemblyName; } }\n"));
     }
 
+    readonly Dictionary<string, (string Text, string[] Directives)> _globalUsingsByFile = new();
+    (string Text, SyntaxTree Tree)? _globalUsingsTree;
+
+    /// <summary>The global using directives of files that are not being compiled, as one tree: every file
+    /// of the project sees them, so the edited files must too.</summary>
+    public SyntaxTree? GlobalUsingsOf(IEnumerable<KeyValuePair<string, string>> otherFiles)
+    {
+        var directives = new List<string>();
+        foreach (var (path, text) in otherFiles)
+        {
+            if (!_globalUsingsByFile.TryGetValue(path, out var known) || !ReferenceEquals(known.Text, text) && known.Text != text)
+            {
+                string[] found = !text.Contains("global using") ? [] :
+                    ((CompilationUnitSyntax)Parse(path, text).GetRoot()).Usings
+                        .Where(u => u.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword)).Select(u => u.ToString()).ToArray();
+                _globalUsingsByFile[path] = known = (text, found);
+            }
+            directives.AddRange(known.Directives);
+        }
+        if (directives.Count == 0) return null;
+        string joined = string.Join("\n", directives.Distinct());
+        if (_globalUsingsTree is { } cached && cached.Text == joined) return cached.Tree;
+        var tree = Parse("detour-global-usings.g.cs", joined);
+        _globalUsingsTree = (joined, tree);
+        return tree;
+    }
+
     public SyntaxTree Parse(string path, string text) => CSharpSyntaxTree.ParseText(text, _parse, path, System.Text.Encoding.UTF8);
 
     /// <summary>Compiles the trees; returns null and fills <paramref name="errors"/> on failure.</summary>
-    public CompiledDelta? Compile(IReadOnlyList<SyntaxTree> trees, List<string> errors)
+    public CompiledDelta? Compile(IReadOnlyList<SyntaxTree> trees, List<string> errors, SyntaxTree? globalUsings = null)
     {
         var recompiled = trees.SelectMany(DeclaredTypes).ToHashSet();
         var references = _otherReferences.Append(_images.For(_project.TargetPath, recompiled, CompileName));
         // Top-level statements only compile into an executable; any other delta is a library.
         bool topLevel = trees.Any(t => t.GetRoot() is CompilationUnitSyntax unit && unit.Members.OfType<GlobalStatementSyntax>().Any());
         var options = topLevel ? _options.WithOutputKind(OutputKind.ConsoleApplication) : _options;
-        var compilation = CSharpCompilation.Create(CompileName, trees.Concat(_supportTrees), references, options);
+        var support = globalUsings is null ? _supportTrees : _supportTrees.Append(globalUsings);
+        var compilation = CSharpCompilation.Create(CompileName, trees.Concat(support), references, options);
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
         var result = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));

@@ -85,7 +85,7 @@ public sealed class ReloadSession
     /// unloads it: the relinker, Cecil's writer and the loader are compiled by the JIT before the first edit.</summary>
     void DryRun(List<string> set)
     {
-        var delta = _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>());
+        var delta = _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>(), GlobalUsingsOutside(set, _applied));
         if (delta is null) return;
         var module = ReadModule(delta);
         var none = new Dictionary<string, StaticInitializer>();
@@ -140,7 +140,7 @@ public sealed class ReloadSession
         var set = CompileSet(changed.Keys, texts);
         var newTrees = set.Select(p => _compiler.Parse(p, texts[p])).ToList();
         var errors = new List<string>();
-        var delta = _compiler.Compile(newTrees, errors);
+        var delta = _compiler.Compile(newTrees, errors, GlobalUsingsOutside(set, texts));
         if (delta is null) return Failed(files, errors, clock.Elapsed);
         var previous = PreviousTexts(set, errors);
         if (previous is null) return Failed(files, errors, clock.Elapsed);
@@ -329,6 +329,12 @@ public sealed class ReloadSession
         }
     }
 
+    SyntaxTree? GlobalUsingsOutside(List<string> set, Dictionary<string, string> texts)
+    {
+        var inSet = set.ToHashSet();
+        return _compiler.GlobalUsingsOf(texts.Where(t => !inSet.Contains(t.Key)));
+    }
+
     static string SetKey(IEnumerable<string> set) => string.Join("|", set.Order());
 
     /// <summary>IL texts of the previous generation of the set's members: cached from the last edit of
@@ -338,7 +344,7 @@ public sealed class ReloadSession
         string key = SetKey(set);
         if (set.All(p => _lastTexts.TryGetValue(p, out var known) && known.Key == key))
             return _lastTexts[set[0]].Texts;
-        var before = _compiler.Compile(set.Select(p => _compiler.Parse(p, Baseline(p))).ToList(), errors);
+        var before = _compiler.Compile(set.Select(p => _compiler.Parse(p, Baseline(p))).ToList(), errors, GlobalUsingsOutside(set, _applied));
         if (before is null)
         {
             errors.Insert(0, "the source as it was before this edit does not compile; was the app built from it?");

@@ -410,4 +410,13 @@ public class RuleRowTests : SessionFixture
             Assert.That(Lab.Run(), Is.EqualTo(expected));
         }
     }
+
+    [Test]
+    public void EditedFile_SeesTheProjectsGlobalUsings_FromOtherFiles()
+    {
+        var report = Edit(Source("Lab.cs"), ("public static string Run() => \"start\";",
+            "public static string Run() { Money m = 2.5m; return new StringBuilder(\"usings\").Append(m).ToString(); }"));
+        AssertApplied(report);
+        Assert.That(Lab.Run(), Is.EqualTo("usings2.5"));
+    }
 }
