@@ -51,7 +51,10 @@ internal sealed class DeltaCompiler
             .Select(r => (MetadataReference)MetadataReference.CreateFromFile(r))
             .ToList();
         MakeSupportTrees();
+        _generators = new SourceGenerators(project, _parse);
     }
+
+    readonly SourceGenerators _generators;
 
     /// <summary>Generated files of the build, plus the declaration that lets the delta reach the
     /// live assembly's private members at run time (CoreCLR honours it when the delta declares it).</summary>
@@ -107,7 +110,15 @@ internal sealed class DeltaCompiler
         var compilation = CSharpCompilation.Create(CompileName, trees.Concat(support), references, options);
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
-        var result = compilation.Emit(pe, pdb, options: new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb));
+        var emitOptions = new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb);
+        var result = compilation.Emit(pe, pdb, options: emitOptions);
+        if (!result.Success && SourceGenerators.AreNeededFor(result.Diagnostics))
+        {
+            compilation = _generators.Run(compilation);
+            pe.SetLength(0);
+            pdb.SetLength(0);
+            result = compilation.Emit(pe, pdb, options: emitOptions);
+        }
         if (!result.Success)
         {
             errors.AddRange(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(Format));

@@ -43,11 +43,14 @@ internal static class IlText
                     if (IsGenerated(m) && InModule(m.DeclaringType, method.Module) && m.Resolve() is { } md)
                     {
                         reached.Add(md);
-                        // A state machine's MoveNext is only reached through an interface: fold the whole type.
-                        if (IsStateMachine(md.DeclaringType)) reached.AddRange(md.DeclaringType.Methods);
+                        if (FoldsWhole(md.DeclaringType)) reached.AddRange(md.DeclaringType.Methods);
                     }
                     break;
-                case FieldReference f: text.Append(f.DeclaringType.FullName).Append("::").Append(f.Name); break;
+                case FieldReference f:
+                    text.Append(f.DeclaringType.FullName).Append("::").Append(f.Name);
+                    if (IsGenerated(f.DeclaringType) && InModule(f.DeclaringType, method.Module) && f.DeclaringType.Resolve() is { } owner && FoldsWhole(owner))
+                        reached.AddRange(owner.Methods);
+                    break;
                 case TypeReference t:
                     text.Append(t.FullName);
                     if (IsGenerated(t) && InModule(t, method.Module) && t.Resolve() is { } td) reached.AddRange(td.Methods);
@@ -112,8 +115,11 @@ internal static class IlText
     /// <summary>Resolving a reference into another assembly would load it; generated code is always local.</summary>
     static bool InModule(TypeReference t, ModuleDefinition module) => t.Scope == module;
 
-    /// <summary>Roslyn names async and iterator state machines "&lt;Method&gt;d__N".</summary>
-    static bool IsStateMachine(TypeDefinition t) => t.Name.StartsWith('<') && t.Name.Contains(">d__");
+    /// <summary>Generated code reached only in part through its references is folded in whole: a state
+    /// machine's MoveNext is called through an interface, and a source generator's helper type (a regex
+    /// runner, say) through virtual calls. Lambda classes are not: they are shared by every lambda of a
+    /// type, and each lambda is folded into the methods that reach it.</summary>
+    static bool FoldsWhole(TypeDefinition t) => IsGenerated(t) && !t.Name.StartsWith("<>c");
 
     public static bool IsGenerated(MemberReference m) => m.Name.Contains('<') || (m.DeclaringType is { } d && IsGenerated(d));
 }

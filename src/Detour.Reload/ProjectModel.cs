@@ -20,6 +20,12 @@ public sealed record ProjectModel(
 
     public string ProjectDirectory => Path.GetDirectoryName(ProjectPath)!;
 
+    /// <summary>Analyzer assemblies of the build; the source generators among them complete partial types.</summary>
+    public IReadOnlyList<string> Analyzers { get; init; } = [];
+
+    /// <summary>The build's .editorconfig files, among them the generated global one with build properties.</summary>
+    public IReadOnlyList<string> EditorConfigs { get; init; } = [];
+
     public static string ManifestPathFor(string targetPath) => targetPath + ManifestSuffix;
 
     /// <summary>Loads the manifest the build wrote next to an output assembly, and those of its project references.</summary>
@@ -76,7 +82,11 @@ public sealed record ProjectModel(
             One("nullable").Equals("enable", StringComparison.OrdinalIgnoreCase),
             One("unsafe").Equals("true", StringComparison.OrdinalIgnoreCase),
             values["reference"].ToList(),
-            projectReferences);
+            projectReferences)
+        {
+            Analyzers = values["analyzer"].ToList(),
+            EditorConfigs = values["editorconfig"].ToList(),
+        };
     }
 
     static bool IsUnderBuildOutput(string path, string projectDirectory)

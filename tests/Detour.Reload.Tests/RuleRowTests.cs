@@ -419,4 +419,13 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(Lab.Run(), Is.EqualTo("usings2.5"));
     }
+
+    [Test]
+    public void FileCompletedByASourceGenerator_Compiles_WithTheGeneratorsOutput()
+    {
+        Assert.That(Patterns.CountRuns("aa-b-aaa"), Is.EqualTo(2));
+        var report = Edit(Source("Patterns.cs"), ("Letters().Matches(s).Count;", "Letters().Matches(s).Count * 10;"), ("\"a+\"", "\"b+\""));
+        AssertApplied(report);
+        Assert.That(Patterns.CountRuns("aa-b-aaa"), Is.EqualTo(10), "the new body with the regenerated pattern");
+    }
 }
