@@ -228,7 +228,7 @@ internal sealed class Relinker
             rude = $"adding the interface member {t.Name}.{m.Name} needs a restart";
         else if (kind == ChangeKind.Added && m.IsConstructor)
             rude = $"adding a constructor to {t.Name} needs a restart";
-        else if (kind == ChangeKind.Changed && t.IsInterface)
+        else if (kind == ChangeKind.Changed && t.IsInterface && !m.HasBody) // a default implementation's body is patched like any other
             rude = $"editing the interface member {t.Name}.{m.Name} needs a restart";
         else if (kind == ChangeKind.Changed && !m.IsStatic && live is MethodInfo { IsStatic: false } mi
                  && Detour.Engine.ReplacementCheck.ReturnsThroughHiddenBuffer(mi.ReturnType))

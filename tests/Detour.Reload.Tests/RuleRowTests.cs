@@ -428,4 +428,26 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(Patterns.CountRuns("aa-b-aaa"), Is.EqualTo(10), "the new body with the regenerated pattern");
     }
+
+    [Test]
+    public void ModernShapes_PrimaryConstructorRecordDefaultInterfaceMethodReadonlyStruct_ArePatched()
+    {
+        var wallet = new Wallet(10);
+        var person = new Person("ann", 30);
+        IShout shouter = new Shouter();
+        var meters = new Meters(2);
+        var report = Edit(Source("Modern.cs"),
+            ("public int Total => start + 1;", "public int Total => start + 100;"),
+            ("\"hi \" + Name", "\"hello \" + Name + Age"),
+            ("Word.ToUpper();", "Word.ToUpper() + \"!\";"),
+            ("new(Value * 2)", "new(Value * 3)"),
+            ("Value + other.Value", "Value - other.Value"));
+        AssertApplied(report);
+        Assert.That(wallet.Total, Is.EqualTo(110), "primary constructor parameter captured in a field");
+        Assert.That(person.Greeting(), Is.EqualTo("hello ann30"), "record method");
+        Assert.That(shouter.Shout(), Is.EqualTo("HEY!"), "default interface method");
+        Assert.That(meters.Twice().Value, Is.EqualTo(6), "readonly struct method returning the struct");
+        Assert.That(meters.In(new Meters(1)), Is.EqualTo(1), "in parameter");
+        Assert.That(person with { Age = 31 }, Is.EqualTo(new Person("ann", 31)), "the record's generated members are untouched");
+    }
 }
