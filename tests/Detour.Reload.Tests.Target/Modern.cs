@@ -29,3 +29,16 @@ public readonly struct Meters(double value)
     public Meters Twice() => new(Value * 2);
     public double In(in Meters other) => Value + other.Value;
 }
+
+public sealed class Token : IDisposable, IEquatable<Token>
+{
+    public int Id = 1;
+    public bool Disposed;
+    public override string ToString() => "token" + Id;
+    public override int GetHashCode() => Id;
+    public override bool Equals(object? obj) => obj is Token t && Equals(t);
+    public bool Equals(Token? other) => other?.Id == Id;
+    void IDisposable.Dispose() => Disposed = true;
+    public static implicit operator int(Token t) => t.Id;
+    ~Token() { }
+}

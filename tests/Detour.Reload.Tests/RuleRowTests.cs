@@ -450,4 +450,26 @@ public class RuleRowTests : SessionFixture
         Assert.That(meters.In(new Meters(1)), Is.EqualTo(1), "in parameter");
         Assert.That(person with { Age = 31 }, Is.EqualTo(new Person("ann", 31)), "the record's generated members are untouched");
     }
+
+    [Test]
+    public void ObjectOverrides_ExplicitInterfaceImplementation_AndConversionOperator_ArePatched()
+    {
+        var token = new Token();
+        object boxed = token;
+        var report = Edit(Source("Modern.cs"),
+            ("\"token\" + Id", "\"tok#\" + Id"),
+            ("public override int GetHashCode() => Id;", "public override int GetHashCode() => Id + 1000;"),
+            ("other?.Id == Id", "other is not null"),
+            ("Disposed = true;", "Disposed = Id > 0;"),
+            ("public static implicit operator int(Token t) => t.Id;", "public static implicit operator int(Token t) => t.Id * 7;"));
+        AssertApplied(report);
+        Assert.That(boxed.ToString(), Is.EqualTo("tok#1"), "ToString through object");
+        Assert.That($"{token}", Is.EqualTo("tok#1"), "ToString from string formatting");
+        Assert.That(boxed.GetHashCode(), Is.EqualTo(1001));
+        Assert.That(token.Equals(new Token { Id = 5 }), Is.True, "IEquatable<T>.Equals");
+        ((IDisposable)token).Dispose();
+        Assert.That(token.Disposed, Is.True, "explicit interface implementation");
+        int converted = token;
+        Assert.That(converted, Is.EqualTo(7), "conversion operator");
+    }
 }
