@@ -42,3 +42,17 @@ public sealed class Token : IDisposable, IEquatable<Token>
     public static implicit operator int(Token t) => t.Id;
     ~Token() { }
 }
+
+public class Streams
+{
+    public class Inner { public int Depth() => 1; }
+
+    public async IAsyncEnumerable<int> Numbers(int count)
+    {
+        for (int i = 0; i < count; i++) { await Task.Yield(); yield return i; }
+    }
+
+    public Func<Task<int>> MakeAsync() => async () => { await Task.Yield(); return 5; };
+
+    public int WithStaticLocal(int x) { return Square(x); static int Square(int y) => y * y; }
+}

@@ -472,4 +472,28 @@ public class RuleRowTests : SessionFixture
         int converted = token;
         Assert.That(converted, Is.EqualTo(7), "conversion operator");
     }
+
+    [Test]
+    public void AsyncIterator_AsyncLambda_StaticLocalFunction_AndNestedType_ArePatched()
+    {
+        var streams = new Streams();
+        var asyncLambda = streams.MakeAsync();
+        var report = Edit(Source("Modern.cs"),
+            ("yield return i;", "yield return i * 10;"),
+            ("return 5; };", "return 50; };"),
+            ("static int Square(int y) => y * y;", "static int Square(int y) => y * y * y;"),
+            ("public int Depth() => 1;", "public int Depth() => 2;"));
+        AssertApplied(report);
+        Assert.That(Collect(streams.Numbers(3)).Result, Is.EqualTo(new[] { 0, 10, 20 }), "async iterator");
+        Assert.That(asyncLambda().Result, Is.EqualTo(50), "async lambda made before the edit");
+        Assert.That(streams.WithStaticLocal(2), Is.EqualTo(8), "static local function");
+        Assert.That(new Streams.Inner().Depth(), Is.EqualTo(2), "nested type");
+
+        static async Task<List<int>> Collect(IAsyncEnumerable<int> items)
+        {
+            var all = new List<int>();
+            await foreach (var item in items) all.Add(item);
+            return all;
+        }
+    }
 }
