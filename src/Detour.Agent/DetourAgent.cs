@@ -13,6 +13,7 @@ public sealed class DetourAgent
     readonly Assembly _app;
     readonly TextWriter _out;
     readonly List<ReloadSession> _sessions = new();
+    readonly ProjectSessions _projects = new();
     readonly Dictionary<string, ReloadSession> _sessionOf = new();   // source path -> its project's session
     readonly ModuleMarks _marks = new();
     readonly Dictionary<string, string> _failed = new();       // path -> text that failed (not retried until it changes)
@@ -94,7 +95,7 @@ public sealed class DetourAgent
             Say($"{project.AssemblyName} is an optimized build; its edits are not applied");
             return;
         }
-        var session = new ReloadSession(project, assembly);
+        var session = new ReloadSession(project, assembly, _projects);
         // A file saved after the build (while the app started, or the agent loaded) is not lost: it is applied whole.
         var built = File.GetLastWriteTimeUtc(File.Exists(project.TargetPath) ? project.TargetPath : assembly.Location);
         foreach (var source in project.Sources.Where(s => _watched.Contains(s) && File.Exists(s) && File.GetLastWriteTimeUtc(s) > built))
@@ -222,7 +223,8 @@ public sealed class DetourAgent
             if (!byProject.TryGetValue(session, out var changes)) byProject[session] = changes = new();
             changes[path] = text;
         }
-        foreach (var (session, saved) in byProject)
+        // Referenced projects first (they come after the app in _sessions): the app's edit may use what theirs added.
+        foreach (var (session, saved) in byProject.OrderByDescending(p => _sessions.IndexOf(p.Key)))
         {
             bool IsSkipped(string type) => !force && _marks.Skipped.Any(m => ModuleMarks.Matches(m, session.Project.AssemblyName, type));
             var changes = saved;
@@ -249,22 +251,10 @@ public sealed class DetourAgent
             foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.Kind == "entry point"))
                 Say($"  {member.Status.ToString().ToLowerInvariant()} {member.Member}: {member.Reason}");
             const int shown = 10; // a stray brace can cascade into dozens of errors; the first ones matter
-            foreach (var error in report.Errors.Take(shown)) Say(error + AddedElsewhereHint(session, error));
+            foreach (var error in report.Errors.Take(shown)) Say(error);
             if (report.Errors.Count > shown) Say($"... and {report.Errors.Count - shown} more errors");
             Reported?.Invoke(report);
         }
-    }
-
-    /// <summary>Each project compiles against the others as they were built, so a member an edit added to a
-    /// referenced project is unknown to the app's edits. Say so rather than leave a puzzling "does not contain".</summary>
-    string AddedElsewhereHint(ReloadSession session, string error)
-    {
-        if (!error.Contains("error CS0117") && !error.Contains("error CS1061") && !error.Contains("error CS0246") && !error.Contains("error CS0103")) return "";
-        foreach (var other in _sessions.Where(s => s != session))
-        foreach (var name in other.AddedNames)
-            if (error.Contains($"'{name}'"))
-                return $" ({name} was added to {other.Project.AssemblyName} by an edit; another project sees it after a restart)";
-        return "";
     }
 
     /// <summary>Raised after every reload attempt.</summary>

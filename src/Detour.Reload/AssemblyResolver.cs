@@ -7,7 +7,7 @@ namespace Detour.Reload;
 /// and to read attribute arguments): earlier generations from memory, the live assembly and the project's
 /// references from their paths, and the runtime's own assemblies. Cecil's default resolver searches
 /// only the current directory, which for a running app is rarely its output folder.</summary>
-internal sealed class AssemblyResolver(ProjectModel project, LiveProgram live) : IAssemblyResolver
+internal sealed class AssemblyResolver(ProjectModel project, Func<IEnumerable<LiveProgram>> programs) : IAssemblyResolver
 {
     readonly Dictionary<string, AssemblyDefinition> _loaded = new();
 
@@ -20,7 +20,7 @@ internal sealed class AssemblyResolver(ProjectModel project, LiveProgram live) :
             if (_loaded.TryGetValue(name.Name, out var known)) return known;
             var reading = new ReaderParameters { AssemblyResolver = this, ReadingMode = ReadingMode.Deferred };
             AssemblyDefinition? found = null;
-            if (live.GenerationImages.TryGetValue(name.Name, out var image))
+            if (programs().Select(p => p.GenerationImages.GetValueOrDefault(name.Name)).FirstOrDefault(i => i is not null) is { } image)
                 found = AssemblyDefinition.ReadAssembly(new MemoryStream(image), reading);
             else if (PathOf(name.Name) is { } path)
                 found = AssemblyDefinition.ReadAssembly(path, reading);
@@ -31,7 +31,7 @@ internal sealed class AssemblyResolver(ProjectModel project, LiveProgram live) :
     string? PathOf(string name)
     {
         if (name == project.AssemblyName && File.Exists(project.TargetPath)) return project.TargetPath;
-        var candidates = project.References.Append(live.Original.Location)
+        var candidates = project.References.Concat(programs().Select(p => p.Original.Location))
             .Append(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), name + ".dll"));
         return candidates.FirstOrDefault(p => Path.GetFileNameWithoutExtension(p) == name && File.Exists(p));
     }

@@ -27,7 +27,10 @@ internal sealed class DeltaCompiler
     readonly CSharpParseOptions _parse;
     readonly CSharpCompilationOptions _options;
     readonly ReferenceImages _images = new();
-    readonly List<MetadataReference> _otherReferences;
+    readonly List<(string Name, MetadataReference Reference)> _otherReferences;
+
+    /// <summary>A referenced project's current surface, when edits have added to it (null: as built).</summary>
+    public Func<string, MetadataReference?> ReferencedProjectSurface { get; set; } = _ => null;
 
     public DeltaCompiler(ProjectModel project)
     {
@@ -48,7 +51,7 @@ internal sealed class DeltaCompiler
         string self = Path.GetFileName(project.TargetPath);
         _otherReferences = project.References
             .Where(r => !Path.GetFileName(r).Equals(self, StringComparison.OrdinalIgnoreCase))
-            .Select(r => (MetadataReference)MetadataReference.CreateFromFile(r))
+            .Select(r => (Path.GetFileNameWithoutExtension(r), (MetadataReference)MetadataReference.CreateFromFile(r)))
             .ToList();
         MakeSupportTrees();
         _generators = new SourceGenerators(project, _parse);
@@ -102,7 +105,8 @@ internal sealed class DeltaCompiler
     public CompiledDelta? Compile(IReadOnlyList<SyntaxTree> trees, List<string> errors, SyntaxTree? globalUsings = null)
     {
         var recompiled = trees.SelectMany(DeclaredTypes).ToHashSet();
-        var references = _otherReferences.Append(_images.For(_project.TargetPath, recompiled, CompileName));
+        var references = _otherReferences.Select(r => ReferencedProjectSurface(r.Name) ?? r.Reference)
+            .Append(_images.For(_project.TargetPath, recompiled, CompileName));
         // Top-level statements only compile into an executable; any other delta is a library.
         bool topLevel = trees.Any(t => t.GetRoot() is CompilationUnitSyntax unit && unit.Members.OfType<GlobalStatementSyntax>().Any());
         var options = topLevel ? _options.WithOutputKind(OutputKind.ConsoleApplication) : _options;
@@ -125,6 +129,18 @@ internal sealed class DeltaCompiler
             return null;
         }
         return new CompiledDelta(pe.ToArray(), pdb.ToArray(), compilation);
+    }
+
+    /// <summary>Metadata of the whole project as its sources now read, under its real name: what other projects
+    /// compile against once edits have added members to it. Null if it does not compile.</summary>
+    public MetadataReference? CompileSurface(IEnumerable<SyntaxTree> allSources)
+    {
+        var compilation = CSharpCompilation.Create(_project.AssemblyName, allSources.Concat(_supportTrees),
+            _otherReferences.Select(r => r.Reference), _options);
+        using var image = new MemoryStream();
+        return compilation.Emit(image, options: new EmitOptions(metadataOnly: true)).Success
+            ? MetadataReference.CreateFromImage(image.ToArray())
+            : null;
     }
 
     /// <summary>MSBuild's format, against the user's real file.</summary>

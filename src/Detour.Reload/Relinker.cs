@@ -45,12 +45,28 @@ internal sealed class Relinker
     HashSet<string> _renumberedLambdas = new();
     public readonly List<MemberChange> Changes = new();
 
-    public Relinker(ModuleDefinition module, LiveProgram live)
+    readonly Func<string, LiveProgram?> _referencedProject;
+
+    /// <param name="referencedProject">The live program of a referenced project by assembly name, if it runs
+    /// under Detour: members and types edits added there are bound to their homes.</param>
+    public Relinker(ModuleDefinition module, LiveProgram live, Func<string, LiveProgram?>? referencedProject = null)
     {
         _module = module;
         _live = live;
-        _mapper = new TypeMapper(d => _mapped.TryGetValue(d, out var t) ? _module.ImportReference(t) : null);
+        _referencedProject = referencedProject ?? (_ => null);
+        _mapper = new TypeMapper(d => _mapped.TryGetValue(d, out var t) ? _module.ImportReference(t) : null, AddedInReferencedProject);
     }
+
+    static string? ScopeName(TypeReference t) => t.Scope switch
+    {
+        AssemblyNameReference a => a.Name,
+        _ => null,
+    };
+
+    /// <summary>A type an edit added to a referenced project lives in that project's generation assembly.</summary>
+    TypeReference? AddedInReferencedProject(TypeReference type) =>
+        ScopeName(type) is { } scope && _referencedProject(scope) is { } project &&
+        project.AddedTypes.TryGetValue(MetadataName(type), out var home) ? _module.ImportReference(home) : null;
 
     public IReadOnlyDictionary<TypeDefinition, Type> Mapped => _mapped;
 
@@ -400,6 +416,9 @@ internal sealed class Relinker
                         if (inHolderInitializer && fd.DeclaringType == owner && _initializedInHolder.Contains(fd)) break;
                         if (_fieldHome.GetValueOrDefault(fd) is { } liveField) ins.Operand = _module.ImportReference(liveField);
                     }
+                    else if (fr is not FieldDefinition && ScopeName(fr.DeclaringType) is { } scope && _referencedProject(scope) is { } project &&
+                             project.AddedFields.TryGetValue($"{fr.DeclaringType.FullName}::{fr.Name}", out var addedField))
+                        ins.Operand = _module.ImportReference(addedField);
                     else if (fr is not FieldDefinition && (_mapper.Changes(fr.DeclaringType) || _mapper.Changes(fr.FieldType)))
                         ins.Operand = new FieldReference(fr.Name, _mapper.Map(fr.FieldType), _mapper.Map(fr.DeclaringType));
                     break;
@@ -433,6 +452,13 @@ internal sealed class Relinker
             return md;
         }
         if (mr is MethodDefinition) return mr;
+        // A method an edit added to a referenced project: its home is a static method taking the instance first.
+        if (ScopeName(mr.DeclaringType) is { } scope && _referencedProject(scope) is { } project &&
+            project.AddedMethods.TryGetValue(IlText.Key(mr), out var added))
+        {
+            if (mr.HasThis && ins.OpCode == OpCodes.Callvirt) ins.OpCode = OpCodes.Call;
+            return _module.ImportReference(added);
+        }
         bool touches = _mapper.Changes(mr.DeclaringType) || _mapper.Changes(mr.ReturnType) || mr.Parameters.Any(p => _mapper.Changes(p.ParameterType));
         if (!touches) return mr;
         var rebuilt = new MethodReference(mr.Name, _mapper.Map(mr.ReturnType), _mapper.Map(mr.DeclaringType))

@@ -28,16 +28,41 @@ public sealed class ReloadSession
     /// <summary>Test seam: throwing from it simulates a fault after the edit started to apply.</summary>
     internal Action<string>? FaultInjection;
 
-    public ReloadSession(ProjectModel project, Assembly liveAssembly)
+    readonly ProjectSessions? _projects;
+
+    /// <param name="projects">The sessions of the other projects of the same app: edits here then compile
+    /// against, and bind to, what edits there added.</param>
+    public ReloadSession(ProjectModel project, Assembly liveAssembly, ProjectSessions? projects = null)
     {
         _project = project;
         _live = new LiveProgram(liveAssembly);
         _compiler = new DeltaCompiler(project);
-        _resolver = new AssemblyResolver(project, _live);
+        _projects = projects;
+        projects?.Add(this);
+        _compiler.ReferencedProjectSurface = name => _projects?.Find(name)?.Surface();
+        _resolver = new AssemblyResolver(project, () => AllPrograms());
         foreach (var path in project.Sources.Where(File.Exists)) _applied[path] = File.ReadAllText(path);
     }
 
     public ProjectModel Project => _project;
+
+    LiveProgram? ReferencedProject(string assemblyName) => _projects?.Find(assemblyName)?._live;
+
+    (int Generation, MetadataReference? Reference)? _surface;
+
+    /// <summary>This project's metadata with what edits added, for the projects that reference it; null while
+    /// nothing was added (they compile against the build's assembly then).</summary>
+    MetadataReference? Surface()
+    {
+        lock (_gate)
+        {
+            if (_live.AddedMethods.Count + _live.AddedFields.Count + _live.AddedTypes.Count == 0) return null;
+            if (_surface is { } known && known.Generation == Generation) return known.Reference;
+            var reference = _compiler.CompileSurface(_applied.Select(f => _compiler.Parse(f.Key, f.Value)));
+            _surface = (Generation, reference);
+            return reference;
+        }
+    }
     public int Generation { get; private set; }
 
     /// <summary>A snapshot of this session's detours.</summary>
@@ -89,7 +114,7 @@ public sealed class ReloadSession
         if (delta is null) return;
         var module = ReadModule(delta);
         var none = new Dictionary<string, StaticInitializer>();
-        var relinker = new Relinker(module, _live);
+        var relinker = new Relinker(module, _live, ReferencedProject);
         relinker.Bind(new Dictionary<string, string>(), MemberTexts(module), none, none);
         if (relinker.Changes.Any(c => c.RudeReason is not null)) return;
         relinker.Rewrite();
@@ -109,7 +134,7 @@ public sealed class ReloadSession
         module.Write(pe, new WriterParameters { WriteSymbols = true, SymbolStream = pdb, SymbolWriterProvider = new PortablePdbWriterProvider() });
         pe.Position = 0;
         pdb.Position = 0;
-        var context = new GenerationContext(name, _live);
+        var context = new GenerationContext(name, AllPrograms().ToList());
         return (context.LoadFromStream(pe, pdb), context, pe.ToArray());
     }
 
@@ -150,7 +175,7 @@ public sealed class ReloadSession
         var module = ReadModule(delta);
         var current = MemberTexts(module);
         var oldTrees = set.Select(p => _compiler.Parse(p, Baseline(p))).ToList();
-        var relinker = new Relinker(module, _live);
+        var relinker = new Relinker(module, _live, ReferencedProject);
         relinker.Bind(previous, current, DeltaCompiler.StaticInitializers(oldTrees), DeltaCompiler.StaticInitializers(newTrees));
         var plan = UpdateRules.Plan(relinker.Changes);
         if (plan.Rude.Count > 0)
@@ -250,7 +275,7 @@ public sealed class ReloadSession
         var attribute = module.GetType("System.Runtime.CompilerServices.IgnoresAccessChecksToAttribute");
         var constructor = attribute?.Methods.FirstOrDefault(m => m.IsConstructor && !m.IsStatic && m.Parameters.Count == 1);
         if (constructor is null) return;
-        foreach (var earlier in _live.Generations)
+        foreach (var earlier in AllPrograms().SelectMany(p => p.Generations))
         {
             var declaration = new CustomAttribute(constructor);
             declaration.ConstructorArguments.Add(new CustomAttributeArgument(module.TypeSystem.String, earlier.GetName().Name));
@@ -399,25 +424,16 @@ public sealed class ReloadSession
     }
 
     /// <summary>Full names of the top-level types a source file declares.</summary>
-    /// <summary>Simple names of the members and types edits have added to this project.</summary>
-    public IReadOnlySet<string> AddedNames
-    {
-        get
-        {
-            lock (_gate)
-                return _live.AddedMethods.Keys.Concat(_live.AddedFields.Keys).Select(k => k[(k.IndexOf("::", StringComparison.Ordinal) + 2)..].Split('(')[0])
-                    .Concat(_live.AddedTypes.Keys.Select(t => t[(Math.Max(t.LastIndexOf('.'), t.LastIndexOf('/')) + 1)..]))
-                    .ToHashSet();
-        }
-    }
-
     public IReadOnlyList<string> TypesDeclaredIn(string path, string text) =>
         DeltaCompiler.DeclaredTypes(_compiler.Parse(path, text)).ToList();
 
     /// <summary>Delta generations resolve each other; everything else comes from the default context.</summary>
-    sealed class GenerationContext(string name, LiveProgram live) : AssemblyLoadContext(name, isCollectible: true)
+    sealed class GenerationContext(string name, IEnumerable<LiveProgram> programs) : AssemblyLoadContext(name, isCollectible: true)
     {
         protected override Assembly? Load(AssemblyName assemblyName) =>
-            live.Generations.FirstOrDefault(a => a.GetName().Name == assemblyName.Name);
+            programs.SelectMany(p => p.Generations).FirstOrDefault(a => a.GetName().Name == assemblyName.Name);
     }
+
+    /// <summary>This project's live program and those of the other projects of the app.</summary>
+    IEnumerable<LiveProgram> AllPrograms() => _projects?.All().Select(s => s._live).Prepend(_live).Distinct() ?? [_live];
 }

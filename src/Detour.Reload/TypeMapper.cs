@@ -2,8 +2,9 @@ using Mono.Cecil;
 
 namespace Detour.Reload;
 
-/// <summary>Rewrites type references anywhere in a signature through one mapping of type definitions.</summary>
-internal sealed class TypeMapper(Func<TypeDefinition, TypeReference?> map)
+/// <summary>Rewrites type references anywhere in a signature through one mapping of type definitions, and
+/// optionally one of references to other assemblies.</summary>
+internal sealed class TypeMapper(Func<TypeDefinition, TypeReference?> map, Func<TypeReference, TypeReference?>? external = null)
 {
     public TypeReference Map(TypeReference type) => type switch
     {
@@ -17,7 +18,7 @@ internal sealed class TypeMapper(Func<TypeDefinition, TypeReference?> map)
         OptionalModifierType o => Rebuild(o, o.ElementType, e => new OptionalModifierType(Map(o.ModifierType), e)),
         GenericInstanceType g => MapGenericInstance(g),
         TypeDefinition d => map(d) ?? d,
-        _ => type,
+        _ => external?.Invoke(type) ?? type,
     };
 
     TypeReference Rebuild(TypeReference original, TypeReference element, Func<TypeReference, TypeReference> make)
