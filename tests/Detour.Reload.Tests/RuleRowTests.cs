@@ -329,12 +329,25 @@ public class RuleRowTests : SessionFixture
         Assert.That(parts.B(), Is.EqualTo(22));
     }
 
+    /// <summary>Saves Lab.cs once per step (the class body, then <paramref name="rest"/> of the file) and checks
+    /// what Lab.Run() returns after each.</summary>
+    void ApplyLabSteps((string Body, string Expected)[] steps, string rest)
+    {
+        string path = Source("Lab.cs");
+        foreach (var (body, expected) in steps)
+        {
+            string text = "namespace Target;\n\npublic static class Lab\n{\n    " + body + "\n}\n" + rest;
+            var report = Session.Apply(new Dictionary<string, string> { [path] = text });
+            Assert.That(report.Errors, Is.Empty, $"{expected}: {string.Join("\n", report.Errors)}");
+            Assert.That(Lab.Run(), Is.EqualTo(expected));
+        }
+    }
+
     /// <summary>Ordinary C# a user writes while the app runs, one save after another: each builds on the types
     /// and members the saves before it added (records, enums, generic helpers, static auto-properties, ...).</summary>
     [Test]
     public void SuccessiveEdits_WithCommonLanguageFeatures_AllApply()
     {
-        string path = Source("Lab.cs");
         const string tail = "\npublic record Pair(string A, string B) { public string Join() => A + B; }\n" +
                             "public static class Ext { public static string Shout(this string s) => s.ToUpper(); }\n";
         var steps = new (string Body, string Expected)[]
@@ -347,14 +360,7 @@ public class RuleRowTests : SessionFixture
             ("public static string Run() => Later().Result + new Point(2, 3).Sum();\n    static async Task<string> Later() { await Task.Yield(); return \"async\"; }", "async5"),
             ("public static string Run() => Outer.Inner.Say();\n    class Outer { public class Inner { public static string Say() => \"nested\"; } }", "nested"),
         };
-        foreach (var (body, expected) in steps)
-        {
-            string text = "namespace Target;\n\npublic static class Lab\n{\n    " + body + "\n}\n" + tail +
-                          "public struct Point { public int X, Y; public Point(int x, int y) { X = x; Y = y; } public int Sum() => X + Y; }\n";
-            var report = Session.Apply(new Dictionary<string, string> { [path] = text });
-            Assert.That(report.Errors, Is.Empty, $"{expected}: {string.Join("\n", report.Errors)}");
-            Assert.That(Lab.Run(), Is.EqualTo(expected));
-        }
+        ApplyLabSteps(steps, tail + "public struct Point { public int X, Y; public Point(int x, int y) { X = x; Y = y; } public int Sum() => X + Y; }\n");
     }
 
     /// <summary>A second series: string switches, array data, spans, exception filters, tuples, local functions,
@@ -362,7 +368,6 @@ public class RuleRowTests : SessionFixture
     [Test]
     public void SuccessiveEdits_WithMoreLanguageFeatures_AllApply()
     {
-        string path = Source("Lab.cs");
         const string tail = "\npublic class Counter2 { public int Value; public void Bump() => Value++; public string Describe() => \"!\"; }\n";
         var steps = new (string Body, string Expected)[]
         {
@@ -377,20 +382,13 @@ public class RuleRowTests : SessionFixture
             ("public static string Run() { var c = new Counter2(); Action a = () => c.Bump(); a(); a(); a(); return \"lam\" + c.Value; }", "lam3"),
             ("public static string Run() => \"arr\" + Table.Length + Table[2];\n    static readonly int[] Table = { 4, 5, 6 };", "arr36")
         };
-        foreach (var (body, expected) in steps)
-        {
-            string text = "namespace Target;\n\npublic static class Lab\n{\n    " + body + "\n}\n" + tail;
-            var report = Session.Apply(new Dictionary<string, string> { [path] = text });
-            Assert.That(report.Errors, Is.Empty, $"{expected}: {string.Join("\n", report.Errors)}");
-            Assert.That(Lab.Run(), Is.EqualTo(expected));
-        }
+        ApplyLabSteps(steps, tail);
     }
 
     /// <summary>New code using live types in generic instantiations, arrays, nullable structs, ref and out.</summary>
     [Test]
     public void SuccessiveEdits_UsingLiveTypesInGenericsRefAndOut_AllApply()
     {
-        string path = Source("Lab.cs");
         var steps = new (string Body, string Expected)[]
         {
             ("public static string Run() { var list = new List<Account> { new Account(), new Account() }; return \"list\" + list.Sum(a => a.Balance); }", "list200"),
@@ -402,13 +400,7 @@ public class RuleRowTests : SessionFixture
             ("public static string Run() => TryGet(out var g) ? \"out\" + g.Greet(\"x\") : \"no\";\n    static bool TryGet(out Game g) { g = new Game(); return true; }", "outhello x")
         };
         Game.Speed = 3;
-        foreach (var (body, expected) in steps)
-        {
-            string text = "namespace Target;\n\npublic static class Lab\n{\n    " + body + "\n}\n";
-            var report = Session.Apply(new Dictionary<string, string> { [path] = text });
-            Assert.That(report.Errors, Is.Empty, $"{expected}: {string.Join("\n", report.Errors)}");
-            Assert.That(Lab.Run(), Is.EqualTo(expected));
-        }
+        ApplyLabSteps(steps, "");
     }
 
     [Test]
