@@ -488,4 +488,23 @@ public class RuleRowTests : SessionFixture
             return all;
         }
     }
+
+    /// <summary>A third series: dynamic, record structs, custom event accessors, checked arithmetic, goto, live instances.</summary>
+    [Test]
+    public void SuccessiveEdits_WithDynamicRecordStructsEventsAndCheckedCode_AllApply()
+    {
+        const string rest = "\npublic record struct RPoint(int X, int Y);\n" +
+                            "public class Hub\n{\n    Action<int>? _ping;\n    public int Subscribers;\n" +
+                            "    public event Action<int> Ping { add { _ping += value; Subscribers++; } remove { _ping -= value; Subscribers--; } }\n" +
+                            "    public void Fire(int v) => _ping?.Invoke(v);\n}\n";
+        ApplyLabSteps(new (string Body, string Expected)[]
+        {
+            ("public static string Run() { dynamic d = new Account(); return \"dyn\" + d.Balance; }", "dyn100"),
+            ("public static string Run() { var p = new RPoint(1, 2); var q = p with { Y = 5 }; return \"rs\" + (q.X + q.Y) + (p == new RPoint(1, 2)); }", "rs6True"),
+            ("public static string Run() { var h = new Hub(); int seen = 0; h.Ping += v => seen += v; h.Fire(4); h.Fire(5); return \"ev\" + seen + h.Subscribers; }", "ev91"),
+            ("public static string Run() { try { return \"chk\" + checked(int.MaxValue + Offset()); } catch (OverflowException) { return \"overflow\"; } }\n    static int Offset() => 1;", "overflow"),
+            ("public static string Run() { int i = 0; loop: i++; if (i < 3) goto loop; return \"goto\" + i; }", "goto3"),
+            ("public static string Run() { var acct = new Account(); acct.Deposit(5); return \"acct\" + acct.Balance + acct.LastSeen; }", "acct105105")
+        }, rest);
+    }
 }
