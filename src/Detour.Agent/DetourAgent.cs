@@ -334,6 +334,8 @@ public sealed class DetourAgent
             foreach (var d in session.Detours.Where(d => d.IsActive)) Say($"    patched {Detour.Engine.MethodNames.Describe(d.Original)}");
         }
         foreach (var (path, errors) in _lastErrors) { Say($"  failed {path}"); foreach (var e in errors) Say("    " + e); }
+        if (_pending.Count > 0) Say($"  held by the mode or skip marks (%autoreload applies them): {Join(_pending.Select(Path.GetFileName).OfType<string>())}");
+        if (!_dirty.IsEmpty) Say($"  saved, not applied yet: {Join(_dirty.Keys.Select(Path.GetFileName).OfType<string>())}");
         Say($"  skipped modules: {Join(_marks.Skipped)}");
     }
 

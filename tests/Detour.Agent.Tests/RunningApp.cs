@@ -11,7 +11,8 @@ public sealed class RunningApp : IDisposable
 {
     readonly Process _process;
     readonly ConcurrentQueue<string> _lines = new();
-    readonly HashSet<string> _consumed = new();
+    readonly HashSet<int> _consumed = new(); // positions in _lines already returned by WaitFor
+    int _forgotten;                          // lines dropped by ForgetOutput, so positions stay meaningful
 
     public RunningApp(ProcessStartInfo start)
     {
@@ -28,7 +29,11 @@ public sealed class RunningApp : IDisposable
 
     public IReadOnlyCollection<string> Lines => _lines;
     public StreamWriter Input => _process.StandardInput;
-    public void ForgetOutput() => _lines.Clear();
+    public void ForgetOutput()
+    {
+        _forgotten += _lines.Count;
+        _lines.Clear();
+    }
 
     /// <summary>The first line matching that has not been returned before.</summary>
     public string WaitFor(Func<string, bool> match, string what, int seconds = 30)
@@ -36,8 +41,16 @@ public sealed class RunningApp : IDisposable
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
+            int position = _forgotten;
             foreach (var line in _lines)
-                if (match(line) && _consumed.Add(line)) return line;
+            {
+                int at = position++;
+                if (!_consumed.Contains(at) && match(line))
+                {
+                    _consumed.Add(at);
+                    return line;
+                }
+            }
             Assert.That(_process.HasExited, Is.False, $"the app exited while waiting for {what}");
             Thread.Sleep(10);
         }

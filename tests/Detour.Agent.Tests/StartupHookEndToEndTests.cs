@@ -60,6 +60,17 @@ public class StartupHookEndToEndTests
         _app.WaitFor(l => l.Contains("[detour] watching"), "the banner", seconds: 120);
     }
 
+    void WaitUntilReady()
+    {
+        for (int attempt = 0; attempt < 240; attempt++)
+        {
+            _app.Input.WriteLine("%status");
+            if (_app.WaitFor(l => l.StartsWith("[detour] mode "), "the status").Contains("ready")) return;
+            Thread.Sleep(250);
+        }
+        Assert.Fail("the agent did not get ready");
+    }
+
     int Reports(string file) => _app.Lines.Count(l => l.StartsWith("[detour] " + file + ":"));
 
     [TearDown]
@@ -181,11 +192,14 @@ public class StartupHookEndToEndTests
     public void Modes_OffThenReloadNow_ThenMarkedOnly()
     {
         Relaunch(commands: true);
+        WaitUntilReady();
         _app.Input.WriteLine("%autoreload 0");
         _app.WaitFor(l => l.Contains("autoreload mode 0"), "mode 0");
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"held\"");
         Thread.Sleep(800);
-        Assert.That(_app.Lines.Any(l => l.Contains("held")), Is.False, "mode 0 applies nothing");
+        Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("held")), Is.False, "mode 0 applies nothing");
+        _app.Input.WriteLine("%status");
+        _app.WaitFor(l => l.Contains("held by the mode or skip marks (%autoreload applies them): Greeter.cs"), "the held file in the status");
         _app.Input.WriteLine("%autoreload");
         WaitForTick("held", "the held edit, applied on request");
 
