@@ -199,6 +199,14 @@ public sealed class DetourAgent
         return null;
     }
 
+    /// <summary>The file's text, or null if it cannot be read at once. For files nobody saved just now:
+    /// a file being written will raise its own event and be read with <see cref="ReadSettled"/>.</summary>
+    static string? ReadNow(string path)
+    {
+        try { return File.Exists(path) ? File.ReadAllText(path) : null; }
+        catch (IOException) { return null; }
+    }
+
     /// <summary>One transaction per project: the files of one project saved together land together.</summary>
     void Reload(IReadOnlyCollection<string> paths, bool force)
     {
@@ -226,11 +234,11 @@ public sealed class DetourAgent
         // Referenced projects first (they come after the app in _sessions): the app's edit may use what theirs added.
         foreach (var (session, saved) in byProject.OrderByDescending(p => _sessions.IndexOf(p.Key)))
         {
-            bool IsSkipped(string type) => !force && _marks.Skipped.Any(m => ModuleMarks.Matches(m, session.Project.AssemblyName, type));
+            bool IsSkipped(string type) => !force && _marks.IsSkipped(session.Project.AssemblyName, type);
             var changes = saved;
             // A file that failed may have failed for want of this edit (a caller saved before its callee):
             // it is tried again with the edit, and if they fail together the edit is tried alone.
-            var failedBefore = _failed.Where(f => !saved.ContainsKey(f.Key) && SessionFor(f.Key) == session && ReadSettled(f.Key) == f.Value)
+            var failedBefore = _failed.Where(f => !saved.ContainsKey(f.Key) && SessionFor(f.Key) == session && ReadNow(f.Key) == f.Value)
                                       .ToDictionary(f => f.Key, f => f.Value);
             ReloadReport? report = null;
             if (failedBefore.Count > 0)

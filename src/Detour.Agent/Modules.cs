@@ -19,11 +19,13 @@ public sealed class ModuleMarks
     static bool IsPrefix(string module, string name) =>
         name.StartsWith(module, StringComparison.Ordinal) && (name.Length == module.Length || name[module.Length] is '.' or '+' or '/');
 
+    public bool IsSkipped(string assembly, string typeName) => _skipped.Any(m => Matches(m, assembly, typeName));
+
     /// <summary>Whether an edit to a file declaring these types is applied in this mode.</summary>
     public bool Allows(ReloadMode mode, string assembly, IReadOnlyCollection<string> types) => mode switch
     {
         ReloadMode.Off => false,
         ReloadMode.MarkedOnly => types.Any(t => _marked.Any(m => Matches(m, assembly, t))),
-        _ => !types.All(t => _skipped.Any(m => Matches(m, assembly, t))) || types.Count == 0,
+        _ => !types.All(t => IsSkipped(assembly, t)) || types.Count == 0,
     };
 }

@@ -190,7 +190,7 @@ internal sealed class DeltaCompiler
             if (node is ConstructorDeclarationSyntax ctor && ctor.Modifiers.Any(SyntaxKind.StaticKeyword))
             {
                 var body = (SyntaxNode?)ctor.Body ?? ctor.ExpressionBody;
-                found[$"{OwnerName(ctor)}::.cctor"] = new StaticInitializer(body is null ? "" : Tokens(body), tree.FilePath, ctor.GetLocation().GetLineSpan().Span);
+                found[$"{OwnerName(ctor)}::.cctor"] = new StaticInitializer(Tokens(body), tree.FilePath, ctor.GetLocation().GetLineSpan().Span);
                 continue;
             }
             // A static auto-property's initializer stores into its backing field.
@@ -209,19 +209,20 @@ internal sealed class DeltaCompiler
                 var from = v == field.Declaration.Variables[0] ? field.SpanStart : v.SpanStart;
                 var span = tree.GetLineSpan(Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(from, v.Span.End)).Span;
                 found[$"{OwnerName(field)}::{v.Identifier.ValueText}"] =
-                    new StaticInitializer(v.Initializer is null ? "" : Tokens(v.Initializer.Value), tree.FilePath, span);
+                    new StaticInitializer(Tokens(v.Initializer?.Value), tree.FilePath, span);
             }
         }
         return found;
     }
 
-    static string Tokens(SyntaxNode node) => string.Join(" ", node.DescendantTokens());
+    /// <summary>A node's tokens (comments and spacing ignored); "" for none.</summary>
+    internal static string Tokens(SyntaxNode? node) => node is null ? "" : string.Join(" ", node.DescendantTokens());
 
     /// <summary>"Ns.Outer/Inner" for the type a member is declared in.</summary>
-    static string OwnerName(MemberDeclarationSyntax member)
+    internal static string OwnerName(MemberDeclarationSyntax member)
     {
         var owner = member.Ancestors().OfType<BaseTypeDeclarationSyntax>().ToList();
-        return owner.Count == 1 ? MetadataName(owner[0])
+        return owner.Count == 0 ? "" : owner.Count == 1 ? MetadataName(owner[0])
             : MetadataName(owner[^1]) + "/" + string.Join("/", owner.Take(owner.Count - 1).Reverse().Select(o => o.Identifier.ValueText));
     }
 

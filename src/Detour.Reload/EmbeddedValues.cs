@@ -39,13 +39,13 @@ internal static class EmbeddedValues
             {
                 case FieldDeclarationSyntax field when field.Modifiers.Any(SyntaxKind.ConstKeyword):
                     foreach (var v in field.Declaration.Variables)
-                        found[Owner(field) + "::" + v.Identifier.ValueText] = (v.Identifier.ValueText, Tokens(v.Initializer));
+                        found[DeltaCompiler.OwnerName(field) + "::" + v.Identifier.ValueText] = (v.Identifier.ValueText, DeltaCompiler.Tokens(v.Initializer));
                     break;
                 case EnumDeclarationSyntax e:
                     // Implicit values depend on position, so each member's value is its index and its text.
                     for (int i = 0; i < e.Members.Count; i++)
                         found[DeltaCompiler.MetadataName(e) + "::" + e.Members[i].Identifier.ValueText] =
-                            (e.Members[i].Identifier.ValueText, $"{i} {Tokens(e.Members[i].EqualsValue)}");
+                            (e.Members[i].Identifier.ValueText, $"{i} {DeltaCompiler.Tokens(e.Members[i].EqualsValue)}");
                     break;
                 case BaseMethodDeclarationSyntax method when method.ParameterList.Parameters.Any(p => p.Default is not null):
                     string name = method switch
@@ -55,15 +55,10 @@ internal static class EmbeddedValues
                         _ => method.Kind().ToString(),
                     };
                     string signature = string.Join(",", method.ParameterList.Parameters.Select(p => p.Type?.ToString()));
-                    found[$"{Owner(method)}::{name}({signature})"] =
-                        (name, string.Join(" ; ", method.ParameterList.Parameters.Select(p => Tokens(p.Default))));
+                    found[$"{DeltaCompiler.OwnerName(method)}::{name}({signature})"] =
+                        (name, string.Join(" ; ", method.ParameterList.Parameters.Select(p => DeltaCompiler.Tokens(p.Default))));
                     break;
             }
         return found;
     }
-
-    static string Owner(SyntaxNode member) =>
-        member.Ancestors().OfType<BaseTypeDeclarationSyntax>().FirstOrDefault() is { } t ? DeltaCompiler.MetadataName(t) : "";
-
-    static string Tokens(SyntaxNode? node) => node is null ? "" : string.Join(" ", node.DescendantTokens());
 }

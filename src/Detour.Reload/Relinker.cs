@@ -26,6 +26,9 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
     /// <summary>Why delegates made before the edit keep the old bodies of this closure's lambdas.</summary>
     public string? ClosureNotUpdated { get; init; }
     public bool StaticConstructorChanged { get; init; }
+
+    /// <summary>"Ns.Type.Member", or the type's name for a change to the type itself: how reports name it.</summary>
+    public string DisplayName => MemberName.Length > 0 ? TypeName + "." + MemberName : TypeName;
 }
 
 /// <summary>Binds a freshly compiled delta to the live program (Cecil IL rewriting): a type that
@@ -60,6 +63,7 @@ internal sealed class Relinker
     static string? ScopeName(TypeReference t) => t.Scope switch
     {
         AssemblyNameReference a => a.Name,
+        ModuleDefinition md => md.Assembly.Name.Name,
         _ => null,
     };
 
@@ -340,13 +344,7 @@ internal sealed class Relinker
             case TypeDefinition d:
                 return _mapped.TryGetValue(d, out var mt) ? mt : _live.FindType(d.FullName);
         }
-        var scope = t.Scope switch
-        {
-            AssemblyNameReference a => a.Name,
-            ModuleDefinition md => md.Assembly.Name.Name,
-            _ => null,
-        };
-        if (scope is null) return null;
+        if (ScopeName(t) is not { } scope) return null;
         string name = t.DeclaringType is null ? t.FullName : MetadataName(t);
         return scope == _live.Original.GetName().Name ? _live.FindType(name) : _live.ResolveExternal(scope, name);
     }

@@ -24,11 +24,11 @@ public sealed class ReloadSession
     readonly Dictionary<string, (string Key, Dictionary<string, string> Texts)> _lastTexts = new();
     readonly Dictionary<MethodBase, MethodDetour> _detours = new();
     readonly object _gate = new();
+    readonly ProjectSessions? _projects;
+    (int Generation, MetadataReference? Reference)? _surface;
 
     /// <summary>Test seam: throwing from it simulates a fault after the edit started to apply.</summary>
     internal Action<string>? FaultInjection;
-
-    readonly ProjectSessions? _projects;
 
     /// <param name="projects">The sessions of the other projects of the same app: edits here then compile
     /// against, and bind to, what edits there added.</param>
@@ -46,9 +46,9 @@ public sealed class ReloadSession
 
     public ProjectModel Project => _project;
 
-    LiveProgram? ReferencedProject(string assemblyName) => _projects?.Find(assemblyName)?._live;
+    public int Generation { get; private set; }
 
-    (int Generation, MetadataReference? Reference)? _surface;
+    LiveProgram? ReferencedProject(string assemblyName) => _projects?.Find(assemblyName)?._live;
 
     /// <summary>This project's metadata with what edits added, for the projects that reference it; null while
     /// nothing was added (they compile against the build's assembly then).</summary>
@@ -63,7 +63,6 @@ public sealed class ReloadSession
             return reference;
         }
     }
-    public int Generation { get; private set; }
 
     /// <summary>A snapshot of this session's detours.</summary>
     public IReadOnlyList<MethodDetour> Detours
@@ -180,7 +179,7 @@ public sealed class ReloadSession
         var plan = UpdateRules.Plan(relinker.Changes);
         if (plan.Rude.Count > 0)
             return Failed(files, plan.Rude.Select(r => $"{Where(delta.Compilation, r)}: rude edit: {r.RudeReason}").ToList(), compileTime, clock.Elapsed,
-                plan.Rude.Select(r => new MemberReport(r.TypeName + (r.MemberName.Length > 0 ? "." + r.MemberName : ""), r.Category, MemberStatus.Failed, r.RudeReason!)));
+                plan.Rude.Select(r => new MemberReport(r.DisplayName, r.Category, MemberStatus.Failed, r.RudeReason!)));
         var skipped = plan.Detour.Where(c => isSkipped(c.TypeName)).ToList();
         foreach (var s in skipped) plan.Detour.Remove(s);
         plan.Reinitialize.RemoveAll(c => isSkipped(c.TypeName));
@@ -189,8 +188,8 @@ public sealed class ReloadSession
         var relinkTime = clock.Elapsed;
 
         clock.Restart();
-        var members = plan.Report.Where(r => !skipped.Any(s => r.Member.StartsWith(s.TypeName + "." + s.MemberName))).ToList();
-        members.AddRange(skipped.Select(s => new MemberReport(s.TypeName + "." + s.MemberName, s.Category, MemberStatus.Skipped, "module skipped")));
+        var members = plan.Report.Where(r => !skipped.Any(s => r.Member == s.DisplayName)).ToList();
+        members.AddRange(skipped.Select(s => new MemberReport(s.DisplayName, s.Category, MemberStatus.Skipped, "module skipped")));
         if (plan.Detour.Count == 0 && plan.Reinitialize.Count == 0 && !relinker.Changes.Any(c => c.Kind == ChangeKind.Added))
         {
             Commit(texts, set, current, relinker, null);
@@ -314,8 +313,8 @@ public sealed class ReloadSession
                 _live.AddedMethods[change.Key] = (MethodInfo)assembly.ManifestModule.ResolveMethod(change.Method.MetadataToken.ToInt32())!;
             else if (change.Field is not null)
                 _live.AddedFields[change.Key] = assembly.ManifestModule.ResolveField(change.Field.MetadataToken.ToInt32())!;
-            foreach (var path in set) _sticky.Add(path);
         }
+        if (relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.RudeReason is null)) _sticky.UnionWith(set);
     }
 
     /// <summary>The changed files, the other parts of their partial types, the files that embed a constant,

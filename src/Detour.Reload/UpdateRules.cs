@@ -18,8 +18,7 @@ internal sealed record UpdateRule(string Name, Func<MemberChange, bool> When, Ac
 /// whose predicate holds decides. Adding a behaviour means adding a row.</summary>
 internal static class UpdateRules
 {
-    static MemberReport Line(MemberChange c, MemberStatus status, string reason) =>
-        new(c.TypeName + (c.MemberName.Length > 0 ? "." + c.MemberName : ""), c.Category, status, reason);
+    static MemberReport Line(MemberChange c, MemberStatus status, string reason) => new(c.DisplayName, c.Category, status, reason);
 
     public static readonly IReadOnlyList<UpdateRule> Table =
     [
@@ -31,7 +30,7 @@ internal static class UpdateRules
             (c, plan) =>
             {
                 plan.Detour.Add(c);
-                plan.Report.Add(new MemberReport(c.TypeName + "." + c.MemberName, "entry point", MemberStatus.Patched,
+                plan.Report.Add(new MemberReport(c.DisplayName, "entry point", MemberStatus.Patched,
                     "the entry point is already running: its new body runs only when it is called again (restart to see it)"));
             }),
         new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not ("lambda" or "local function"),
