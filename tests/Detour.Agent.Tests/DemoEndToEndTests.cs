@@ -15,14 +15,8 @@ public class DemoEndToEndTests
     [OneTimeSetUp]
     public void BuildDemoCopy()
     {
-        string root = RunningApp.RepoRoot();
         _dir = Path.Combine(Path.GetTempPath(), "detour-e2e-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_dir);
-        foreach (var file in new[] { "Demo.csproj", "Program.cs", "Scene.cs" })
-            File.Copy(Path.Combine(root, "examples", "Demo", file), Path.Combine(_dir, file));
-        var csproj = Path.Combine(_dir, "Demo.csproj");
-        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace("../../src/", Path.Combine(root, "src") + "/"));
-        RunningApp.Build(_dir);
+        TestBuilds.DemoCopy(RunningApp.RepoRoot(), _dir);
     }
 
     [OneTimeTearDown]

@@ -78,18 +78,6 @@ public sealed class RunningApp : IDisposable
         return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
     }
 
-    /// <summary>Builds a project (Debug unless told); fails the test with the build's output if it does not build.</summary>
-    public static void Build(string projectDirectory, string configuration = "Debug")
-    {
-        var build = Process.Start(new ProcessStartInfo("dotnet", $"build -c {configuration} -nologo -v:q")
-        {
-            WorkingDirectory = projectDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
-        string output = build.StandardOutput.ReadToEnd() + build.StandardError.ReadToEnd();
-        build.WaitForExit();
-        Assert.That(build.ExitCode, Is.Zero, output);
-    }
-
     /// <summary>Puts back a source file as the app was built from it: same text, and a time before the build,
     /// so the agent does not take it for a file saved after the build.</summary>
     public static void Restore(string original, string copy)

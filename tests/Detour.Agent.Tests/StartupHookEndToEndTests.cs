@@ -18,7 +18,7 @@ public class StartupHookEndToEndTests
     {
         _dir = Path.Combine(Path.GetTempPath(), "detour-hook-" + Guid.NewGuid().ToString("N")[..8]);
         CopySources();
-        RunningApp.Build(Path.Combine(_dir, "Plain"));
+        TestBuilds.Build(Path.Combine(_dir, "Plain"));
     }
 
     void CopySources()
@@ -229,7 +229,7 @@ public class StartupHookEndToEndTests
     public void OptimizedBuild_LeavesTheAgentInactive_AndSaysWhyInOneLine()
     {
         _app.Dispose();
-        RunningApp.Build(Path.Combine(_dir, "Plain"), "Release");
+        TestBuilds.Build(Path.Combine(_dir, "Plain"), "Release");
         var start = new ProcessStartInfo("dotnet", Path.Combine(_dir, "Plain", "bin", "Release", "net10.0", "Plain.dll")) { WorkingDirectory = _dir };
         start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(DetourAgent).Assembly.Location;
         _app = new RunningApp(start);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Detour.Agent.Tests;
 
 namespace Detour.Benchmarks;
 
@@ -18,7 +19,7 @@ public static class AgentBenchmark
         Process? app = null;
         try
         {
-            string scene = CopyAndBuildDemo(dir);
+            string scene = TestBuilds.DemoCopy(ReloadBenchmark.RepositoryRoot(), dir);
             MeasureStartup(dir);
             var lines = new BlockingCollection<(string Line, long At)>();
             var start = new ProcessStartInfo("dotnet", Path.Combine(dir, "bin", "Debug", "net10.0", "Demo.dll"))
@@ -137,22 +138,5 @@ public static class AgentBenchmark
                 if (match(item.Line)) return item;
             }
         throw new TimeoutException("the demo did not show the edit in time");
-    }
-
-
-    /// <summary>A copy of examples/Demo whose project points at this repository's sources, built in Debug.</summary>
-    internal static string CopyAndBuildDemo(string dir)
-    {
-        string root = ReloadBenchmark.RepositoryRoot();
-        Directory.CreateDirectory(dir);
-        foreach (var file in new[] { "Demo.csproj", "Program.cs", "Scene.cs" })
-            File.Copy(Path.Combine(root, "examples", "Demo", file), Path.Combine(dir, file), overwrite: true);
-        string csproj = Path.Combine(dir, "Demo.csproj");
-        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace("../../src/", Path.Combine(root, "src") + "/"));
-        var build = Process.Start(new ProcessStartInfo("dotnet", ["build", dir, "-c", "Debug", "-nologo", "-v:q"]) { RedirectStandardOutput = true })!;
-        string output = build.StandardOutput.ReadToEnd();
-        build.WaitForExit();
-        if (build.ExitCode != 0) throw new InvalidOperationException("building the demo failed:\n" + output);
-        return Path.Combine(dir, "Scene.cs");
     }
 }

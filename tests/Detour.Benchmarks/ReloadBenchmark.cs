@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text;
+using Detour.Agent.Tests;
 using Detour.Reload;
 
 namespace Detour.Benchmarks;
@@ -104,13 +104,7 @@ public static class ReloadBenchmark
             code.Append("}\n");
             File.WriteAllText(Path.Combine(root, $"C{i}.cs"), code.ToString());
         }
-        var build = Process.Start(new ProcessStartInfo("dotnet", ["build", root, "-c", "Debug", "-nologo", "-v:q", "-o", Path.Combine(root, "out")])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        })!;
-        string output = build.StandardOutput.ReadToEnd() + build.StandardError.ReadToEnd();
-        build.WaitForExit();
-        if (build.ExitCode != 0) throw new InvalidOperationException($"building the generated project failed:\n{output}");
+        TestBuilds.Build(root, outputDirectory: Path.Combine(root, "out"));
         return Path.Combine(root, "out", name + ".dll");
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Detour.Agent.Tests;
 
 namespace Detour.Benchmarks;
 
@@ -16,7 +17,7 @@ public static class WatchBenchmark
         Process? watch = null;
         try
         {
-            string scene = AgentBenchmark.CopyAndBuildDemo(dir);
+            string scene = TestBuilds.DemoCopy(ReloadBenchmark.RepositoryRoot(), dir);
             var lines = new BlockingCollection<(string Line, long At)>();
             var start = new ProcessStartInfo("dotnet", ["watch", "run", "--non-interactive"])
             {
