@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Detour.Agent.Tests;
-using Detour.Reload;
+using Detour.Host;
 
 namespace Detour.Benchmarks;
 
@@ -88,7 +88,7 @@ public static class ReloadBenchmark
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
               </PropertyGroup>
-              <Import Project="{Path.Combine(RepositoryRoot(), "src", "Detour.Reload", "build", "Detour.targets")}" />
+              <Import Project="{Path.Combine(RepositoryRoot(), "src", "Detour.Host", "build", "Detour.targets")}" />
             </Project>
             """);
         for (int i = 0; i < files; i++)

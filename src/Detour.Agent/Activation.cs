@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Detour.Agent;
+
+/// <summary>Whether this process is the user's app, and how to reach its compile host. Everything else (the
+/// dotnet CLI, MSBuild, the compilers, child processes the app starts) is left alone, silently.</summary>
+public static class Activation
+{
+    /// <summary>Set by `dotnet detour run` on the app's process only: the socket of its compile host, and the app's assembly.</summary>
+    public const string HostVariable = "DETOUR_HOST", AppVariable = "DETOUR_APP";
+
+    /// <summary>Written by the Detour package's build targets into a Debug app's runtimeconfig.</summary>
+    public const string ProjectSetting = "Detour.Project", HostPathSetting = "Detour.HostPath";
+
+    public static bool IsTheApp(out string why)
+    {
+        why = "";
+        if (Environment.GetEnvironmentVariable("DETOUR_DISABLE") == "1") { why = "DETOUR_DISABLE=1"; return false; }
+        var entry = Assembly.GetEntryAssembly();
+        if (entry is null || string.IsNullOrEmpty(entry.Location)) return false;
+        string? app = Environment.GetEnvironmentVariable(AppVariable);
+        if (!string.IsNullOrEmpty(app))
+            return string.Equals(Path.GetFullPath(app), entry.Location, StringComparison.Ordinal) && ParentDidNotClaimIt();
+        // Zero-config: the app's own runtimeconfig names its project; no other process has that setting.
+        return AppContext.GetData(ProjectSetting) is string project && project.Length > 0;
+    }
+
+    /// <summary>A child process the app started inherits the app's environment, including the startup hook; it is
+    /// the app only if it is the process the tool started (the tool names its pid once it has one).</summary>
+    static bool ParentDidNotClaimIt() =>
+        Environment.GetEnvironmentVariable("DETOUR_APP_PARENT") is not { Length: > 0 } parent ||
+        (int.TryParse(parent, out int pid) && ParentProcessId() == pid);
+
+    static int ParentProcessId()
+    {
+        try
+        {
+            // /proc/self/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+            string stat = File.ReadAllText("/proc/self/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (Exception) { return -1; }
+    }
+
+    public static bool IsDebugBuild(Assembly assembly) => Engine.ReplacementCheck.IsJitOptimizationDisabled(assembly);
+
+    /// <summary>Children the app starts must not take themselves for the app.</summary>
+    public static void HideFromChildren()
+    {
+        foreach (var name in new[] { "DOTNET_STARTUP_HOOKS", HostVariable, AppVariable, "DETOUR_APP_PARENT" })
+            Environment.SetEnvironmentVariable(name, null);
+    }
+
+    public static int CurrentProcessId => Environment.ProcessId;
+
+    internal static Stopwatch SinceStart = Stopwatch.StartNew();
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Detour.Channel;
+
+namespace Detour.Agent;
+
+/// <summary>Finds the compile host of the app's project, or starts one: a background process per user and
+/// project that outlives the app for a while, so the next run finds it warm.</summary>
+internal static class HostLauncher
+{
+    public static string SocketOfProject() =>
+        UserSocket.PathFor(AppContext.GetData(Activation.ProjectSetting) as string ?? throw new InvalidOperationException("no project named"));
+
+    public static Socket Connect(string socketPath, bool startIfAbsent)
+    {
+        if (UserSocket.TryConnect(socketPath, out var socket)) return socket!;
+        if (!startIfAbsent) throw new InvalidOperationException($"no compile host at {socketPath}");
+        StartHost();
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (UserSocket.TryConnect(socketPath, out socket)) return socket!;
+            Thread.Sleep(50);
+        }
+        throw new InvalidOperationException("the compile host did not start within 30 s");
+    }
+
+    /// <summary>dotnet &lt;host&gt; serve --project P, detached from the app: its own session, no terminal, and
+    /// no startup hook of its own.</summary>
+    static void StartHost()
+    {
+        string host = AppContext.GetData(Activation.HostPathSetting) as string ?? throw new InvalidOperationException("no compile host named in the runtimeconfig");
+        string project = (string)AppContext.GetData(Activation.ProjectSetting)!;
+        // A session of its own, so Ctrl+C in the app's terminal does not reach it; no terminal for its input or output.
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var argument in new[] { "sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetHost(), host, "serve", "--project", project })
+            start.ArgumentList.Add(argument);
+        start.Environment.Remove("DOTNET_STARTUP_HOOKS");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the compile host");
+    }
+
+    static string DotnetHost() => Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+
+namespace Detour.Channel;
+
+/// <summary>Every message names its kind; the first one on a connection (a <see cref="Hello"/>) carries the version.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(Hello), "hello")]
+[JsonDerivedType(typeof(Welcome), "welcome")]
+[JsonDerivedType(typeof(PatchPlan), "patch")]
+[JsonDerivedType(typeof(PatchResult), "patch-result")]
+[JsonDerivedType(typeof(RevertRequest), "revert")]
+[JsonDerivedType(typeof(RevertResult), "revert-result")]
+[JsonDerivedType(typeof(CommandRequest), "command")]
+[JsonDerivedType(typeof(Say), "say")]
+[JsonDerivedType(typeof(Done), "done")]
+public abstract record Message;
+
+/// <summary>Who connects: an app's agent, or a client (the CLI in another terminal) that sends commands.</summary>
+public enum PeerRole { Agent, Client }
+
+/// <summary>An assembly the app has loaded, identified by its module version id (a rebuild changes it).</summary>
+public sealed record LoadedAssembly(string Name, string Path, Guid Mvid, bool DebugBuild);
+
+/// <summary>The first message on every connection.</summary>
+public sealed record Hello(int Version, PeerRole Role, int ProcessId, string EntryAssembly, string RuntimeDirectory,
+                           IReadOnlyList<LoadedAssembly> Assemblies, bool PrintsReports) : Message;
+
+/// <summary>The host's answer to <see cref="Hello"/>; when not accepted, the connection closes after it.</summary>
+public sealed record Welcome(bool Accepted, string Message) : Message;
+
+/// <summary>A method of the live program: an assembly the app runs (or a generation) and a metadata token in it.</summary>
+public sealed record MethodHandleRef(string Assembly, int Token);
+
+public sealed record FieldHandleRef(string Assembly, int Token);
+
+/// <summary>One original method and the method of the delta that replaces it.</summary>
+public sealed record Redirect(MethodHandleRef Original, int ReplacementToken, string Name);
+
+/// <summary>A static field whose new initializer runs into the delta's holder type, then is copied to the live field.</summary>
+public sealed record Reinitialization(int HolderTypeToken, string ShadowField, FieldHandleRef LiveField, string Name);
+
+/// <summary>One edit as data: the delta assembly and what to do with it. The agent applies all of it or none.</summary>
+public sealed record PatchPlan(int Id, string AssemblyName, byte[] Image, byte[] Symbols,
+                               IReadOnlyList<Redirect> Redirects, IReadOnlyList<Reinitialization> Reinitializations) : Message;
+
+/// <summary>The agent's answer: applied, or rolled back with the reason (nothing of the plan stays live).</summary>
+public sealed record PatchResult(int Id, bool Applied, string? Error) : Message;
+
+/// <summary>Undo the detours of these originals (all of them when null).</summary>
+public sealed record RevertRequest(int Id, IReadOnlyList<MethodHandleRef>? Originals) : Message;
+
+public sealed record RevertResult(int Id, int Reverted, string? Error) : Message;
+
+/// <summary>A command line ("%status", "reload Demo.Scene", ...), from the app's terminal or another one.</summary>
+public sealed record CommandRequest(string Line) : Message;
+
+/// <summary>Lines for the user.</summary>
+public sealed record Say(IReadOnlyList<string> Lines) : Message;
+
+/// <summary>A command has been answered in full.</summary>
+public sealed record Done : Message;

@@ -1,0 +1,121 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Detour.Channel;
+
+/// <summary>The control channel: a Unix domain socket in a folder only this user can enter, of mode 0600,
+/// and the peer's uid checked on every connection. There is no TCP anywhere.</summary>
+public static class UserSocket
+{
+    /// <summary>Test seam: the uid a peer must have; null means this process's own.</summary>
+    internal static uint? RequiredPeerUid;
+
+    /// <summary>$XDG_RUNTIME_DIR/detour when the session has one, else /tmp/detour-&lt;uid&gt;; mode 0700, ours.</summary>
+    public static string Folder()
+    {
+        string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        string folder = !string.IsNullOrEmpty(runtime) && Directory.Exists(runtime)
+            ? Path.Combine(runtime, "detour")
+            : Path.Combine(Path.GetTempPath(), $"detour-{Posix.Uid()}");
+        if (!Directory.Exists(folder))
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Someone else may have made the folder first to catch our sockets: refuse it.
+        if (!OperatingSystem.IsWindows())
+        {
+            if (Posix.OwnerOf(folder) != Posix.Uid())
+                throw new ChannelException($"{folder} belongs to another user; remove it or set XDG_RUNTIME_DIR");
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        return folder;
+    }
+
+    /// <summary>The socket of the compile host for one project: one per user and project.</summary>
+    public static string PathFor(string projectPath)
+    {
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(projectPath))))[..16].ToLowerInvariant();
+        return Path.Combine(Folder(), $"detour-{Path.GetFileNameWithoutExtension(projectPath)}-{hash}.sock");
+    }
+
+    public static Socket Listen(string path)
+    {
+        if (File.Exists(path))
+        {
+            // A live host answers; a stale file from a host that died is replaced.
+            if (TryConnect(path, out var live)) { live!.Dispose(); throw new ChannelException($"{path}: a compile host is already listening"); }
+            File.Delete(path);
+        }
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        socket.Listen(16);
+        return socket;
+    }
+
+    public static bool TryConnect(string path, out Socket? socket)
+    {
+        socket = null;
+        if (!File.Exists(path)) return false;
+        var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            s.Connect(new UnixDomainSocketEndPoint(path));
+            socket = s;
+            return true;
+        }
+        catch (SocketException)
+        {
+            s.Dispose();
+            return false;
+        }
+    }
+
+    /// <summary>Whether the process at the other end runs as the user this one does.</summary>
+    public static bool PeerIsSameUser(Socket socket, out uint peerUid)
+    {
+        peerUid = uint.MaxValue;
+        if (OperatingSystem.IsWindows()) return true; // named pipes carry their own ACL there
+        if (!Posix.PeerUid(socket, out peerUid)) return false;
+        return peerUid == (RequiredPeerUid ?? Posix.Uid());
+    }
+}
+
+internal static partial class Posix
+{
+    [DllImport("libc", EntryPoint = "geteuid")]
+    static extern uint GetEuid();
+
+    [DllImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    static extern unsafe int GetSockOpt(nint socket, int level, int name, void* value, ref uint length);
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct UCred { public int Pid; public uint Uid; public uint Gid; }
+
+    public static uint Uid() => OperatingSystem.IsWindows() ? 0 : GetEuid();
+
+    /// <summary>SO_PEERCRED (Linux) or LOCAL_PEERCRED's uid (macOS): the kernel's word on who connected.</summary>
+    public static unsafe bool PeerUid(Socket socket, out uint uid)
+    {
+        uid = uint.MaxValue;
+        if (!OperatingSystem.IsLinux()) return false;
+        const int SolSocket = 1, SoPeerCred = 17;
+        UCred cred;
+        uint length = (uint)sizeof(UCred);
+        if (GetSockOpt(socket.Handle, SolSocket, SoPeerCred, &cred, ref length) != 0) return false;
+        uid = cred.Uid;
+        return true;
+    }
+
+    [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
+    static extern unsafe int Stat(string path, byte* buffer);
+
+    /// <summary>The owner's uid of a file (struct stat's st_uid; at offset 28 on Linux x64 and arm64 glibc).</summary>
+    public static unsafe uint OwnerOf(string path)
+    {
+        if (!OperatingSystem.IsLinux()) return Uid();
+        byte* buffer = stackalloc byte[256];
+        if (Stat(path, buffer) != 0) return uint.MaxValue;
+        return *(uint*)(buffer + (RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 28 : 24));
+    }
+}

@@ -1,0 +1,355 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Detour.Channel;
+
+namespace Detour.Host;
+
+/// <summary>Hot patches one running app from the compile host: watches the sources of its project and of the
+/// projects it references, compiles each save into a plan for the app's agent, and runs the commands.</summary>
+public sealed class AppReloader : IDisposable
+{
+    readonly Hello _app;
+    readonly IPatchTarget _target;
+    readonly Action<string> _say;
+    readonly string _targetsFile;
+    readonly List<ReloadSession> _sessions = new();
+    readonly ProjectSessions _projects = new();
+    readonly Dictionary<string, ReloadSession> _sessionOf = new();   // source path -> its project's session
+    readonly ModuleMarks _marks = new();
+    readonly Dictionary<string, string> _failed = new();       // path -> text that failed (not retried until it changes)
+    readonly Dictionary<string, IReadOnlyList<string>> _lastErrors = new();
+    readonly HashSet<string> _pending = new();                 // edits held back by the mode or skip marks
+    readonly ConcurrentDictionary<string, DateTime> _dirty = new();
+    readonly ManualResetEventSlim _ready = new();
+    readonly object _gate = new();
+    readonly List<FileSystemWatcher> _watchers = new();
+    HashSet<string> _watched = new();
+    readonly Timer _debounce;
+    LiveView? _view;
+    TimeSpan _warmUp;
+    string? _startFailure;
+    bool _disposed;
+    public ReloadMode Mode { get; private set; } = ReloadMode.AllButSkipped;
+
+    /// <param name="app">What the agent said of the app when it connected.</param>
+    /// <param name="say">Where Detour's lines for the user go.</param>
+    /// <param name="targetsFile">Detour.targets, imported into a design-time build for projects without a manifest.</param>
+    public AppReloader(Hello app, IPatchTarget target, Action<string> say, string targetsFile)
+    {
+        _app = app;
+        _target = target;
+        _say = say;
+        _targetsFile = targetsFile;
+        _debounce = new Timer(_ => Flush());
+    }
+
+    public int ProcessId => _app.ProcessId;
+
+    /// <summary>Raised once the app's projects are watched and warm (or failed to be), and after every reload attempt.</summary>
+    public event Action? Ready;
+    public event Action<ReloadReport>? Reported;
+
+    /// <summary>Reads the projects, starts watching and warms the compiler, all in the background.</summary>
+    public void Start() => new Thread(StartNow) { IsBackground = true, Name = "detour start " + _app.ProcessId }.Start();
+
+    void StartNow()
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            _view = new LiveView(_app);
+            var project = ProjectModel.LoadOrDiscover(_app.EntryAssembly, _targetsFile);
+            var projects = Flatten(project).ToList();
+            foreach (var p in projects) Watch(p);
+            foreach (var p in projects) Open(p);
+            Say($"watching {string.Join(", ", projects.Select(p => Path.GetFileName(p.ProjectPath)))} " +
+                $"({_watched.Count} files), mode {(int)Mode}; type %help for commands");
+            foreach (var session in _sessions.ToList()) session.WarmUp();
+        }
+        catch (Exception e)
+        {
+            _startFailure = e is ReloadException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            Say($"could not start: {_startFailure}; the app runs on unpatched");
+        }
+        _warmUp = clock.Elapsed;
+        _ready.Set();
+        Ready?.Invoke();
+        Flush();
+    }
+
+    public bool IsReady => _ready.IsSet;
+
+    static IEnumerable<ProjectModel> Flatten(ProjectModel project) =>
+        project.ProjectReferences.SelectMany(Flatten).Prepend(project).DistinctBy(p => p.ProjectPath);
+
+    /// <summary>One reload session per project, bound to the assembly the app runs.</summary>
+    void Open(ProjectModel project)
+    {
+        if (_view!.Mismatch(project.AssemblyName) is { } rebuilt) { Say(rebuilt); return; }
+        if (!_view.IsDebugBuild(project.AssemblyName))
+        {
+            Say($"{project.AssemblyName} is an optimized build; its edits are not applied (hot patching needs a Debug build)");
+            return;
+        }
+        var session = new ReloadSession(project, _view, _target, _projects);
+        // A file saved after the build (while the app started, or the host loaded) is not lost: it is applied whole.
+        var built = File.GetLastWriteTimeUtc(project.TargetPath);
+        foreach (var source in project.Sources.Where(s => _watched.Contains(s) && File.Exists(s) && File.GetLastWriteTimeUtc(s) > built))
+        {
+            session.AssumeChangedSinceBuild(source);
+            _dirty[source] = DateTime.UtcNow;
+        }
+        lock (_gate)
+        {
+            _sessions.Add(session);
+            foreach (var source in project.Sources) _sessionOf[source] = session;
+        }
+    }
+
+    void Watch(ProjectModel project)
+    {
+        var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).ToHashSet();
+        lock (_gate) _watched = _watched.Union(watched).ToHashSet();
+        // One watcher per top folder of the project's sources (sources outside the project folder included).
+        var folders = watched.Select(Path.GetDirectoryName).Distinct().OfType<string>().Where(Directory.Exists).ToList();
+        foreach (var folder in folders.Where(f => !folders.Any(o => o != f && f.StartsWith(o + Path.DirectorySeparatorChar))))
+        {
+            var watcher = new FileSystemWatcher(folder, "*.cs")
+            {
+                IncludeSubdirectories = true,
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
+            };
+            void Touched(string? path)
+            {
+                if (path is null) return;
+                lock (watched) // events arrive on several threads
+                    if (!watched.Contains(path) && !(IsNewSource(project, path) && watched.Add(path))) return;
+                _dirty[path] = DateTime.UtcNow;
+                _debounce.Change(40, Timeout.Infinite); // several quick saves, of one file or several, become one reload
+            }
+            watcher.Changed += (_, e) => Touched(e.FullPath);
+            watcher.Created += (_, e) => Touched(e.FullPath);
+            watcher.Renamed += (_, e) => Touched(e.FullPath);
+            watcher.Deleted += (_, e) => Touched(e.FullPath);
+            // Too many changes at once (a branch switch): events were lost, so every file is looked at;
+            // those whose text the app already runs are passed over.
+            watcher.Error += (_, _) => { lock (watched) foreach (var path in watched.ToList()) Touched(path); };
+            watcher.EnableRaisingEvents = true;
+            _watchers.Add(watcher);
+        }
+    }
+
+    /// <summary>A .cs file created in the project folder, outside bin/ and obj/, is a source the SDK's default
+    /// globs would compile: it joins the project. (Projects with their own Compile globs are not consulted.)</summary>
+    static bool IsNewSource(ProjectModel project, string path)
+    {
+        // Editors' lock and backup files (".#Scene.cs") are hidden; they are never sources.
+        if (!path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) || Path.GetFileName(path).StartsWith('.') || !File.Exists(path)) return false;
+        var relative = Path.GetRelativePath(project.ProjectDirectory, path).Replace('\\', '/');
+        return !relative.StartsWith("../") && !ProjectModel.IsUnderBuildOutput(path, project.ProjectDirectory) &&
+               !Path.IsPathRooted(relative) && !project.Unwatched.Contains(path);
+    }
+
+    /// <summary>The session of the project whose folder holds the file (the innermost, if projects nest).</summary>
+    ReloadSession? SessionFor(string path)
+    {
+        if (_sessionOf.TryGetValue(path, out var known)) return known;
+        var owner = _sessions.Where(s => path.StartsWith(s.Project.ProjectDirectory + Path.DirectorySeparatorChar))
+                             .MaxBy(s => s.Project.ProjectDirectory.Length);
+        if (owner is not null) _sessionOf[path] = owner;
+        return owner;
+    }
+
+    void Flush()
+    {
+        if (!_ready.IsSet || _disposed) return;
+        try
+        {
+            // Drained under the lock: %autoreload drains the same sets under it, so no save falls between.
+            lock (_gate)
+            {
+                var paths = _dirty.Keys.ToList();
+                foreach (var p in paths) _dirty.TryRemove(p, out _);
+                if (paths.Count > 0) Reload(paths, force: false);
+            }
+        }
+        catch (Exception e)
+        {
+            // Runs on a timer thread: an exception escaping here would end the app.
+            Say($"reload failed inside Detour ({e.GetType().Name}: {e.Message}); the app keeps running its last good code");
+        }
+    }
+
+    /// <summary>Reads a file that an editor may be writing right now: retries a vanished or locked file.</summary>
+    static string? ReadSettled(string path)
+    {
+        for (int attempt = 0; attempt < 25; attempt++)
+        {
+            try
+            {
+                if (File.Exists(path)) return File.ReadAllText(path);
+            }
+            catch (IOException) { }
+            Thread.Sleep(20);
+        }
+        return null;
+    }
+
+    /// <summary>The file's text, or null if it cannot be read at once. For files nobody saved just now:
+    /// a file being written will raise its own event and be read with <see cref="ReadSettled"/>.</summary>
+    static string? ReadNow(string path)
+    {
+        try { return File.Exists(path) ? File.ReadAllText(path) : null; }
+        catch (IOException) { return null; }
+    }
+
+    /// <summary>One transaction per project: the files of one project saved together land together.</summary>
+    void Reload(IReadOnlyCollection<string> paths, bool force)
+    {
+        var byProject = new Dictionary<ReloadSession, Dictionary<string, string>>();
+        foreach (var path in paths.Order())
+        {
+            if (SessionFor(path) is not { } session) continue;
+            var text = ReadSettled(path);
+            if (text is null)
+            {
+                Say($"{path}: file deleted; the app keeps running its last good code");
+                continue;
+            }
+            if (!force && _failed.TryGetValue(path, out var failedText) && failedText == text) continue;
+            if (!force && session.Runs(path, text)) { _pending.Remove(path); continue; }
+            var types = session.TypesDeclaredIn(path, text);
+            if (!force && !_marks.Allows(Mode, session.Project.AssemblyName, types))
+            {
+                _pending.Add(path);
+                continue;
+            }
+            if (!byProject.TryGetValue(session, out var changes)) byProject[session] = changes = new();
+            changes[path] = text;
+        }
+        // Referenced projects first (they come after the app in _sessions): the app's edit may use what theirs added.
+        foreach (var (session, saved) in byProject.OrderByDescending(p => _sessions.IndexOf(p.Key)))
+        {
+            bool IsSkipped(string type) => !force && _marks.IsSkipped(session.Project.AssemblyName, type);
+            var changes = saved;
+            // A file that failed may have failed for want of this edit (a caller saved before its callee):
+            // it is tried again with the edit, and if they fail together the edit is tried alone.
+            var failedBefore = _failed.Where(f => !saved.ContainsKey(f.Key) && SessionFor(f.Key) == session && ReadNow(f.Key) == f.Value)
+                                      .ToDictionary(f => f.Key, f => f.Value);
+            ReloadReport? report = null;
+            if (failedBefore.Count > 0)
+            {
+                var together = saved.Concat(failedBefore).ToDictionary();
+                report = session.Apply(together, IsSkipped);
+                if (report.Succeeded) changes = together;
+            }
+            if (report is not { Succeeded: true }) report = session.Apply(saved, IsSkipped);
+            foreach (var path in changes.Keys)
+            {
+                _pending.Remove(path);
+                if (report.Succeeded) { _failed.Remove(path); _lastErrors.Remove(path); }
+                else { _failed[path] = changes[path]; _lastErrors[path] = report.Errors; }
+            }
+            Say(report.Summary());
+            // What did not simply apply gets a line of its own: skipped, removed, or patched but not yet running.
+            foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.Kind == "entry point"))
+                Say($"  {member.Status.ToString().ToLowerInvariant()} {member.Member}: {member.Reason}");
+            const int shown = 10; // a stray brace can cascade into dozens of errors; the first ones matter
+            foreach (var error in report.Errors.Take(shown)) Say(error);
+            if (report.Errors.Count > shown) Say($"... and {report.Errors.Count - shown} more errors");
+            Reported?.Invoke(report);
+        }
+    }
+
+    public void Say(string line) => _say(line);
+
+    /// <summary>Runs a %-line (or a CLI verb turned into one).</summary>
+    public void Run(string line) => Commands.Run(this, line);
+
+    // ---- the operations behind the console commands ----
+
+    public void SetMode(ReloadMode mode) { Mode = mode; Say($"autoreload mode {(int)mode}"); }
+
+    /// <summary>%autoreload with no argument: reload everything that changed, now.</summary>
+    public void ReloadNow()
+    {
+        _ready.Wait();
+        if (_disposed) return;
+        lock (_gate)
+        {
+            var all = _pending.Concat(_dirty.Keys).Distinct().ToList();
+            _dirty.Clear();
+            if (all.Count == 0) { Say("nothing changed"); return; }
+            Reload(all, force: true);
+        }
+    }
+
+    // The marks and the failure lists are read by reloads on the watcher's thread: changed and read under _gate.
+    public void Mark(string module) { lock (_gate) _marks.Mark(module); Say($"marked {module}"); }
+    public void Skip(string module) { lock (_gate) _marks.Skip(module); Say($"skipping {module}: its edits are not applied"); }
+
+    /// <summary>%reload X: recompile and re-apply the files that declare X, even if unchanged.</summary>
+    public void ForceReload(string module)
+    {
+        _ready.Wait();
+        lock (_gate)
+        {
+            var files = _sessionOf.Where(s => File.Exists(s.Key) &&
+                    s.Value.TypesDeclaredIn(s.Key, File.ReadAllText(s.Key)).Any(t => ModuleMarks.Matches(module, s.Value.Project.AssemblyName, t)))
+                .Select(s => s.Key).ToList();
+            if (files.Count == 0) { Say($"no source declares {module}"); return; }
+            Reload(files, force: true);
+        }
+    }
+
+    public void Revert(string? module)
+    {
+        _ready.Wait();
+        lock (_gate)
+        {
+            int count = _sessions.Sum(session =>
+                session.Revert(module is null ? null : type => ModuleMarks.Matches(module, session.Project.AssemblyName, type)));
+            Say($"reverted {count} method{(count == 1 ? "" : "s")}; the original code runs again");
+        }
+    }
+
+    public void ListModules()
+    {
+        lock (_gate) Say($"marked: {Join(_marks.Marked)}; skipped: {Join(_marks.Skipped)}");
+    }
+
+    public void Status()
+    {
+        lock (_gate) StatusLocked();
+    }
+
+    /// <summary>The truth: warming up, ready, or not patching and why.</summary>
+    string State => !_ready.IsSet ? "warming up"
+        : _startFailure is not null ? $"not patching: could not start: {_startFailure}"
+        : _sessions.Count == 0 ? "not patching: no project of the app can be patched"
+        : $"ready (started in {_warmUp.TotalSeconds:F1} s)";
+
+    void StatusLocked()
+    {
+        Say($"mode {(int)Mode}, {State} (app process {_app.ProcessId})");
+        foreach (var session in _sessions.ToList())
+        {
+            Say($"  {session.Project.AssemblyName}: generation {session.Generation}");
+            foreach (var p in session.Patched) Say($"    patched {p.Name}");
+        }
+        foreach (var (path, errors) in _lastErrors) { Say($"  failed {path}"); foreach (var e in errors) Say("    " + e); }
+        if (_pending.Count > 0) Say($"  held by the mode or skip marks (%autoreload applies them): {Join(_pending.Select(Path.GetFileName).OfType<string>())}");
+        if (!_dirty.IsEmpty) Say($"  saved, not applied yet: {Join(_dirty.Keys.Select(Path.GetFileName).OfType<string>())}");
+        Say($"  skipped modules: {Join(_marks.Skipped)}");
+    }
+
+    static string Join(IEnumerable<string> items) => items.Any() ? string.Join(", ", items) : "(none)";
+
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var watcher in _watchers) watcher.Dispose();
+        _debounce.Dispose();
+        _view?.Dispose();
+    }
+}

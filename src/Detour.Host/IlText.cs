@@ -1,0 +1,125 @@
+using System.Text;
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace Detour.Host;
+
+/// <summary>A method's IL as text independent of metadata tokens and of which generation compiled
+/// it, so two compiles of the same source compare equal. Compiler-generated code it reaches
+/// (lambdas, closures, state machines) is folded in, so editing a lambda changes its owner too.</summary>
+internal static class IlText
+{
+    public static string Key(MethodReference m) =>
+        $"{TypeKey(m.DeclaringType)}::{m.Name}({string.Join(",", m.Parameters.Select(p => p.ParameterType.FullName))}){m.ReturnType.FullName}";
+
+    public static string TypeKey(TypeReference t) => t.FullName;
+
+    public static string Of(MethodDefinition method)
+    {
+        var text = new StringBuilder();
+        var seen = new HashSet<MethodDefinition>();
+        Append(method, text, seen);
+        return text.ToString();
+    }
+
+    static void Append(MethodDefinition method, StringBuilder text, HashSet<MethodDefinition> seen)
+    {
+        if (!seen.Add(method)) return;
+        text.Append(Key(method)).Append(' ').Append(method.Attributes).Append('\n');
+        if (!method.HasBody) return;
+        var body = method.Body;
+        var index = body.Instructions.Select((ins, i) => (ins, i)).ToDictionary(p => p.ins, p => p.i);
+        foreach (var v in body.Variables) text.Append("local ").Append(v.VariableType.FullName).Append('\n');
+        var reached = new List<MethodDefinition>();
+        foreach (var ins in body.Instructions)
+        {
+            text.Append(ins.OpCode.Name).Append(' ');
+            switch (ins.Operand)
+            {
+                case Instruction target: text.Append('@').Append(index[target]); break;
+                case Instruction[] targets: text.Append(string.Join(",", targets.Select(t => index[t]))); break;
+                case MethodReference m:
+                    text.Append(Key(m));
+                    if (IsGenerated(m) && InModule(m.DeclaringType, method.Module) && m.Resolve() is { } md)
+                    {
+                        reached.Add(md);
+                        if (FoldsWhole(md.DeclaringType)) reached.AddRange(md.DeclaringType.Methods);
+                    }
+                    break;
+                case FieldReference f:
+                    text.Append(f.DeclaringType.FullName).Append("::").Append(f.Name);
+                    if (IsGenerated(f.DeclaringType) && InModule(f.DeclaringType, method.Module) && f.DeclaringType.Resolve() is { } owner && FoldsWhole(owner))
+                        reached.AddRange(owner.Methods);
+                    break;
+                case TypeReference t:
+                    text.Append(t.FullName);
+                    if (IsGenerated(t) && InModule(t, method.Module) && t.Resolve() is { } td) reached.AddRange(td.Methods);
+                    break;
+                case VariableDefinition v: text.Append('v').Append(v.Index); break;
+                case ParameterDefinition p: text.Append('p').Append(p.Index); break;
+                case string s: text.Append('"').Append(s).Append('"'); break;
+                case null: break;
+                default: text.Append(ins.Operand); break;
+            }
+            text.Append('\n');
+        }
+        foreach (var h in body.ExceptionHandlers)
+            text.Append($"try {index[h.TryStart]} {h.HandlerType} {h.CatchType?.FullName}\n");
+        foreach (var r in reached) Append(r, text, seen);
+    }
+
+    /// <summary>Between a member's IL and its attributes in <see cref="WithAttributes"/>.</summary>
+    public const string AttributeSeparator = "\n@attributes\n";
+
+    /// <summary>IL text followed by the member's own custom attributes (those a user writes).</summary>
+    public static string WithAttributes(MethodDefinition method) => Of(method) + AttributeSeparator + AttributesOf(method);
+
+    public static bool BodiesDiffer(string before, string now) => BodyOf(before) != BodyOf(now);
+
+    static string BodyOf(string text) => text.IndexOf(AttributeSeparator, StringComparison.Ordinal) is var at and >= 0 ? text[..at] : text;
+
+    // Bookkeeping the compiler writes; they follow the code, not the user's intent.
+    static readonly HashSet<string> CompilerAttributes =
+    [
+        "System.Runtime.CompilerServices.CompilerGeneratedAttribute", "System.Runtime.CompilerServices.AsyncStateMachineAttribute",
+        "System.Runtime.CompilerServices.IteratorStateMachineAttribute", "System.Runtime.CompilerServices.AsyncIteratorStateMachineAttribute",
+        "System.Runtime.CompilerServices.NullableAttribute", "System.Runtime.CompilerServices.NullableContextAttribute",
+        "System.Diagnostics.DebuggerStepThroughAttribute", "System.Diagnostics.DebuggerHiddenAttribute",
+    ];
+
+    static string AttributesOf(MethodDefinition method)
+    {
+        var text = new StringBuilder();
+        void Add(string where, ICustomAttributeProvider provider)
+        {
+            foreach (var a in provider.CustomAttributes.Where(a => !CompilerAttributes.Contains(a.AttributeType.FullName)))
+                text.Append(where).Append(' ').Append(a.AttributeType.FullName).Append('(')
+                    .Append(string.Join(",", a.ConstructorArguments.Select(Value)))
+                    .Append(string.Join(",", a.Properties.Concat(a.Fields).Select(n => n.Name + "=" + Value(n.Argument))))
+                    .Append(")\n");
+        }
+        Add("method", method);
+        Add("return", method.MethodReturnType);
+        foreach (var p in method.Parameters) Add("parameter " + p.Index, p);
+        return text.ToString();
+    }
+
+    static string Value(CustomAttributeArgument argument) => argument.Value switch
+    {
+        TypeReference t => t.FullName,
+        CustomAttributeArgument[] items => "[" + string.Join(",", items.Select(Value)) + "]",
+        CustomAttributeArgument inner => Value(inner),
+        var v => v?.ToString() ?? "null",
+    };
+
+    /// <summary>Resolving a reference into another assembly would load it; generated code is always local.</summary>
+    static bool InModule(TypeReference t, ModuleDefinition module) => t.Scope == module;
+
+    /// <summary>Generated code reached only in part through its references is folded in whole: a state
+    /// machine's MoveNext is called through an interface, and a source generator's helper type (a regex
+    /// runner, say) through virtual calls. Lambda classes are not: they are shared by every lambda of a
+    /// type, and each lambda is folded into the methods that reach it.</summary>
+    static bool FoldsWhole(TypeDefinition t) => IsGenerated(t) && !t.Name.StartsWith("<>c");
+
+    public static bool IsGenerated(MemberReference m) => m.Name.Contains('<') || (m.DeclaringType is { } d && IsGenerated(d));
+}

@@ -1,0 +1,74 @@
+using System.Reflection;
+using Mono.Cecil;
+
+namespace Detour.Host;
+
+/// <summary>References from the delta to live types and members, made from their definitions in the files the app
+/// loaded (found by metadata token), so the delta's signatures are exactly those of the running code. Cecil's own
+/// reflection importer only knows the runtime's Type objects, not metadata-only ones.</summary>
+internal sealed class LiveImporter(ModuleDefinition module)
+{
+    readonly Dictionary<string, ModuleDefinition> _modules = new();
+
+    ModuleDefinition ModuleOf(Assembly assembly)
+    {
+        string name = assembly.GetName().Name!;
+        if (!_modules.TryGetValue(name, out var found))
+            _modules[name] = found = module.AssemblyResolver.Resolve(new AssemblyNameReference(name, null)).MainModule;
+        return found;
+    }
+
+    public TypeReference Type(System.Type type)
+    {
+        if (type.IsByRef) return new ByReferenceType(Type(type.GetElementType()!));
+        if (type.IsPointer) return new PointerType(Type(type.GetElementType()!));
+        if (type.IsArray) return type.IsSZArray ? new ArrayType(Type(type.GetElementType()!)) : new ArrayType(Type(type.GetElementType()!), type.GetArrayRank());
+        if (type.IsConstructedGenericType)
+        {
+            var instance = new GenericInstanceType(Type(type.GetGenericTypeDefinition()));
+            foreach (var argument in type.GetGenericArguments()) instance.GenericArguments.Add(Type(argument));
+            return instance;
+        }
+        if (type.IsGenericParameter) throw new NotSupportedException($"a live reference to the generic parameter {type.Name}");
+        return module.ImportReference((TypeDefinition)ModuleOf(type.Assembly).LookupToken(type.MetadataToken));
+    }
+
+    public MethodReference Method(MethodBase method) =>
+        module.ImportReference((MethodDefinition)ModuleOf(method.Module.Assembly).LookupToken(method.MetadataToken));
+
+    public FieldReference Field(FieldInfo field) =>
+        module.ImportReference((FieldDefinition)ModuleOf(field.Module.Assembly).LookupToken(field.MetadataToken));
+}
+
+/// <summary>System V x64 returns structs larger than 16 bytes through a hidden pointer. The size is worked out from
+/// metadata (natural alignment, or the declared layout), as the app's types cannot be instantiated here.</summary>
+internal static class StructReturn
+{
+    public static bool ThroughHiddenBuffer(System.Type type) =>
+        type.IsValueType && !type.IsPrimitive && !type.IsEnum && !type.IsPointer && type.FullName != "System.Void" && SizeOf(type).Size > 16;
+
+    static (int Size, int Align) SizeOf(System.Type type)
+    {
+        if (type.IsEnum) return SizeOf(type.GetEnumUnderlyingType());
+        if (!type.IsValueType || type.IsPointer || type.IsByRef) return (8, 8);
+        switch (type.FullName)
+        {
+            case "System.Boolean" or "System.Byte" or "System.SByte": return (1, 1);
+            case "System.Char" or "System.Int16" or "System.UInt16" or "System.Half": return (2, 2);
+            case "System.Int32" or "System.UInt32" or "System.Single": return (4, 4);
+            case "System.Int64" or "System.UInt64" or "System.Double" or "System.IntPtr" or "System.UIntPtr": return (8, 8);
+            case "System.Decimal" or "System.Int128" or "System.UInt128" or "System.Guid": return (16, 8);
+        }
+        int size = 0, align = 1;
+        const BindingFlags instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        foreach (var field in type.GetFields(instance))
+        {
+            var (fieldSize, fieldAlign) = SizeOf(field.FieldType);
+            size = (size + fieldAlign - 1) / fieldAlign * fieldAlign + fieldSize;
+            align = Math.Max(align, fieldAlign);
+        }
+        int declared = type.StructLayoutAttribute?.Size ?? 0;
+        size = Math.Max((size + align - 1) / align * align, declared);
+        return (Math.Max(size, 1), align);
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.CodeAnalysis;
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace Detour.Host;
+
+/// <summary>Compile-time stand-ins for the live assemblies: every member public (so edited code may
+/// use private members, as its original could), no method bodies, and the types being recompiled
+/// removed, with references to them pointing at the delta being compiled. The compiler binds a
+/// reference to its own assembly name to its source, so edited and unedited code agree on one type.</summary>
+internal sealed class ReferenceImages
+{
+    readonly Dictionary<string, (DateTime Stamp, byte[] Image)> _publicized = new();
+    readonly Dictionary<string, MetadataReference> _byTypeSet = new();
+
+    public MetadataReference For(string assemblyPath, IReadOnlyCollection<string> recompiledTypes, string deltaName)
+    {
+        string key = assemblyPath + "|" + string.Join(",", recompiledTypes.Order());
+        if (_byTypeSet.TryGetValue(key, out var cached)) return cached;
+        var module = ModuleDefinition.ReadModule(new MemoryStream(Publicized(assemblyPath)));
+        if (recompiledTypes.Count > 0) RedirectToDelta(module, recompiledTypes.ToHashSet(), deltaName);
+        var stream = new MemoryStream();
+        module.Write(stream);
+        var made = MetadataReference.CreateFromImage(stream.ToArray(), filePath: assemblyPath);
+        _byTypeSet[key] = made;
+        return made;
+    }
+
+    byte[] Publicized(string path)
+    {
+        var stamp = File.GetLastWriteTimeUtc(path);
+        if (_publicized.TryGetValue(path, out var known) && known.Stamp == stamp) return known.Image;
+        using var module = ModuleDefinition.ReadModule(path, new ReaderParameters { ReadingMode = ReadingMode.Immediate, InMemory = true });
+        foreach (var type in TypeMapper.AllTypes(module))
+        {
+            if (type.Name == "<Module>") continue;
+            type.Attributes = (type.Attributes & ~TypeAttributes.VisibilityMask) |
+                              (type.IsNested ? TypeAttributes.NestedPublic : TypeAttributes.Public);
+            foreach (var f in type.Fields)
+                f.Attributes = (f.Attributes & ~FieldAttributes.FieldAccessMask) | FieldAttributes.Public;
+            foreach (var m in type.Methods)
+            {
+                m.Attributes = (m.Attributes & ~MethodAttributes.MemberAccessMask) | MethodAttributes.Public;
+                if (!m.HasBody) continue;
+                m.Body = new MethodBody(m);
+                var il = m.Body.GetILProcessor();
+                il.Emit(OpCodes.Ldnull);
+                il.Emit(OpCodes.Throw);
+            }
+        }
+        var stream = new MemoryStream();
+        module.Write(stream);
+        _publicized[path] = (stamp, stream.ToArray());
+        return stream.ToArray();
+    }
+
+    static void RedirectToDelta(ModuleDefinition module, HashSet<string> recompiled, string deltaName)
+    {
+        var delta = new AssemblyNameReference(deltaName, new Version(0, 0, 0, 0));
+        module.AssemblyReferences.Add(delta);
+        var replacements = new Dictionary<TypeDefinition, TypeReference>();
+        TypeReference RefFor(TypeDefinition d)
+        {
+            if (replacements.TryGetValue(d, out var r)) return r;
+            r = new TypeReference(d.Namespace, d.Name, module, delta, d.IsValueType);
+            if (d.DeclaringType is not null) r.DeclaringType = RefFor(d.DeclaringType);
+            return replacements[d] = r;
+        }
+        bool IsRecompiled(TypeDefinition d)
+        {
+            while (d.DeclaringType is not null) d = d.DeclaringType;
+            return recompiled.Contains(d.FullName);
+        }
+        var mapper = new TypeMapper(d => IsRecompiled(d) ? RefFor(d) : null);
+        var removed = module.Types.Where(IsRecompiled).ToList();
+        foreach (var t in TypeMapper.AllTypes(module).ToList())
+            if (!IsRecompiled(t)) mapper.MapSignatures(t);
+        foreach (var t in removed) module.Types.Remove(t);
+    }
+}

@@ -1,0 +1,508 @@
+using System.Reflection;
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+using MethodAttributes = Mono.Cecil.MethodAttributes;
+using TypeAttributes = Mono.Cecil.TypeAttributes;
+using FieldAttributes = Mono.Cecil.FieldAttributes;
+
+namespace Detour.Host;
+
+internal enum ChangeKind { Changed, Added, Removed, Unchanged }
+
+/// <summary>One member of the delta compared with the previous generation and bound to the live program.</summary>
+internal sealed record MemberChange(string Key, string TypeName, string MemberName, ChangeKind Kind, string Category)
+{
+    public MethodDefinition? Method { get; init; }
+    public MethodBase? Live { get; init; }
+    public FieldDefinition? Field { get; init; }
+    public FieldInfo? LiveField { get; init; }
+    public string? RudeReason { get; init; }
+    public bool InitializerChanged { get; init; }
+    public bool KeepValue { get; init; }
+    /// <summary>Set when an added member and a removed one are a method turned into a property, or back.</summary>
+    public string? Reshaped { get; init; }
+    /// <summary>The body is the same; only the member's own attributes changed.</summary>
+    public bool AttributesOnly { get; init; }
+    /// <summary>Why delegates made before the edit keep the old bodies of this closure's lambdas.</summary>
+    public string? ClosureNotUpdated { get; init; }
+    public bool StaticConstructorChanged { get; init; }
+
+    /// <summary>"Ns.Type.Member", or the type's name for a change to the type itself: how reports name it.</summary>
+    public string DisplayName => MemberName.Length > 0 ? TypeName + "." + MemberName : TypeName;
+}
+
+/// <summary>Binds a freshly compiled delta to the live program (Cecil IL rewriting): a type that
+/// exists live becomes a holder of static methods taking the instance first, and every reference
+/// to it or its members points at the live ones.</summary>
+internal sealed class Relinker
+{
+    const System.Reflection.BindingFlags Nested = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+    readonly ModuleDefinition _module;
+    readonly LiveProgram _live;
+    readonly Dictionary<TypeDefinition, Type> _mapped = new();
+    readonly HashSet<TypeDefinition> _closures = new();
+    readonly Dictionary<MethodDefinition, MethodBase?> _methodHome = new();
+    readonly Dictionary<FieldDefinition, FieldInfo?> _fieldHome = new();
+    readonly TypeMapper _mapper;
+    IReadOnlyDictionary<string, StaticInitializer> _newInitializers = new Dictionary<string, StaticInitializer>();
+    HashSet<string> _renumberedLambdas = new();
+    public readonly List<MemberChange> Changes = new();
+
+    readonly Func<string, LiveProgram?> _referencedProject;
+
+    /// <param name="referencedProject">The live program of a referenced project by assembly name, if it runs
+    /// under Detour: members and types edits added there are bound to their homes.</param>
+    public Relinker(ModuleDefinition module, LiveProgram live, Func<string, LiveProgram?>? referencedProject = null)
+    {
+        _module = module;
+        _live = live;
+        _referencedProject = referencedProject ?? (_ => null);
+        _import = new LiveImporter(module);
+        _mapper = new TypeMapper(d => _mapped.TryGetValue(d, out var t) ? _import.Type(t) : null, AddedInReferencedProject);
+    }
+
+    readonly LiveImporter _import;
+
+    static string? ScopeName(TypeReference t) => t.Scope switch
+    {
+        AssemblyNameReference a => a.Name,
+        ModuleDefinition md => md.Assembly.Name.Name,
+        _ => null,
+    };
+
+    /// <summary>A type an edit added to a referenced project lives in that project's generation assembly.</summary>
+    TypeReference? AddedInReferencedProject(TypeReference type) =>
+        ScopeName(type) is { } scope && _referencedProject(scope) is { } project &&
+        project.AddedTypes.TryGetValue(MetadataName(type), out var home) ? _import.Type(home) : null;
+
+    public IReadOnlyDictionary<TypeDefinition, Type> Mapped => _mapped;
+
+    static bool IsInfrastructure(TypeDefinition t) =>
+        t.Name is "<Module>" or "IgnoresAccessChecksToAttribute" || t.Name.StartsWith("<PrivateImplementationDetails>") || t.Namespace == "Microsoft.CodeAnalysis";
+
+    /// <summary>Classifies, diffs and binds; <paramref name="previous"/> maps member keys to IL text of the last generation.</summary>
+    public void Bind(IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current,
+                     IReadOnlyDictionary<string, StaticInitializer> oldInitializers, IReadOnlyDictionary<string, StaticInitializer> newInitializers)
+    {
+        _newInitializers = newInitializers;
+        _renumberedLambdas = RenumberedLambdaGroups(previous.Keys, current.Keys);
+        var types = TypeMapper.AllTypes(_module).Where(t => !IsInfrastructure(t)).ToList();
+        foreach (var t in types.Where(t => !IlText.IsGenerated(t)))
+            if (_live.FindType(t.FullName) is { } liveType) _mapped[t] = liveType;
+        MapClosures(types);
+
+        foreach (var t in types)
+        {
+            if (!_mapped.TryGetValue(t, out var liveType))
+            {
+                if (!IlText.IsGenerated(t))
+                    Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Added, "type"));
+                continue;
+            }
+            CheckTypeShape(t, liveType);
+            string cctor = $"{t.FullName}::.cctor";
+            if (!_closures.Contains(t) && oldInitializers.GetValueOrDefault(cctor)?.Text != newInitializers.GetValueOrDefault(cctor)?.Text)
+                Changes.Add(new MemberChange(cctor, t.FullName, ".cctor", ChangeKind.Changed, "static constructor") { StaticConstructorChanged = true });
+            foreach (var m in t.Methods) BindMethod(t, liveType, m, previous, current);
+            foreach (var f in t.Fields) BindField(t, liveType, f, oldInitializers, newInitializers);
+        }
+        // Members of the previous generation the delta no longer has.
+        var present = current.Keys.ToHashSet();
+        foreach (var key in previous.Keys.Where(k => !present.Contains(k) && !k.Contains('<')))
+        {
+            string name = NameOf(key);
+            Changes.Add(new MemberChange(key, key[..key.IndexOf("::", StringComparison.Ordinal)], name, ChangeKind.Removed,
+                name.StartsWith("get_") || name.StartsWith("set_") ? "accessor" : "method"));
+        }
+        PairReshapedMembers();
+    }
+
+    /// <summary>Closure classes of live types map onto the live ones when they capture the same variables, so
+    /// delegates made before the edit run the new lambda bodies; otherwise the report says why they do not.</summary>
+    void MapClosures(List<TypeDefinition> types)
+    {
+        foreach (var t in types.Where(t => t.Name.StartsWith("<>c") && t.DeclaringType is { } d && _mapped.ContainsKey(d)))
+        {
+            if (_mapped[t.DeclaringType].GetNestedType(t.Name, Nested) is not { } liveClosure) continue;
+            if (SameCaptures(t, liveClosure))
+            {
+                _mapped[t] = liveClosure;
+                _closures.Add(t);
+            }
+            else
+                Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, "closure")
+                    { ClosureNotUpdated = "captured variables changed: delegates made before the edit keep the old body, new ones run the new" });
+        }
+
+        foreach (var t in _closures)
+        foreach (var method in t.Methods.Where(m => LambdaGroup(t.FullName, m.Name) is { } g && _renumberedLambdas.Contains(g))
+                                        .Select(m => m.Name[1..m.Name.IndexOf(">b__", StringComparison.Ordinal)]).Distinct())
+            Changes.Add(new MemberChange($"{t.FullName}::{method}", t.DeclaringType.FullName, method, ChangeKind.Changed, "closure")
+                { ClosureNotUpdated = $"lambdas were added or removed in {method}: delegates made before the edit keep their old bodies, new ones run the new" });
+    }
+
+    /// <summary>A method X that became a property X (accessor get_X), or the reverse, is one added and one
+    /// removed member; both say what happened.</summary>
+    void PairReshapedMembers()
+    {
+        static string? PropertyOf(string name) => name.StartsWith("get_") || name.StartsWith("set_") ? name[4..] : null;
+        for (int i = 0; i < Changes.Count; i++)
+        {
+            var c = Changes[i];
+            if (c.Kind is not (ChangeKind.Added or ChangeKind.Removed) || c.Method is null && c.Kind == ChangeKind.Added) continue;
+            var other = c.Kind == ChangeKind.Added ? ChangeKind.Removed : ChangeKind.Added;
+            bool IsCounterpart(MemberChange o) => o.Kind == other && o.TypeName == c.TypeName &&
+                (PropertyOf(o.MemberName) == c.MemberName || PropertyOf(c.MemberName) == o.MemberName);
+            var counterpart = Changes.FirstOrDefault(IsCounterpart);
+            if (counterpart is null) continue;
+            var removed = c.Kind == ChangeKind.Removed ? c : counterpart;
+            string? property = PropertyOf(removed.MemberName);
+            string what = property is null
+                ? $"method {removed.MemberName}() turned into a property"
+                : $"property {property} turned into a method";
+            Changes[i] = c with { Reshaped = what };
+        }
+    }
+
+    /// <summary>The compiler names lambdas by their order in the method ("&lt;M&gt;b__5_0", "&lt;M&gt;b__5_1"; cached in
+    /// "&lt;&gt;9__5_0"). When a method gains or loses a lambda, a name can pass to another lambda, so an old
+    /// delegate must not be sent to whatever now has its name: those lambdas and caches count as new.</summary>
+    static HashSet<string> RenumberedLambdaGroups(IEnumerable<string> previous, IEnumerable<string> current)
+    {
+        static ILookup<string, string> ByGroup(IEnumerable<string> keys) => keys
+            .Select(k => (Key: k, Group: LambdaGroup(k[..k.IndexOf("::", StringComparison.Ordinal)], NameOf(k))))
+            .Where(p => p.Group is not null).ToLookup(p => p.Group!, p => p.Key);
+        var before = ByGroup(previous);
+        var now = ByGroup(current);
+        return before.Select(g => g.Key).Union(now.Select(g => g.Key))
+            .Where(g => !before[g].ToHashSet().SetEquals(now[g])).ToHashSet();
+    }
+
+    static string NameOf(string key)
+    {
+        int colons = key.IndexOf("::", StringComparison.Ordinal);
+        return key[(colons + 2)..key.IndexOf('(', colons)];
+    }
+
+    /// <summary>The lambdas of one source method, across its closure classes: "Owner#5" for "&lt;&gt;c::&lt;M&gt;b__5_0",
+    /// its cache "&lt;&gt;c::&lt;&gt;9__5_0" and "&lt;&gt;c__DisplayClass5_0::&lt;M&gt;b__1" (5 is the method's ordinal).</summary>
+    static string? LambdaGroup(string closureType, string member)
+    {
+        int slash = closureType.LastIndexOf('/');
+        if (slash < 0) return null;
+        string owner = closureType[..slash], closure = closureType[(slash + 1)..];
+        int at = member.IndexOf(">b__", StringComparison.Ordinal);
+        if (closure == "<>c")
+        {
+            string? numbers = at >= 0 ? member[(at + 4)..] : member.StartsWith("<>9__") ? member[5..] : null;
+            return numbers?.Contains('_') == true ? $"{owner}#{numbers[..numbers.IndexOf('_')]}" : null;
+        }
+        const string display = "<>c__DisplayClass";
+        if (closure.StartsWith(display) && at >= 0 && closure.IndexOf('_', display.Length) is var end and > 0)
+            return $"{owner}#{closure[display.Length..end]}";
+        return null;
+    }
+
+    void CheckTypeShape(TypeDefinition t, Type liveType)
+    {
+        string? reason = null;
+        if (t.HasGenericParameters) return; // its changed members are reported one by one
+        var baseNow = t.BaseType is null ? null : ToLive(t.BaseType);
+        if (!t.IsInterface && baseNow != liveType.BaseType && !(t.IsValueType && liveType.IsValueType))
+            reason = $"changing the base type of {t.Name} needs a restart";
+        foreach (var i in t.Interfaces)
+            if (ToLive(i.InterfaceType) is { } li && !li.IsAssignableFrom(liveType))
+                reason = $"adding the interface {i.InterfaceType.Name} to {t.Name} needs a restart";
+        var declared = t.Interfaces.Select(i => ToLive(i.InterfaceType)).ToHashSet();
+        var inherited = liveType.BaseType?.GetInterfaces() ?? [];
+        foreach (var li in liveType.GetInterfaces().Except(inherited))
+            if (!declared.Contains(li) && !declared.Any(d => d is not null && li.IsAssignableFrom(d)))
+                reason = $"removing the interface {li.Name} from {t.Name} needs a restart";
+        if (reason is not null)
+            Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Changed, "type") { RudeReason = reason });
+    }
+
+    void BindMethod(TypeDefinition t, Type liveType, MethodDefinition m, IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current)
+    {
+        string key = IlText.Key(m);
+        // A generic method added by an earlier edit is added afresh each time: generics cannot be detoured,
+        // and its callers are recompiled with it (files with added members are always in the compile set).
+        var live = FindLiveMethod(liveType, m) ?? (m.HasGenericParameters ? null : _live.AddedMethods.GetValueOrDefault(key));
+        bool renumbered = _closures.Contains(t) && LambdaGroup(t.FullName, m.Name) is { } group && _renumberedLambdas.Contains(group);
+        if (renumbered) live = null;
+        _methodHome[m] = live;
+        var now = current.GetValueOrDefault(key) ?? "";
+        bool changed = !previous.TryGetValue(key, out var before) || before != now;
+        bool attributesOnly = changed && live is not null && before is not null && !IlText.BodiesDiffer(before, now);
+        bool existsAsLiveGeneric = live is null && m.HasGenericParameters && LiveProgram.MethodsOf(liveType).Any(c =>
+            c.IsGenericMethodDefinition && c.Name == m.Name && c.GetGenericArguments().Length == m.GenericParameters.Count &&
+            c.GetParameters().Length == m.Parameters.Count);
+        var kind = live is null && !existsAsLiveGeneric ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
+        if (m.IsConstructor && m.IsStatic) return; // static initializers are handled per field
+        if (_closures.Contains(t) && m.IsConstructor) return;
+        string? rude = null;
+        if (kind == ChangeKind.Changed && (m.HasGenericParameters || t.HasGenericParameters || liveType.IsGenericType))
+            rude = $"editing the generic {(m.HasGenericParameters ? "method" : "type")} {t.Name}.{m.Name} needs a restart (generics are not patched yet)";
+        else if (kind == ChangeKind.Added && (t.HasGenericParameters || liveType.IsGenericType))
+            rude = $"adding {m.Name} to the generic type {t.Name} needs a restart (generics are not patched yet)";
+        else if (kind == ChangeKind.Added && (m.IsVirtual || m.IsAbstract) && !t.IsInterface)
+            rude = $"adding the {(m.IsAbstract ? "abstract" : "virtual")} method {t.Name}.{m.Name} needs a restart";
+        else if (kind == ChangeKind.Added && t.IsInterface)
+            rude = $"adding the interface member {t.Name}.{m.Name} needs a restart";
+        else if (kind == ChangeKind.Added && m.IsConstructor)
+            rude = $"adding a constructor to {t.Name} needs a restart";
+        else if (kind == ChangeKind.Changed && t.IsInterface && !m.HasBody) // a default implementation's body is patched like any other
+            rude = $"editing the interface member {t.Name}.{m.Name} needs a restart";
+        else if (kind == ChangeKind.Changed && !m.IsStatic && live is MethodInfo { IsStatic: false } mi
+                 && StructReturn.ThroughHiddenBuffer(mi.ReturnType))
+            rude = $"{t.Name}.{m.Name} returns the struct {mi.ReturnType.Name} through a hidden buffer; patching it needs a restart";
+        if (kind == ChangeKind.Unchanged && rude is null) return;
+        Changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m)) { Method = m, Live = live, RudeReason = rude, AttributesOnly = attributesOnly && rude is null });
+    }
+
+    static string Category(MethodDefinition m) =>
+        m.Name.Contains("g__") ? "local function" :
+        m.Name.Contains("b__") ? "lambda" :
+        m.IsConstructor ? "constructor" :
+        m.IsGetter || m.IsSetter ? "accessor" :
+        m.Name.StartsWith("op_") ? "operator" : "method";
+
+    void BindField(TypeDefinition t, Type liveType, FieldDefinition f, IReadOnlyDictionary<string, StaticInitializer> oldInit, IReadOnlyDictionary<string, StaticInitializer> newInit)
+    {
+        string key = $"{t.FullName}::{f.Name}";
+        var live = LiveProgram.FieldOf(liveType, f.Name) ?? _live.AddedFields.GetValueOrDefault(key);
+        if (_closures.Contains(t) && LambdaGroup(t.FullName, f.Name) is { } group && _renumberedLambdas.Contains(group)) live = null;
+        _fieldHome[f] = live;
+        if (f.HasConstant) return;
+        if (live is not null && ToLive(f.FieldType) is { } ft && ft != live.FieldType)
+        {
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, "field") { Field = f, LiveField = live, RudeReason = $"changing the type of the field {t.Name}.{f.Name} needs a restart" });
+            return;
+        }
+        if (live is null && !f.IsStatic)
+        {
+            if (_closures.Contains(t)) return;
+            string what = f.Name.StartsWith('<') && f.Name.EndsWith(">k__BackingField")
+                ? $"adding the auto-property {t.Name}.{f.Name[1..f.Name.IndexOf('>')]} adds an instance field, which"
+                : $"adding the instance field {t.Name}.{f.Name}";
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, "field") { Field = f, RudeReason = $"{what} changes the object layout and needs a restart" });
+            return;
+        }
+        if (!f.IsStatic || _closures.Contains(t)) return;
+        bool keep = f.CustomAttributes.Any(a => a.AttributeType.Name == "KeepValueOnReloadAttribute");
+        string initKey = $"{t.FullName}::{f.Name}";
+        bool initChanged = live is not null && oldInit.TryGetValue(initKey, out var o) && newInit.TryGetValue(initKey, out var n) && o.Text != n.Text;
+        if (live is null)
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, "static field") { Field = f });
+        else if (initChanged)
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, "static field") { Field = f, LiveField = live, InitializerChanged = true, KeepValue = keep });
+    }
+
+    /// <summary>A closure class maps onto the live one when it captures the same variables (same instance
+    /// fields) and keeps the live static fields; added lambdas and delegate caches become added members.</summary>
+    bool SameCaptures(TypeDefinition generated, Type live)
+    {
+        const System.Reflection.BindingFlags instance = Nested | System.Reflection.BindingFlags.Instance;
+        var liveFields = live.GetFields(instance).ToDictionary(f => f.Name);
+        var fields = generated.Fields.Where(f => !f.IsStatic).ToList();
+        if (liveFields.Count != fields.Count) return false;
+        foreach (var f in fields)
+            if (!liveFields.TryGetValue(f.Name, out var lf) || ToLive(f.FieldType) != lf.FieldType) return false;
+        foreach (var lf in live.GetFields(Nested | System.Reflection.BindingFlags.Static))
+            if (generated.Fields.FirstOrDefault(f => f.IsStatic && f.Name == lf.Name) is not { } f || ToLive(f.FieldType) != lf.FieldType) return false;
+        return true;
+    }
+
+    MethodBase? FindLiveMethod(Type liveType, MethodDefinition m)
+    {
+        var parameters = m.Parameters.Select(p => ToLive(p.ParameterType)).ToList();
+        if (parameters.Any(p => p is null)) return null;
+        var returns = ToLive(m.ReturnType);
+        foreach (var candidate in LiveProgram.MethodsOf(liveType))
+        {
+            if (candidate.Name != m.Name || candidate.IsStatic != m.IsStatic) continue;
+            var cp = candidate.GetParameters();
+            if (cp.Length != parameters.Count) continue;
+            if (!cp.Select(p => p.ParameterType).SequenceEqual(parameters!)) continue;
+            if (candidate is MethodInfo mi && mi.ReturnType != returns) continue;
+            return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>The live System.Type a delta type reference stands for, or null.</summary>
+    public Type? ToLive(TypeReference t)
+    {
+        switch (t)
+        {
+            case GenericParameter: return null;
+            case ArrayType a: return ToLive(a.ElementType) is { } e ? (a.Rank == 1 ? e.MakeArrayType() : e.MakeArrayType(a.Rank)) : null;
+            case ByReferenceType b: return ToLive(b.ElementType)?.MakeByRefType();
+            case PointerType p: return ToLive(p.ElementType)?.MakePointerType();
+            case RequiredModifierType r: return ToLive(r.ElementType);
+            case OptionalModifierType o: return ToLive(o.ElementType);
+            case GenericInstanceType g:
+                var args = g.GenericArguments.Select(ToLive).ToArray();
+                return args.Any(x => x is null) ? null : ToLive(g.ElementType)?.MakeGenericType(args!);
+            case TypeDefinition d:
+                return _mapped.TryGetValue(d, out var mt) ? mt : _live.FindType(d.FullName);
+        }
+        if (ScopeName(t) is not { } scope) return null;
+        string name = t.DeclaringType is null ? t.FullName : MetadataName(t);
+        return scope == _live.Original.GetName().Name ? _live.FindType(name) : _live.ResolveExternal(scope, name);
+    }
+
+    static string MetadataName(TypeReference t) => t.DeclaringType is null ? t.FullName : MetadataName(t.DeclaringType) + "/" + t.Name;
+
+    /// <summary>Rewrites IL and converts holders. Call after <see cref="Bind"/> and only when nothing is rude.</summary>
+    public void Rewrite()
+    {
+        foreach (var (t, _) in _mapped)
+            if (!_closures.Contains(t) && t.Methods.FirstOrDefault(m => m.IsConstructor && m.IsStatic) is { HasBody: true } cctor)
+                KeepOnlyInitializersToRun(t, cctor);
+        foreach (var t in TypeMapper.AllTypes(_module).ToList())
+        foreach (var m in t.Methods.Where(m => m.HasBody))
+            RewriteBody(t, m);
+        foreach (var (t, liveType) in _mapped) ConvertToHolder(t, liveType);
+        foreach (var t in TypeMapper.AllTypes(_module).ToList()) _mapper.MapSignatures(t);
+    }
+
+    /// <summary>Static fields whose initializers the holder's static constructor runs: changed or added ones.</summary>
+    readonly HashSet<FieldDefinition> _initializedInHolder = new();
+
+    /// <summary>The holder's static constructor runs only the initializers of fields that are re-initialized
+    /// or added. Other initializers and the explicit static constructor body ran once in the live type;
+    /// running them again would repeat their side effects. Statements are cut by their sequence points.</summary>
+    void KeepOnlyInitializersToRun(TypeDefinition holder, MethodDefinition cctor)
+    {
+        var run = Changes.Where(c => c.Field?.DeclaringType == holder && c.RudeReason is null &&
+                                     (c.InitializerChanged && !c.KeepValue || c.Kind == ChangeKind.Added))
+                         .Select(c => c.Field!).ToList();
+        _initializedInHolder.UnionWith(run);
+        var spans = run.Select(f => _newInitializers.GetValueOrDefault($"{holder.FullName}::{f.Name}")).OfType<StaticInitializer>().ToList();
+        var points = cctor.DebugInformation.SequencePoints.Where(p => !p.IsHidden).OrderBy(p => p.Offset).ToList();
+        bool keep = false;
+        int next = 0;
+        var cut = new HashSet<Instruction>();
+        foreach (var ins in cctor.Body.Instructions)
+        {
+            while (next < points.Count && points[next].Offset <= ins.Offset)
+            {
+                var p = points[next++];
+                keep = spans.Any(s => s.Contains(p.Document.Url, p.StartLine - 1, p.StartColumn - 1));
+            }
+            if (keep || ins.OpCode == OpCodes.Ret) continue;
+            cut.Add(ins);
+            ins.OpCode = OpCodes.Nop;
+            ins.Operand = null;
+        }
+        foreach (var h in cctor.Body.ExceptionHandlers.Where(h => cut.Contains(h.TryStart)).ToList())
+            cctor.Body.ExceptionHandlers.Remove(h);
+    }
+
+    void RewriteBody(TypeDefinition owner, MethodDefinition method)
+    {
+        bool inHolderInitializer = method.IsConstructor && method.IsStatic && _mapped.ContainsKey(owner) && !_closures.Contains(owner);
+        foreach (var ins in method.Body.Instructions)
+        {
+            switch (ins.Operand)
+            {
+                case MethodReference mr:
+                    ins.Operand = MapMethod(mr, ins);
+                    break;
+                case FieldReference fr:
+                    if (fr is FieldDefinition fd && _mapped.ContainsKey(fd.DeclaringType))
+                    {
+                        // The initializers that run write and read their own shadow fields; the rest is live.
+                        if (inHolderInitializer && fd.DeclaringType == owner && _initializedInHolder.Contains(fd)) break;
+                        if (_fieldHome.GetValueOrDefault(fd) is { } liveField) ins.Operand = _import.Field(liveField);
+                    }
+                    else if (fr is not FieldDefinition && ScopeName(fr.DeclaringType) is { } scope && _referencedProject(scope) is { } project &&
+                             project.AddedFields.TryGetValue($"{fr.DeclaringType.FullName}::{fr.Name}", out var addedField))
+                        ins.Operand = _import.Field(addedField);
+                    else if (fr is not FieldDefinition && (_mapper.Changes(fr.DeclaringType) || _mapper.Changes(fr.FieldType)))
+                        ins.Operand = new FieldReference(fr.Name, _mapper.Map(fr.FieldType), _mapper.Map(fr.DeclaringType));
+                    break;
+                case TypeReference tr:
+                    ins.Operand = _mapper.Map(tr);
+                    break;
+            }
+        }
+        foreach (var h in method.Body.ExceptionHandlers)
+            if (h.CatchType is not null) h.CatchType = _mapper.Map(h.CatchType);
+    }
+
+    MethodReference MapMethod(MethodReference mr, Instruction ins)
+    {
+        if (mr is GenericInstanceMethod gim)
+        {
+            var element = MapMethod(gim.ElementMethod, ins);
+            var args = gim.GenericArguments.Select(_mapper.Map).ToList();
+            if (ReferenceEquals(element, gim.ElementMethod) && args.SequenceEqual(gim.GenericArguments, ReferenceEqualityComparer.Instance)) return gim;
+            var made = new GenericInstanceMethod(element);
+            foreach (var a in args) made.GenericArguments.Add(a);
+            return made;
+        }
+        if (mr is MethodDefinition md && _mapped.ContainsKey(md.DeclaringType))
+        {
+            if (_methodHome.GetValueOrDefault(md) is { } live)
+                return _import.Method(live);
+            // Added in this generation: it becomes a static holder method.
+            if (!md.IsStatic && ins.OpCode == OpCodes.Callvirt) ins.OpCode = OpCodes.Call;
+            if (ins.OpCode == OpCodes.Ldvirtftn) ins.OpCode = OpCodes.Ldftn;
+            return md;
+        }
+        if (mr is MethodDefinition) return mr;
+        // A method an edit added to a referenced project: its home is a static method taking the instance first.
+        if (ScopeName(mr.DeclaringType) is { } scope && _referencedProject(scope) is { } project &&
+            project.AddedMethods.TryGetValue(IlText.Key(mr), out var added))
+        {
+            if (mr.HasThis && ins.OpCode == OpCodes.Callvirt) ins.OpCode = OpCodes.Call;
+            return _import.Method(added);
+        }
+        bool touches = _mapper.Changes(mr.DeclaringType) || _mapper.Changes(mr.ReturnType) || mr.Parameters.Any(p => _mapper.Changes(p.ParameterType));
+        if (!touches) return mr;
+        var rebuilt = new MethodReference(mr.Name, _mapper.Map(mr.ReturnType), _mapper.Map(mr.DeclaringType))
+        {
+            HasThis = mr.HasThis, ExplicitThis = mr.ExplicitThis, CallingConvention = mr.CallingConvention,
+        };
+        foreach (var g in mr.GenericParameters) rebuilt.GenericParameters.Add(new GenericParameter(g.Name, rebuilt));
+        foreach (var p in mr.Parameters) rebuilt.Parameters.Add(new ParameterDefinition(p.Name, p.Attributes, _mapper.Map(p.ParameterType)));
+        return rebuilt;
+    }
+
+    void ConvertToHolder(TypeDefinition t, Type liveType)
+    {
+        var self = _import.Type(liveType);
+        TypeReference thisType = liveType.IsValueType ? new ByReferenceType(self) : self;
+        foreach (var m in t.Methods.ToList())
+        {
+            if (!m.HasBody) { t.Methods.Remove(m); continue; }
+            if (m.IsStatic)
+            {
+                if (m.IsConstructor && _closures.Contains(t)) t.Methods.Remove(m);
+                continue;
+            }
+            var explicitThis = new ParameterDefinition("this", Mono.Cecil.ParameterAttributes.None, thisType);
+            var implicitThis = m.Body.ThisParameter;
+            foreach (var ins in m.Body.Instructions)
+                if (ReferenceEquals(ins.Operand, implicitThis)) ins.Operand = explicitThis;
+            m.HasThis = false;
+            m.Attributes = (m.Attributes | MethodAttributes.Static) &
+                           ~(MethodAttributes.Virtual | MethodAttributes.Abstract | MethodAttributes.NewSlot | MethodAttributes.Final |
+                             MethodAttributes.RTSpecialName | MethodAttributes.SpecialName | MethodAttributes.CheckAccessOnOverride);
+            if (m.Name == ".ctor") m.Name = "ctor";
+            m.Overrides.Clear();
+            m.Parameters.Insert(0, explicitThis);
+        }
+        foreach (var f in t.Fields.Where(f => !f.IsStatic).ToList()) t.Fields.Remove(f);
+        t.Properties.Clear();
+        t.Events.Clear();
+        t.Interfaces.Clear();
+        t.BaseType = _module.TypeSystem.Object;
+        t.Attributes = (t.Attributes & ~(TypeAttributes.LayoutMask | TypeAttributes.Interface | TypeAttributes.Abstract)) | TypeAttributes.Sealed;
+        t.ClassSize = -1;
+        t.PackingSize = -1;
+        t.GenericParameters.Clear();
+    }
+}

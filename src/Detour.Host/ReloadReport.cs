@@ -1,0 +1,31 @@
+namespace Detour.Host;
+
+public enum MemberStatus { Patched, Added, Removed, Skipped, Failed }
+
+public sealed record MemberReport(string Member, string Kind, MemberStatus Status, string Reason);
+
+/// <summary>What one edit did. <see cref="Errors"/> holds compile errors and rude edits in
+/// "path(line,col): ..." form; when it is not empty nothing was applied.</summary>
+public sealed record ReloadReport(
+    int Generation,
+    IReadOnlyList<string> Files,
+    IReadOnlyList<MemberReport> Members,
+    IReadOnlyList<string> Errors,
+    TimeSpan Compile,
+    TimeSpan Relink,
+    TimeSpan Apply)
+{
+    public bool Succeeded => Errors.Count == 0;
+    public int Count(MemberStatus status) => Members.Count(m => m.Status == status);
+
+    /// <summary>"Scene.cs: 2 patched, 1 added (34 ms)".</summary>
+    public string Summary()
+    {
+        string files = string.Join(", ", Files.Select(Path.GetFileName));
+        if (!Succeeded) return $"{files}: not applied ({Errors.Count} error{(Errors.Count == 1 ? "" : "s")})";
+        var parts = new[] { MemberStatus.Patched, MemberStatus.Added, MemberStatus.Removed, MemberStatus.Skipped }
+            .Where(s => Count(s) > 0).Select(s => $"{Count(s)} {s.ToString().ToLowerInvariant()}").ToList();
+        string what = parts.Count == 0 ? "no code change, nothing patched" : string.Join(", ", parts);
+        return $"{files}: {what} ({(Compile + Relink + Apply).TotalMilliseconds:F0} ms)";
+    }
+}

@@ -1,0 +1,395 @@
+using System.Diagnostics;
+using System.Reflection;
+using Detour.Channel;
+using Microsoft.CodeAnalysis;
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace Detour.Host;
+
+/// <summary>Reloads edited source files of one project into the running program. Each call to
+/// <see cref="Apply"/> is one transaction: all of the edit lands, or none of it.</summary>
+public sealed class ReloadSession
+{
+    readonly ProjectModel _project;
+    readonly DeltaCompiler _compiler;
+    readonly LiveProgram _live;
+    readonly AssemblyResolver _resolver;
+    readonly Dictionary<string, string> _applied = new();   // path -> text the program now runs
+    readonly HashSet<string> _sticky = new();               // files with added types or members
+    readonly HashSet<string> _unknownBaseline = new();      // saved after the build: what the app runs is not this text
+    readonly Dictionary<string, (string Key, Dictionary<string, string> Texts)> _lastTexts = new();
+    readonly Dictionary<MethodHandleRef, PatchedMethod> _patched = new();   // originals the app runs detoured
+    readonly object _gate = new();
+    readonly ProjectSessions? _projects;
+    (int Generation, MetadataReference? Reference)? _surface;
+
+    /// <summary>Test seam: throwing from it simulates a fault after the edit started to apply.</summary>
+    internal Action<string>? FaultInjection;
+
+    /// <param name="view">The app as metadata: where this project's live types and members are found.</param>
+    /// <param name="target">Where plans go: the app's agent, through the channel.</param>
+    /// <param name="projects">The sessions of the other projects of the same app: edits here then compile
+    /// against, and bind to, what edits there added.</param>
+    public ReloadSession(ProjectModel project, LiveView view, IPatchTarget target, ProjectSessions? projects = null)
+    {
+        _project = project;
+        _live = new LiveProgram(view.Load(project.AssemblyName), view);
+        _target = target;
+        _compiler = new DeltaCompiler(project);
+        _projects = projects;
+        projects?.Add(this);
+        _compiler.ReferencedProjectSurface = name => _projects?.Find(name)?.Surface();
+        _resolver = new AssemblyResolver(project, () => AllPrograms());
+        foreach (var path in project.Sources.Where(File.Exists)) _applied[path] = File.ReadAllText(path);
+    }
+
+    readonly IPatchTarget _target;
+    static int _nextPlanId;
+
+    public ProjectModel Project => _project;
+
+    public int Generation { get; private set; }
+
+    LiveProgram? ReferencedProject(string assemblyName) => _projects?.Find(assemblyName)?._live;
+
+    /// <summary>This project's metadata with what edits added, for the projects that reference it; null while
+    /// nothing was added (they compile against the build's assembly then).</summary>
+    MetadataReference? Surface()
+    {
+        lock (_gate)
+        {
+            if (_live.AddedMethods.Count + _live.AddedFields.Count + _live.AddedTypes.Count == 0) return null;
+            if (_surface is { } known && known.Generation == Generation) return known.Reference;
+            var reference = _compiler.CompileSurface(_applied.Select(f => _compiler.Parse(f.Key, f.Value)));
+            _surface = (Generation, reference);
+            return reference;
+        }
+    }
+
+    /// <summary>A snapshot of the methods this session has detoured in the app.</summary>
+    public IReadOnlyList<PatchedMethod> Patched
+    {
+        get { lock (_gate) return _patched.Values.ToList(); }
+    }
+
+    /// <summary>The file was saved after the app was built, so the text the app runs is unknown: its next
+    /// reload compares against nothing and applies every member of the file.</summary>
+    public void AssumeChangedSinceBuild(string path)
+    {
+        lock (_gate)
+        {
+            _unknownBaseline.Add(path);
+            _lastTexts.Remove(path);
+        }
+    }
+
+    /// <summary>Whether the program already runs this text of the file (a save without changes, say).</summary>
+    public bool Runs(string path, string text)
+    {
+        lock (_gate) return !_unknownBaseline.Contains(path) && _applied.TryGetValue(path, out var applied) && applied == text;
+    }
+
+    string Baseline(string path) => _unknownBaseline.Contains(path) ? "" : _applied.GetValueOrDefault(path, "");
+
+    /// <summary>Gets the first edit ready: warms the compiler and compiles the current generation of the
+    /// files saved most recently (the likeliest to be edited next), so their first edit compiles once.
+    /// Takes the session's lock per file, so an edit arriving meanwhile waits for one file at most.</summary>
+    public void WarmUp(int recentFiles = 8)
+    {
+        var recent = _applied.Keys.Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).Take(recentFiles).ToList();
+        foreach (var path in recent)
+            lock (_gate)
+            {
+                var set = CompileSet([path], new Dictionary<string, string>(_applied));
+                PreviousTexts(set, new List<string>());
+                if (path == recent[0]) DryRun(set);
+            }
+    }
+
+    /// <summary>Relinks and writes the current code of the files as if all of it had changed, and throws it away:
+    /// the relinker and Cecil's writer are compiled by the JIT before the first edit.</summary>
+    void DryRun(List<string> set)
+    {
+        var delta = _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>(), GlobalUsingsOutside(set, _applied));
+        if (delta is null) return;
+        var module = ReadModule(delta);
+        var none = new Dictionary<string, StaticInitializer>();
+        var relinker = new Relinker(module, _live, ReferencedProject);
+        relinker.Bind(new Dictionary<string, string>(), MemberTexts(module), none, none);
+        if (relinker.Changes.Any(c => c.RudeReason is not null)) return;
+        relinker.Rewrite();
+        WriteGeneration(module, $"{_project.AssemblyName}.Detour.WarmUp");
+    }
+
+    (byte[] Image, byte[] Symbols) WriteGeneration(ModuleDefinition module, string name)
+    {
+        module.Assembly.Name.Name = name;
+        module.Name = name + ".dll";
+        IgnoreAccessChecksToEarlierGenerations(module);
+        using var pe = new MemoryStream();
+        using var pdb = new MemoryStream();
+        module.Write(pe, new WriterParameters { WriteSymbols = true, SymbolStream = pdb, SymbolWriterProvider = new PortablePdbWriterProvider() });
+        return (pe.ToArray(), pdb.ToArray());
+    }
+
+    /// <summary>Applies new texts of files (path to full text). Files not given keep their current text.</summary>
+    public ReloadReport Apply(IReadOnlyDictionary<string, string> changed, Func<string, bool>? isSkipped = null)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                return ApplyLocked(changed, isSkipped ?? (_ => false));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Everything before the apply step only reads; a failure there changed nothing live.
+                return Failed(changed.Keys.ToList(), [$"{changed.Keys.FirstOrDefault()}: error: Detour could not process this edit, " +
+                                                      $"nothing was applied ({e.GetType().Name}: {e.Message}){Trace(e)}"], TimeSpan.Zero);
+            }
+        }
+    }
+
+    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, Func<string, bool> isSkipped)
+    {
+        var clock = Stopwatch.StartNew();
+        var files = changed.Keys.ToList();
+        var texts = new Dictionary<string, string>(_applied);
+        foreach (var (path, text) in changed) texts[path] = text;
+        var set = CompileSet(changed.Keys, texts);
+        var newTrees = set.Select(p => _compiler.Parse(p, texts[p])).ToList();
+        var errors = new List<string>();
+        var delta = _compiler.Compile(newTrees, errors, GlobalUsingsOutside(set, texts));
+        if (delta is null) return Failed(files, errors, clock.Elapsed);
+        var previous = PreviousTexts(set, errors);
+        if (previous is null) return Failed(files, errors, clock.Elapsed);
+        var compileTime = clock.Elapsed;
+
+        clock.Restart();
+        var module = ReadModule(delta);
+        var current = MemberTexts(module);
+        var oldTrees = set.Select(p => _compiler.Parse(p, Baseline(p))).ToList();
+        var relinker = new Relinker(module, _live, ReferencedProject);
+        relinker.Bind(previous, current, DeltaCompiler.StaticInitializers(oldTrees), DeltaCompiler.StaticInitializers(newTrees));
+        var plan = UpdateRules.Plan(relinker.Changes);
+        if (plan.Rude.Count > 0)
+            return Failed(files, plan.Rude.Select(r => $"{Where(delta.Compilation, r)}: rude edit: {r.RudeReason}").ToList(), compileTime, clock.Elapsed,
+                plan.Rude.Select(r => new MemberReport(r.DisplayName, r.Category, MemberStatus.Failed, r.RudeReason!)));
+        var skipped = plan.Detour.Where(c => isSkipped(c.TypeName)).ToList();
+        foreach (var s in skipped) plan.Detour.Remove(s);
+        plan.Reinitialize.RemoveAll(c => isSkipped(c.TypeName));
+        relinker.Rewrite();
+        FaultInjection?.Invoke("relinked");
+        var relinkTime = clock.Elapsed;
+
+        clock.Restart();
+        var members = plan.Report.Where(r => !skipped.Any(s => r.Member == s.DisplayName)).ToList();
+        members.AddRange(skipped.Select(s => new MemberReport(s.DisplayName, s.Category, MemberStatus.Skipped, "module skipped")));
+        if (plan.Detour.Count == 0 && plan.Reinitialize.Count == 0 && !relinker.Changes.Any(c => c.Kind == ChangeKind.Added))
+        {
+            Commit(texts, set, current, relinker, null);
+            return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
+        }
+        try
+        {
+            ApplyToProcess(module, relinker, plan, texts, set, current);
+        }
+        catch (Exception e)
+        {
+            var reason = e is TargetInvocationException or TypeInitializationException ? e.InnerException ?? e : e;
+            string trace = reason is PlanRolledBack ? "" : Trace(reason);
+            return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}{trace}"], compileTime, relinkTime,
+                members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
+        }
+        return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
+    }
+
+    /// <summary>Sends the edit to the app as a plan; on the agent's word that all of it applied, the edit becomes
+    /// the current generation here too. A plan the agent rolled back leaves this session as it was.</summary>
+    void ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current)
+    {
+        int generation = Generation + 1;
+        string name = $"{_project.AssemblyName}.Detour.{generation}";
+        var (image, symbols) = WriteGeneration(module, name);
+        FaultInjection?.Invoke("written");
+        var redirects = plan.Detour.Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
+        var reinitializations = plan.Reinitialize.Select(c => new Reinitialization(c.Field!.DeclaringType.MetadataToken.ToInt32(), c.Field.Name,
+            new FieldHandleRef(c.LiveField!.Module.Assembly.GetName().Name!, c.LiveField.MetadataToken), c.DisplayName)).ToList();
+        var result = _target.Apply(new PatchPlan(Interlocked.Increment(ref _nextPlanId), name, image, symbols, redirects, reinitializations));
+        if (!result.Applied) throw new PlanRolledBack(result.Error ?? "the agent did not say why");
+        var assembly = _live.View.LoadGeneration(name, image);
+        foreach (var (change, redirect) in plan.Detour.Zip(redirects))
+            _patched[redirect.Original] = new PatchedMethod(redirect.Original, change.Live!.DeclaringType?.FullName ?? "", change.DisplayName);
+        Generation = generation;
+        _live.Generations.Add(assembly);
+        _live.GenerationImages[name] = image;
+        Commit(texts, set, current, relinker, assembly);
+    }
+
+    static MethodHandleRef HandleOf(MethodBase live) => new(live.Module.Assembly.GetName().Name!, live.MetadataToken);
+
+    /// <summary>DETOUR_TRACE=1 adds the stack trace of a failure inside Detour, for a bug report.</summary>
+    static string Trace(Exception e) => Environment.GetEnvironmentVariable("DETOUR_TRACE") == "1" ? "\n" + e : "";
+
+    /// <summary>Members added by earlier generations live in those generations' assemblies, often private:
+    /// the delta declares IgnoresAccessChecksTo for each, as it does for the live assembly.</summary>
+    void IgnoreAccessChecksToEarlierGenerations(ModuleDefinition module)
+    {
+        var attribute = module.GetType("System.Runtime.CompilerServices.IgnoresAccessChecksToAttribute");
+        var constructor = attribute?.Methods.FirstOrDefault(m => m.IsConstructor && !m.IsStatic && m.Parameters.Count == 1);
+        if (constructor is null) return;
+        foreach (var earlier in AllPrograms().SelectMany(p => p.Generations))
+        {
+            var declaration = new CustomAttribute(constructor);
+            declaration.ConstructorArguments.Add(new CustomAttributeArgument(module.TypeSystem.String, earlier.GetName().Name));
+            module.Assembly.CustomAttributes.Add(declaration);
+        }
+    }
+
+    void Commit(Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current, Relinker relinker, Assembly? assembly)
+    {
+        foreach (var path in set) _applied[path] = texts[path];
+        _unknownBaseline.ExceptWith(set);
+        foreach (var path in set) _lastTexts[path] = (SetKey(set), current);
+        if (assembly is null) return;
+        // Added types and members keep the home they get now.
+        foreach (var change in relinker.Changes.Where(c => c.Kind == ChangeKind.Added && c.RudeReason is null))
+        {
+            var home = assembly.GetType(MetadataNames.ToReflection(change.TypeName));
+            if (home is null) continue;
+            if (change.Category == "type")
+                _live.AddedTypes[change.TypeName] = home;
+            else if (change.Method is not null && !IlText.IsGenerated(change.Method))
+                _live.AddedMethods[change.Key] = (MethodInfo)LiveProgram.MethodByToken(home, change.Method.MetadataToken.ToInt32())!;
+            else if (change.Field is not null)
+                _live.AddedFields[change.Key] = LiveProgram.FieldByToken(home, change.Field.MetadataToken.ToInt32())!;
+        }
+        if (relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.RudeReason is null)) _sticky.UnionWith(set);
+    }
+
+    /// <summary>The changed files, the other parts of their partial types, the files that embed a constant,
+    /// enum member or default value the edit changed, and files that earlier edits gave added members
+    /// (the live assembly does not have those).</summary>
+    List<string> CompileSet(IEnumerable<string> changed, Dictionary<string, string> texts)
+    {
+        var set = new HashSet<string>(changed);
+        var partials = set.SelectMany(p => DeltaCompiler.PartialTypes(_compiler.Parse(p, texts[p]))).ToHashSet();
+        if (partials.Count > 0)
+            foreach (var (path, text) in texts)
+                if (!set.Contains(path) && partials.Any(p => text.Contains(p[(p.LastIndexOf('.') + 1)..].Split('`')[0])) &&
+                    DeltaCompiler.PartialTypes(_compiler.Parse(path, text)).Any(partials.Contains))
+                    set.Add(path);
+        AddFilesEmbeddingChangedValues(set, texts);
+        set.UnionWith(_sticky);
+        return set.Order().ToList();
+    }
+
+    void AddFilesEmbeddingChangedValues(HashSet<string> set, Dictionary<string, string> texts)
+    {
+        var names = new HashSet<string>();
+        foreach (var path in set.ToList())
+            if (_applied.TryGetValue(path, out var before) && before != texts[path])
+                names.UnionWith(EmbeddedValues.ChangedNames(_compiler.Parse(path, before), _compiler.Parse(path, texts[path])));
+        while (names.Count > 0)
+        {
+            var derived = new HashSet<string>();
+            foreach (var (path, text) in texts)
+            {
+                if (set.Contains(path) || !EmbeddedValues.Uses(text, () => _compiler.Parse(path, text), names)) continue;
+                set.Add(path);
+                derived.UnionWith(EmbeddedValues.DerivedFrom(_compiler.Parse(path, text), names));
+            }
+            names = derived;
+        }
+    }
+
+    SyntaxTree? GlobalUsingsOutside(List<string> set, Dictionary<string, string> texts)
+    {
+        var inSet = set.ToHashSet();
+        return _compiler.GlobalUsingsOf(texts.Where(t => !inSet.Contains(t.Key)));
+    }
+
+    static string SetKey(IEnumerable<string> set) => string.Join("|", set.Order());
+
+    /// <summary>IL texts of the previous generation of the set's members: cached from the last edit of
+    /// the same files, or compiled from the text the program now runs.</summary>
+    Dictionary<string, string>? PreviousTexts(List<string> set, List<string> errors)
+    {
+        string key = SetKey(set);
+        if (set.All(p => _lastTexts.TryGetValue(p, out var known) && known.Key == key))
+            return _lastTexts[set[0]].Texts;
+        var before = _compiler.Compile(set.Select(p => _compiler.Parse(p, Baseline(p))).ToList(), errors, GlobalUsingsOutside(set, _applied));
+        if (before is null)
+        {
+            errors.Insert(0, "the source as it was before this edit does not compile; was the app built from it?");
+            return null;
+        }
+        var texts = MemberTexts(ReadModule(before));
+        foreach (var path in set) _lastTexts[path] = (key, texts);
+        return texts;
+    }
+
+    ModuleDefinition ReadModule(CompiledDelta delta) =>
+        ModuleDefinition.ReadModule(new MemoryStream(delta.Image), new ReaderParameters
+        {
+            AssemblyResolver = _resolver,
+            ReadSymbols = true,
+            SymbolStream = new MemoryStream(delta.Symbols),
+            SymbolReaderProvider = new PortablePdbReaderProvider(),
+            ReadingMode = ReadingMode.Immediate,
+        });
+
+    static Dictionary<string, string> MemberTexts(ModuleDefinition module)
+    {
+        var texts = new Dictionary<string, string>();
+        foreach (var t in TypeMapper.AllTypes(module))
+        foreach (var m in t.Methods)
+            texts[IlText.Key(m)] = IlText.WithAttributes(m);
+        return texts;
+    }
+
+    static string Where(Compilation compilation, MemberChange change)
+    {
+        var locations = DeltaCompiler.LocationsOf(compilation, change.TypeName, change.MemberName.Length == 0 ? null : change.MemberName);
+        var span = locations.FirstOrDefault(l => l.IsInSource)?.GetLineSpan();
+        return span is { } s ? $"{s.Path}({s.StartLinePosition.Line + 1},{s.StartLinePosition.Character + 1})" : change.TypeName;
+    }
+
+    ReloadReport Failed(List<string> files, List<string> errors, TimeSpan compile, TimeSpan relink = default, IEnumerable<MemberReport>? members = null) =>
+        new(Generation, files, members?.ToList() ?? [], errors, compile, relink, TimeSpan.Zero);
+
+    /// <summary>Undoes every patch (or those of types the filter selects): the original code runs again.</summary>
+    public int Revert(Func<string, bool>? select = null)
+    {
+        lock (_gate)
+        {
+            var chosen = _patched.Values.Where(p => select?.Invoke(p.TypeName) ?? true).ToList();
+            if (chosen.Count == 0) return 0;
+            var result = _target.Revert(new RevertRequest(Interlocked.Increment(ref _nextPlanId), chosen.Select(p => p.Original).ToList()));
+            if (result.Error is not null) throw new ReloadException("revert failed in the app: " + result.Error);
+            foreach (var p in chosen) _patched.Remove(p.Original);
+            return result.Reverted;
+        }
+    }
+
+    /// <summary>Full names of the top-level types a source file declares.</summary>
+    public IReadOnlyList<string> TypesDeclaredIn(string path, string text) =>
+        DeltaCompiler.DeclaredTypes(_compiler.Parse(path, text)).ToList();
+
+    /// <summary>This project's live program and those of the other projects of the app.</summary>
+    IEnumerable<LiveProgram> AllPrograms() => _projects?.All().Select(s => s._live).Prepend(_live).Distinct() ?? [_live];
+}
+
+/// <summary>Where a session's plans are applied: the app, through its agent.</summary>
+public interface IPatchTarget
+{
+    PatchResult Apply(PatchPlan plan);
+    RevertResult Revert(RevertRequest request);
+}
+
+/// <summary>A method of the app that runs a replacement.</summary>
+public sealed record PatchedMethod(MethodHandleRef Original, string TypeName, string Name);
+
+/// <summary>The agent rolled the plan back; the message is its reason.</summary>
+internal sealed class PlanRolledBack(string message) : Exception(message);

@@ -1,0 +1,71 @@
+using System.Reflection;
+
+namespace Detour.Host;
+
+/// <summary>What one rule decided for a member; collected into the edit's plan.</summary>
+internal sealed class ApplyPlan
+{
+    public readonly List<MemberChange> Detour = new();
+    public readonly List<MemberChange> Reinitialize = new();
+    public readonly List<MemberReport> Report = new();
+    public readonly List<MemberChange> Rude = new();
+}
+
+/// <summary>One row of the update rules table: when it applies, and what it does.</summary>
+internal sealed record UpdateRule(string Name, Func<MemberChange, bool> When, Action<MemberChange, ApplyPlan> Then);
+
+/// <summary>The update rules, in the spirit of IPython autoreload's UPDATE_RULES: the first row
+/// whose predicate holds decides. Adding a behaviour means adding a row.</summary>
+internal static class UpdateRules
+{
+    static MemberReport Line(MemberChange c, MemberStatus status, string reason) => new(c.DisplayName, c.Category, status, reason);
+
+    public static readonly IReadOnlyList<UpdateRule> Table =
+    [
+        new("rude edit", c => c.RudeReason is not null,
+            (c, plan) => plan.Rude.Add(c)),
+        new("attributes changed, body unchanged", c => c.AttributesOnly,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)"))),
+        new("changed body of the running entry point", c => c.Kind == ChangeKind.Changed && c.Live is MethodInfo m && m == m.Module.Assembly.EntryPoint,
+            (c, plan) =>
+            {
+                plan.Detour.Add(c);
+                plan.Report.Add(new MemberReport(c.DisplayName, "entry point", MemberStatus.Patched,
+                    "the entry point is already running: its new body runs only when it is called again (restart to see it)"));
+            }),
+        new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not ("lambda" or "local function"),
+            (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed")); }),
+        new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null,
+            (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "delegates made before the edit run the new body")); }),
+        new("closure whose old delegates cannot follow", c => c.ClosureNotUpdated is not null,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, c.ClosureNotUpdated!))),
+        new("added lambda or closure", c => c.Kind == ChangeKind.Added && c.Method is not null && c.Category is "lambda" or "local function",
+            (c, plan) => { }),
+        new("changed static constructor body", c => c.StaticConstructorChanged,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "static constructor body changed: it is not re-run (it ran once, when the type was first used); restart to run it again"))),
+        new("changed static initializer, opted out", c => c.InitializerChanged && c.KeepValue,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "initializer changed; [KeepValueOnReload] keeps the current value"))),
+        new("changed static initializer", c => c.InitializerChanged,
+            (c, plan) => { plan.Reinitialize.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "initializer changed; value re-initialized")); }),
+        new("added static field", c => c.Kind == ChangeKind.Added && c.Field is not null,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "new static field, initialized"))),
+        new("method turned into a property, or back", c => c.Reshaped is not null,
+            (c, plan) => plan.Report.Add(c.Kind == ChangeKind.Added
+                ? Line(c, MemberStatus.Added, $"{c.Reshaped}: added; recompiled callers use it")
+                : Line(c, MemberStatus.Removed, $"{c.Reshaped}: removed; callers not recompiled keep the old body"))),
+        new("added method", c => c.Kind == ChangeKind.Added && c.Method is not null,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "callable from new code"))),
+        new("added type", c => c.Kind == ChangeKind.Added && c.Category == "type",
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "new type"))),
+        new("removed member", c => c.Kind == ChangeKind.Removed,
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Removed, "callers not recompiled keep the old body"))),
+    ];
+
+    public static ApplyPlan Plan(IEnumerable<MemberChange> changes)
+    {
+        var plan = new ApplyPlan();
+        foreach (var change in changes)
+            Table.FirstOrDefault(rule => rule.When(change))?.Then(change, plan);
+        return plan;
+    }
+}
