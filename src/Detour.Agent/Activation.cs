@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Reflection;
+using static Detour.Channel.AgentSettings;
 
 namespace Detour.Agent;
 
@@ -7,12 +7,6 @@ namespace Detour.Agent;
 /// dotnet CLI, MSBuild, the compilers, child processes the app starts) is left alone, silently.</summary>
 public static class Activation
 {
-    /// <summary>Set by `dotnet detour run` on the app's process only: the socket of its compile host, and the app's assembly.</summary>
-    public const string HostVariable = "DETOUR_HOST", AppVariable = "DETOUR_APP";
-
-    /// <summary>Written by the Detour package's build targets into a Debug app's runtimeconfig.</summary>
-    public const string ProjectSetting = "Detour.Project", HostPathSetting = "Detour.HostPath";
-
     public static bool IsTheApp(out string why)
     {
         why = "";
@@ -29,7 +23,7 @@ public static class Activation
     /// <summary>A child process the app started inherits the app's environment, including the startup hook; it is
     /// the app only if it is the process the tool started (the tool names its pid once it has one).</summary>
     static bool ParentDidNotClaimIt() =>
-        Environment.GetEnvironmentVariable("DETOUR_APP_PARENT") is not { Length: > 0 } parent ||
+        Environment.GetEnvironmentVariable(ParentVariable) is not { Length: > 0 } parent ||
         (int.TryParse(parent, out int pid) && ParentProcessId() == pid);
 
     static int ParentProcessId()
@@ -43,16 +37,11 @@ public static class Activation
         catch (Exception) { return -1; }
     }
 
-    public static bool IsDebugBuild(Assembly assembly) => Engine.ReplacementCheck.IsJitOptimizationDisabled(assembly);
-
     /// <summary>Children the app starts must not take themselves for the app.</summary>
     public static void HideFromChildren()
     {
-        foreach (var name in new[] { "DOTNET_STARTUP_HOOKS", HostVariable, AppVariable, "DETOUR_APP_PARENT" })
+        foreach (var name in new[] { "DOTNET_STARTUP_HOOKS", HostVariable, AppVariable, ParentVariable })
             Environment.SetEnvironmentVariable(name, null);
     }
 
-    public static int CurrentProcessId => Environment.ProcessId;
-
-    internal static Stopwatch SinceStart = Stopwatch.StartNew();
 }

@@ -20,14 +20,14 @@ public static class AgentMain
     /// <summary>Called by the startup hook, on the app's main thread: only starts a thread.</summary>
     public static void Start()
     {
+        string? socketPath = Environment.GetEnvironmentVariable(AgentSettings.HostVariable);
         Activation.HideFromChildren();
         var entry = Assembly.GetEntryAssembly()!;
-        if (!Activation.IsDebugBuild(entry))
+        if (!Engine.ReplacementCheck.IsJitOptimizationDisabled(entry))
         {
             Say($"inactive: {entry.GetName().Name} is an optimized build; hot patching needs a Debug build");
             return;
         }
-        string? socketPath = Environment.GetEnvironmentVariable(Activation.HostVariable);
         _printsReports = string.IsNullOrEmpty(socketPath); // `dotnet detour run` prints reports in its own terminal
         new Thread(() => Run(entry, socketPath)) { IsBackground = true, Name = "detour agent" }.Start();
     }
@@ -36,8 +36,8 @@ public static class AgentMain
     {
         try
         {
-            socketPath ??= HostLauncher.SocketOfProject();
-            using var socket = HostLauncher.Connect(socketPath, startIfAbsent: Environment.GetEnvironmentVariable(Activation.HostVariable) is null);
+            if (string.IsNullOrEmpty(socketPath)) socketPath = HostLauncher.SocketOfProject();
+            using var socket = HostLauncher.Connect(socketPath, startIfAbsent: _printsReports);
             using var stream = new NetworkStream(socket, ownsSocket: false);
             Frames.Write(stream, HelloOf(entry, _printsReports));
             if (Frames.Read(stream) is not Welcome { Accepted: true } welcome)
@@ -81,7 +81,7 @@ public static class AgentMain
     {
         var assemblies = AppDomain.CurrentDomain.GetAssemblies()
             .Where(a => !a.IsDynamic && !string.IsNullOrEmpty(a.Location) && AssemblyLoadContext.GetLoadContext(a) == AssemblyLoadContext.Default)
-            .Select(a => new LoadedAssembly(a.GetName().Name!, a.Location, a.ManifestModule.ModuleVersionId, Activation.IsDebugBuild(a)))
+            .Select(a => new LoadedAssembly(a.GetName().Name!, a.Location, a.ManifestModule.ModuleVersionId, Engine.ReplacementCheck.IsJitOptimizationDisabled(a)))
             .ToList();
         return new Hello(Frames.Version, PeerRole.Agent, Environment.ProcessId, entry.Location, RuntimeEnvironment.GetRuntimeDirectory(), assemblies, printsReports);
     }

@@ -9,7 +9,7 @@ namespace Detour.Agent;
 internal static class HostLauncher
 {
     public static string SocketOfProject() =>
-        UserSocket.PathFor(AppContext.GetData(Activation.ProjectSetting) as string ?? throw new InvalidOperationException("no project named"));
+        UserSocket.PathFor(AppContext.GetData(AgentSettings.ProjectSetting) as string ?? throw new InvalidOperationException("no project named"));
 
     public static Socket Connect(string socketPath, bool startIfAbsent)
     {
@@ -29,8 +29,8 @@ internal static class HostLauncher
     /// no startup hook of its own.</summary>
     static void StartHost()
     {
-        string host = AppContext.GetData(Activation.HostPathSetting) as string ?? throw new InvalidOperationException("no compile host named in the runtimeconfig");
-        string project = (string)AppContext.GetData(Activation.ProjectSetting)!;
+        string host = AppContext.GetData(AgentSettings.HostPathSetting) as string ?? throw new InvalidOperationException("no compile host named in the runtimeconfig");
+        string project = (string)AppContext.GetData(AgentSettings.ProjectSetting)!;
         // A session of its own, so Ctrl+C in the app's terminal does not reach it; no terminal for its input or output.
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
         foreach (var argument in new[] { "sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetHost(), host, "serve", "--project", project })

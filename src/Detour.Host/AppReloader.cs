@@ -261,10 +261,19 @@ public sealed class AppReloader : IDisposable
         }
     }
 
-    public void Say(string line) => _say(line);
+    /// <summary>Lines of a command run for a client in another terminal go back to that client only.</summary>
+    [ThreadStatic] static Action<string>? _answerTo;
 
-    /// <summary>Runs a %-line (or a CLI verb turned into one).</summary>
-    public void Run(string line) => Commands.Run(this, line);
+    public void Say(string line) => (_answerTo ?? _say)(line);
+
+    /// <summary>Runs a %-line (or a CLI verb turned into one); with <paramref name="answerTo"/>, its lines go there.</summary>
+    public void Run(string line, Action<string>? answerTo = null)
+    {
+        var before = _answerTo;
+        _answerTo = answerTo ?? before;
+        try { Commands.Run(this, line); }
+        finally { _answerTo = before; }
+    }
 
     // ---- the operations behind the console commands ----
 

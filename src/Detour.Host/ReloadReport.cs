@@ -16,6 +16,9 @@ public sealed record ReloadReport(
     TimeSpan Apply)
 {
     public bool Succeeded => Errors.Count == 0;
+
+    /// <summary>The edit cannot be applied to the running app: only a restart brings it in.</summary>
+    public bool NeedsRestart { get; init; }
     public int Count(MemberStatus status) => Members.Count(m => m.Status == status);
 
     /// <summary>"Scene.cs: 2 patched, 1 added (34 ms)".</summary>

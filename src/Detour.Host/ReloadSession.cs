@@ -175,7 +175,7 @@ public sealed class ReloadSession
         var plan = UpdateRules.Plan(relinker.Changes);
         if (plan.Rude.Count > 0)
             return Failed(files, plan.Rude.Select(r => $"{Where(delta.Compilation, r)}: rude edit: {r.RudeReason}").ToList(), compileTime, clock.Elapsed,
-                plan.Rude.Select(r => new MemberReport(r.DisplayName, r.Category, MemberStatus.Failed, r.RudeReason!)));
+                plan.Rude.Select(r => new MemberReport(r.DisplayName, r.Category, MemberStatus.Failed, r.RudeReason!))) with { NeedsRestart = true };
         var skipped = plan.Detour.Where(c => isSkipped(c.TypeName)).ToList();
         foreach (var s in skipped) plan.Detour.Remove(s);
         plan.Reinitialize.RemoveAll(c => isSkipped(c.TypeName));

@@ -1,0 +1,13 @@
+namespace Detour.Channel;
+
+/// <summary>How an app is told to run its agent, and where its compile host is: the contract between the tool,
+/// the Detour package's build targets and the agent.</summary>
+public static class AgentSettings
+{
+    /// <summary>Set by `dotnet detour run` on the app's process only: the socket of its compile host, the app's
+    /// assembly, and the tool's pid (the app's parent).</summary>
+    public const string HostVariable = "DETOUR_HOST", AppVariable = "DETOUR_APP", ParentVariable = "DETOUR_APP_PARENT";
+
+    /// <summary>Written by the Detour package's build targets into a Debug app's runtimeconfig.</summary>
+    public const string ProjectSetting = "Detour.Project", HostPathSetting = "Detour.HostPath";
+}

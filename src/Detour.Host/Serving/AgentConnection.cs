@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Detour.Channel;
+
+namespace Detour.Host.Serving;
+
+/// <summary>One app's agent on the channel: plans and reverts go out and wait for their answer; %-lines typed in
+/// the app's terminal come in and are run by the app's reloader.</summary>
+internal sealed class AgentConnection : IPatchTarget, IDisposable
+{
+    static readonly TimeSpan AnswerLimit = TimeSpan.FromSeconds(30);
+    readonly Socket _socket;
+    readonly NetworkStream _stream;
+    readonly ConcurrentDictionary<int, TaskCompletionSource<Message>> _waiting = new();
+    volatile bool _closed;
+
+    public AgentConnection(Socket socket, NetworkStream stream, Hello hello)
+    {
+        _socket = socket;
+        _stream = stream;
+        Hello = hello;
+    }
+
+    public Hello Hello { get; }
+    public bool IsClosed => _closed;
+
+    /// <summary>A command line arrived from the app's terminal.</summary>
+    public event Action<string>? CommandReceived;
+
+    /// <summary>Reads until the agent goes away (the app exited or was killed).</summary>
+    public void ReadUntilClosed()
+    {
+        try
+        {
+            while (Frames.Read(_stream) is { } message)
+                switch (message)
+                {
+                    case PatchResult r: Answer(r.Id, r); break;
+                    case RevertResult r: Answer(r.Id, r); break;
+                    case CommandRequest c: CommandReceived?.Invoke(c.Line); break;
+                }
+        }
+        catch (Exception e) when (e is IOException or SocketException or ChannelException or ObjectDisposedException) { }
+        finally
+        {
+            _closed = true;
+            foreach (var waiting in _waiting.Values) waiting.TrySetException(new IOException("the app went away"));
+        }
+    }
+
+    void Answer(int id, Message message)
+    {
+        if (_waiting.TryRemove(id, out var waiting)) waiting.TrySetResult(message);
+    }
+
+    T Ask<T>(int id, Message request) where T : Message
+    {
+        var answer = new TaskCompletionSource<Message>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiting[id] = answer;
+        if (_closed) throw new IOException("the app went away");
+        Frames.Write(_stream, request);
+        if (!answer.Task.Wait(AnswerLimit)) throw new IOException($"the app did not answer within {AnswerLimit.TotalSeconds:F0} s");
+        return (T)answer.Task.Result;
+    }
+
+    public PatchResult Apply(PatchPlan plan)
+    {
+        try { return Ask<PatchResult>(plan.Id, plan); }
+        catch (Exception e) when (e is IOException or AggregateException or SocketException or ObjectDisposedException)
+        {
+            // The plan may or may not have landed; the app is gone or unreachable either way.
+            return new PatchResult(plan.Id, false, "the app could not be reached: " + (e.InnerException ?? e).Message);
+        }
+    }
+
+    public RevertResult Revert(RevertRequest request)
+    {
+        try { return Ask<RevertResult>(request.Id, request); }
+        catch (Exception e) when (e is IOException or AggregateException or SocketException or ObjectDisposedException)
+        {
+            return new RevertResult(request.Id, 0, "the app could not be reached: " + (e.InnerException ?? e).Message);
+        }
+    }
+
+    public void Say(string line)
+    {
+        if (_closed || !Hello.PrintsReports) return;
+        try { Frames.Write(_stream, new Say([line])); }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { }
+    }
+
+    public void Dispose()
+    {
+        _closed = true;
+        _stream.Dispose();
+        _socket.Dispose();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Net.Sockets;
+using Detour.Channel;
+
+namespace Detour.Host.Serving;
+
+/// <summary>The compile host of one project, on its user-only socket: every app of the project that connects gets
+/// its own reloader (and its own generations); clients in other terminals send commands to all of them. It stays
+/// warm for the next app: Roslyn and the project's compilations outlive each app.</summary>
+public sealed class HostServer : IDisposable
+{
+    readonly string _socketPath;
+    readonly string _targetsFile;
+    readonly Action<string> _output;
+    readonly Socket _listener;
+    readonly List<(AgentConnection Agent, AppReloader Reloader)> _apps = new();
+    readonly CancellationTokenSource _stopping = new();
+    DateTime _idleSince = DateTime.UtcNow;
+
+    /// <param name="output">Where Detour's lines go besides the agents that print them (the tool's terminal, or the host's log).</param>
+    public HostServer(string socketPath, string targetsFile, Action<string> output)
+    {
+        _socketPath = socketPath;
+        _targetsFile = targetsFile;
+        _output = output;
+        _listener = UserSocket.Listen(socketPath);
+        new Thread(AcceptLoop) { IsBackground = true, Name = "detour host" }.Start();
+    }
+
+    public string SocketPath => _socketPath;
+
+    /// <summary>An app connected and its reloader was made (not yet ready).</summary>
+    public event Action<AppReloader>? AppConnected;
+
+    /// <summary>A client asked this host to stop (another host is taking over the project).</summary>
+    public event Action? StopRequested;
+
+    public IReadOnlyList<AppReloader> Apps
+    {
+        get { lock (_apps) return _apps.Where(a => !a.Agent.IsClosed).Select(a => a.Reloader).ToList(); }
+    }
+
+    /// <summary>How long no app has been connected (zero while one is).</summary>
+    public TimeSpan Idle
+    {
+        get { lock (_apps) return _apps.Any(a => !a.Agent.IsClosed) ? TimeSpan.Zero : DateTime.UtcNow - _idleSince; }
+    }
+
+    void AcceptLoop()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try { socket = _listener.Accept(); }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; }
+            new Thread(() => Serve(socket)) { IsBackground = true, Name = "detour peer" }.Start();
+        }
+    }
+
+    /// <summary>One connection: the peer's uid first, then its hello, then its role's conversation. A peer that breaks
+    /// the protocol is dropped; nothing it sent reaches a reloader.</summary>
+    void Serve(Socket socket)
+    {
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        try
+        {
+            if (!UserSocket.PeerIsSameUser(socket, out uint uid))
+            {
+                _output($"refused a connection from uid {uid}: only this user may use the channel");
+                stream.Dispose();
+                return;
+            }
+            if (Frames.Read(stream) is not Hello hello) { stream.Dispose(); return; }
+            if (hello.Version != Frames.Version)
+            {
+                Frames.Write(stream, new Welcome(false, $"protocol version {hello.Version} is not {Frames.Version}; use one Detour version for the tool and the app"));
+                stream.Dispose();
+                return;
+            }
+            Frames.Write(stream, new Welcome(true, "ok"));
+            if (hello.Role == PeerRole.Agent) ServeAgent(socket, stream, hello);
+            else ServeClient(stream);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ChannelException or ObjectDisposedException)
+        {
+            stream.Dispose();
+        }
+    }
+
+    void ServeAgent(Socket socket, NetworkStream stream, Hello hello)
+    {
+        var agent = new AgentConnection(socket, stream, hello);
+        void Say(string line)
+        {
+            _output(line);
+            agent.Say(line);
+        }
+        var reloader = new AppReloader(hello, agent, Say, _targetsFile);
+        agent.CommandReceived += line => ThreadPool.QueueUserWorkItem(_ => RunFromAgent(reloader, line));
+        lock (_apps) _apps.Add((agent, reloader));
+        AppConnected?.Invoke(reloader);
+        reloader.Start();
+        agent.ReadUntilClosed();
+        lock (_apps)
+        {
+            _apps.RemoveAll(a => a.Agent == agent);
+            if (_apps.Count == 0) _idleSince = DateTime.UtcNow;
+        }
+        reloader.Dispose();
+        agent.Dispose();
+    }
+
+    /// <summary>%restart is the tool's to carry out; every other line is the reloader's.</summary>
+    void RunFromAgent(AppReloader reloader, string line)
+    {
+        if (line.Trim() == "%restart" && RestartRequested is { } restart) { restart(reloader); return; }
+        reloader.Run(line);
+    }
+
+    /// <summary>Set by `dotnet detour run`: %restart (or `dotnet detour restart`) restarts the app.</summary>
+    public Action<AppReloader>? RestartRequested { get; set; }
+
+    /// <summary>Commands from another terminal: each line runs on every connected app, and its lines come back.</summary>
+    void ServeClient(NetworkStream stream)
+    {
+        using (stream)
+            while (Frames.Read(stream) is CommandRequest request)
+            {
+                var lines = new List<string>();
+                if (request.Line == "shutdown")
+                {
+                    Frames.Write(stream, new Done());
+                    StopRequested?.Invoke();
+                    return;
+                }
+                var apps = Apps;
+                if (apps.Count == 0) lines.Add("no app is running under this compile host");
+                foreach (var app in apps)
+                {
+                    if (request.Line.Trim() == "%restart" && RestartRequested is { } restart) { restart(app); lines.Add($"app {app.ProcessId}: restarting"); continue; }
+                    app.Run(request.Line, line => lines.Add(apps.Count > 1 ? $"app {app.ProcessId}: {line}" : line));
+                }
+                Frames.Write(stream, new Say(lines));
+                Frames.Write(stream, new Done());
+            }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _listener.Dispose();
+        try { File.Delete(_socketPath); } catch (IOException) { }
+        lock (_apps)
+            foreach (var (agent, reloader) in _apps)
+            {
+                reloader.Dispose();
+                agent.Dispose();
+            }
+    }
+}

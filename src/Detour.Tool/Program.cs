@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Detour.Tool;
+
+var project = new Option<string?>("--project", "-p") { Description = "The project to run or talk to (default: the one in the current folder)" };
+var restartOnRude = new Option<bool>("--restart-on-rude") { Description = "Restart the app without asking when an edit needs a restart" };
+var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print build output and Detour's own steps" };
+var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only edits that failed or need a restart" };
+var appArguments = new Argument<string[]>("app-arguments") { Arity = ArgumentArity.ZeroOrMore, Description = "Arguments for the app, after --" };
+
+var run = new Command("run", "Build the project in Debug and run it with live patching: edit a .cs file, save, and the app runs the new code")
+    { project, restartOnRude, verbose, quiet, appArguments };
+run.SetAction(result => new RunCommand(
+    ProjectLocator.Find(result.GetValue(project)),
+    result.GetValue(restartOnRude),
+    new ToolOutput(result.GetValue(quiet) ? Verbosity.Quiet : result.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal),
+    result.GetValue(appArguments) ?? []).Execute());
+
+var idle = new Option<int>("--idle-seconds") { Description = "Exit after this long with no app connected", DefaultValueFactory = _ => ServeCommand.DefaultIdleSeconds };
+var serve = new Command("serve", "Run the compile host of a project in the background (the Detour package's agent starts it)") { project, idle };
+serve.Hidden = true;
+serve.SetAction(result => ServeCommand.Execute(ProjectLocator.Find(result.GetValue(project)), result.GetValue(idle)));
+
+var root = new RootCommand("Detour: hot patching for .NET without a debugger") { run, serve };
+foreach (var (verb, help, argumentName) in new[]
+{
+    ("status", "Show what the running apps have patched, what failed and what is waiting", (string?)null),
+    ("reload", "Reload what changed now; with X, recompile and re-apply module X even if unchanged", "module"),
+    ("revert", "Undo every patch, or those of module X: the original code runs again", "module"),
+    ("mode", "Set the reload mode: 0 off, 1 only forced modules, 2 all but skipped", "mode"),
+    ("skip", "Do not apply edits of module X (an assembly, namespace or type)", "module"),
+    ("force", "Apply edits of module X even in mode 1", "module"),
+    ("restart", "Restart the app (dotnet detour run only)", null),
+})
+{
+    var command = new Command(verb, help) { project };
+    Argument<string>? argument = null;
+    if (argumentName is not null)
+    {
+        argument = new Argument<string>(argumentName) { Arity = verb is "reload" or "revert" ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne };
+        command.Arguments.Add(argument);
+    }
+    command.SetAction(result => ClientCommand.Execute(ProjectLocator.Find(result.GetValue(project)), verb,
+        argument is null ? "" : result.GetValue(argument) ?? ""));
+    root.Subcommands.Add(command);
+}
+
+try
+{
+    return root.Parse(args).Invoke();
+}
+catch (ToolException e)
+{
+    Console.Error.WriteLine("detour: " + e.Message);
+    return 1;
+}
