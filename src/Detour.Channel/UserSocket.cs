@@ -19,10 +19,10 @@ public static class UserSocket
         string folder = !string.IsNullOrEmpty(runtime) && Directory.Exists(runtime)
             ? Path.Combine(runtime, "detour")
             : Path.Combine(Path.GetTempPath(), $"detour-{Posix.Uid()}");
+        if (OperatingSystem.IsWindows()) { Directory.CreateDirectory(folder); return folder; }
         if (!Directory.Exists(folder))
             Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         // Someone else may have made the folder first to catch our sockets: refuse it.
-        if (!OperatingSystem.IsWindows())
         {
             if (Posix.OwnerOf(folder) != Posix.Uid())
                 throw new ChannelException($"{folder} belongs to another user; remove it or set XDG_RUNTIME_DIR");

@@ -29,8 +29,10 @@ public static class Commands
             (app, _) => app.Status()),
         new("revert", "%revert [X]", "undo every patch (or those of module X): the original code runs again",
             (app, argument) => app.Revert(argument == "" ? null : argument)),
+        new("restart", "%restart", "restart the app, built again with every edit (under `dotnet detour run`)",
+            (app, _) => app.Say("only `dotnet detour run` can restart the app; this one was started another way")),
         new("help", "%help", "this list",
-            (app, _) => { foreach (var c in Table) app.Say($"{c.Usage,-20} {c.Help}"); }),
+            (app, _) => { foreach (var c in Table!) app.Say($"{c.Usage,-20} {c.Help}"); }),
     ];
 
     /// <summary>The CLI's verbs, as the %-lines they stand for.</summary>

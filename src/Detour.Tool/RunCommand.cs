@@ -11,7 +11,7 @@ namespace Detour.Tool;
 /// set on the app's process only. The app keeps the terminal; the tool exits with the app's exit code.</summary>
 public sealed class RunCommand(string project, bool restartOnRude, ToolOutput output, string[] appArguments)
 {
-    public static string TargetsFile => Path.Combine(AppContext.BaseDirectory, "build", "Detour.targets");
+    public static string TargetsFile => Path.Combine(AppContext.BaseDirectory, "build", "Detour.Manifest.targets");
     static string AgentFile => Path.Combine(AppContext.BaseDirectory, "agent", "Detour.Agent.dll");
 
     readonly object _gate = new();

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Detour.Agent.Tests;
 
 namespace Detour.Benchmarks;
 
@@ -19,7 +18,7 @@ public static class AgentBenchmark
         Process? app = null;
         try
         {
-            string scene = TestBuilds.DemoCopy(ReloadBenchmark.RepositoryRoot(), dir);
+            string scene = DemoCopy.Make(ReloadBenchmark.RepositoryRoot(), dir);
             MeasureStartup(dir);
             var lines = new BlockingCollection<(string Line, long At)>();
             var start = new ProcessStartInfo("dotnet", Path.Combine(dir, "bin", "Debug", "net10.0", "Demo.dll"))
@@ -31,12 +30,12 @@ public static class AgentBenchmark
             app = Process.Start(start)!;
             app.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Add((e.Data, Stopwatch.GetTimestamp())); };
             app.BeginOutputReadLine();
-            Next(lines, l => l.Contains("[detour] watching"), TimeSpan.FromSeconds(60));
+            Next(lines, l => l.Contains("detour: watching"), TimeSpan.FromSeconds(60));
             string ready = WaitUntilReady(app, lines);
 
             var reported = new List<double>();
             var (firstEdit, visible) = MeasureEdits(scene, lines, WarmUpEdits, MeasuredEdits,
-                (line, ms) => { if (line.Contains("[detour]") && line.Contains("patched")) reported.Add(ms); });
+                (line, ms) => { if (line.Contains("detour:") && line.Contains("patched")) reported.Add(ms); });
             reported.RemoveRange(0, Math.Min(WarmUpEdits, reported.Count));
             Console.WriteLine($"agent {ready}; first edit: {firstEdit:F0} ms to a frame drawn by new code");
             Console.WriteLine($"then {MeasuredEdits} edits of Scene.Draw, frames every {FrameMs} ms:");
@@ -118,7 +117,7 @@ public static class AgentBenchmark
         for (int attempt = 0; attempt < 120; attempt++)
         {
             app.StandardInput.WriteLine("%status");
-            var (line, _) = Next(lines, l => l.Contains("[detour] mode"), TimeSpan.FromSeconds(10));
+            var (line, _) = Next(lines, l => l.Contains("detour: mode"), TimeSpan.FromSeconds(10));
             if (line.Contains("ready")) return line[(line.IndexOf("ready", StringComparison.Ordinal))..];
             Thread.Sleep(250);
         }

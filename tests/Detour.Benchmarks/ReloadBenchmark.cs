@@ -1,6 +1,6 @@
 using System.Reflection;
 using System.Text;
-using Detour.Agent.Tests;
+using Detour.Host.Tests;
 using Detour.Host;
 
 namespace Detour.Benchmarks;
@@ -35,7 +35,9 @@ public static class ReloadBenchmark
             string assemblyPath = Generate(root, $"Generated{lines}{tag.Replace("-", "")}", files);
             var assembly = Assembly.LoadFrom(assemblyPath);
             var project = ProjectModel.Load(assemblyPath);
-            var session = new ReloadSession(project, assembly);
+            using var view = InProcessAgent.ViewOfThisProcess();
+            var agent = new InProcessAgent();
+            var session = new ReloadSession(project, view, agent);
             session.WarmUp();
 
             string path = project.Sources.Single(s => Path.GetFileName(s) == $"C{files - 1}.cs");
@@ -88,7 +90,7 @@ public static class ReloadBenchmark
                 <ImplicitUsings>enable</ImplicitUsings>
                 <Nullable>enable</Nullable>
               </PropertyGroup>
-              <Import Project="{Path.Combine(RepositoryRoot(), "src", "Detour.Host", "build", "Detour.targets")}" />
+              <Import Project="{Path.Combine(RepositoryRoot(), "src", "Detour.Host", "build", "Detour.Manifest.targets")}" />
             </Project>
             """);
         for (int i = 0; i < files; i++)
@@ -104,7 +106,7 @@ public static class ReloadBenchmark
             code.Append("}\n");
             File.WriteAllText(Path.Combine(root, $"C{i}.cs"), code.ToString());
         }
-        TestBuilds.Build(root, outputDirectory: Path.Combine(root, "out"));
+        DemoCopy.Build(root, outputDirectory: Path.Combine(root, "out"));
         return Path.Combine(root, "out", name + ".dll");
     }
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Detour.Agent.Tests;
 
 namespace Detour.Benchmarks;
 
@@ -17,7 +16,7 @@ public static class WatchBenchmark
         Process? watch = null;
         try
         {
-            string scene = TestBuilds.DemoCopy(ReloadBenchmark.RepositoryRoot(), dir);
+            string scene = DemoCopy.Make(ReloadBenchmark.RepositoryRoot(), dir);
             var lines = new BlockingCollection<(string Line, long At)>();
             var start = new ProcessStartInfo("dotnet", ["watch", "run", "--non-interactive"])
             {

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Detour.Agent.Tests;
+namespace Detour.Benchmarks;
 
-/// <summary>Builds test apps with the real SDK; shared by the end-to-end tests and the benchmarks.</summary>
-public static class TestBuilds
+/// <summary>Builds apps with the real SDK for the benchmarks.</summary>
+public static class DemoCopy
 {
     /// <summary>Builds a project (Debug unless told); throws with the build's output if it does not build.</summary>
     public static void Build(string projectDirectory, string configuration = "Debug", string? outputDirectory = null)
@@ -19,14 +19,15 @@ public static class TestBuilds
     }
 
     /// <summary>A copy of examples/Demo in <paramref name="directory"/> whose project points at this repository's
-    /// sources, built in Debug. Returns the path of its Scene.cs.</summary>
-    public static string DemoCopy(string repositoryRoot, string directory)
+    /// sources (the Detour package from source), built in Debug. Returns the path of its Scene.cs.</summary>
+    public static string Make(string repositoryRoot, string directory)
     {
         Directory.CreateDirectory(directory);
         foreach (var file in new[] { "Demo.csproj", "Program.cs", "Scene.cs" })
             File.Copy(Path.Combine(repositoryRoot, "examples", "Demo", file), Path.Combine(directory, file), overwrite: true);
         string csproj = Path.Combine(directory, "Demo.csproj");
-        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace("../../src/", Path.Combine(repositoryRoot, "src") + "/"));
+        File.WriteAllText(csproj, File.ReadAllText(csproj).Replace("$(MSBuildThisFileDirectory)../../src/", Path.Combine(repositoryRoot, "src") + "/")
+                                                          .Replace("../../src/", Path.Combine(repositoryRoot, "src") + "/"));
         Build(directory);
         return Path.Combine(directory, "Scene.cs");
     }

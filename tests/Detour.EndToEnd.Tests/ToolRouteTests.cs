@@ -1,115 +1,69 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
 
-namespace Detour.Agent.Tests;
+namespace Detour.EndToEnd.Tests;
 
-/// <summary>An app that does not reference Detour, with a library project, run with DOTNET_STARTUP_HOOKS
-/// and its standard input closed at once. Every process started is killed, pass or fail.</summary>
+/// <summary>`dotnet detour run` on an app that does not reference Detour (with a library project), from the installed
+/// tool. Each test gets a fresh copy of the apps; every process started is killed, pass or fail.</summary>
 [NonParallelizable]
-public class StartupHookEndToEndTests
+public class ToolRouteTests
 {
     string _dir = null!;
     RunningApp _app = null!;
     string Plain(string file) => Path.Combine(_dir, "Plain", file);
-
-    [OneTimeSetUp]
-    public void BuildAppCopy()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "detour-hook-" + Guid.NewGuid().ToString("N")[..8]);
-        CopySources();
-        TestBuilds.Build(Path.Combine(_dir, "Plain"));
-    }
-
-    void CopySources()
-    {
-        if (Directory.Exists(Path.Combine(_dir, "Plain"))) File.Delete(Plain("Fresh.cs"));
-        string apps = Path.Combine(RunningApp.RepoRoot(), "tests", "Detour.Agent.Tests", "TestApps");
-        foreach (var file in Directory.GetFiles(apps, "*", SearchOption.AllDirectories))
-            RunningApp.Restore(file, Path.Combine(_dir, Path.GetRelativePath(apps, file)));
-    }
-
-    [OneTimeTearDown]
-    public void RemoveCopy()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    string Weather => Path.Combine(_dir, "Lib", "Weather.cs");
 
     [SetUp]
-    public void StartApp()
-    {
-        CopySources(); // undo the previous test's edits
-        _app = Launch();
-        _app.WaitFor(l => l.Contains("[detour] watching Plain.csproj, Lib.csproj"), "the banner naming both projects", seconds: 120);
-    }
-
-    RunningApp Launch(bool commands = false)
-    {
-        var start = new ProcessStartInfo("dotnet", Path.Combine(_dir, "Plain", "bin", "Debug", "net10.0", "Plain.dll")) { WorkingDirectory = _dir };
-        start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(DetourAgent).Assembly.Location;
-        if (commands) start.Environment["DETOUR_COMMANDS"] = "1";
-        var app = new RunningApp(start);
-        if (!commands) app.Input.Close(); // no terminal and no input at all: the agent must keep watching and patching
-        return app;
-    }
-
-    void Relaunch(bool commands)
-    {
-        _app.Dispose();
-        _app = Launch(commands);
-        _app.WaitFor(l => l.Contains("[detour] watching"), "the banner", seconds: 120);
-    }
-
-    void WaitUntilReady()
-    {
-        for (int attempt = 0; attempt < 240; attempt++)
-        {
-            _app.Input.WriteLine("%status");
-            if (_app.WaitFor(l => l.StartsWith("[detour] mode "), "the status").Contains("ready")) return;
-            Thread.Sleep(250);
-        }
-        Assert.Fail("the agent did not get ready");
-    }
-
-    int Reports(string file) => _app.Lines.Count(l => l.StartsWith("[detour] " + file + ":"));
+    public void CopyApps() => _dir = Installed.CopyApps("tool", "Plain", "Lib");
 
     [TearDown]
-    public void KillApp() => _app.Dispose();
+    public void KillApp() => _app?.Dispose();
 
-    [Test]
-    public void EditSavedBeforeTheAgentIsReady_IsNotLost()
+    void Launch(bool commands = false, params string[] arguments)
     {
-        _app.Dispose();
-        _app = Launch();
-        _app.WaitFor(l => l.StartsWith("tick "), "the app's first tick, before the agent is ready");
-        Assert.That(_app.Lines.Any(l => l.Contains("[detour] watching")), Is.False, "test setup: the agent is not ready yet");
-        RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"early\"");
-        _app.WaitFor(l => l.Contains("[detour] watching"), "the banner", seconds: 120);
-        WaitForTick("early", "the early edit applied");
+        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), start => { if (commands) start.Environment["DETOUR_COMMANDS"] = "1"; }, arguments);
+        _app.WaitFor(l => l.Contains("detour: watching Plain.csproj, Lib.csproj"), "the banner naming both projects", seconds: 180);
     }
 
     string WaitForTick(string contains, string what) => _app.WaitFor(l => l.StartsWith("tick ") && l.Contains(contains), what);
+    int Reports(string file) => _app.Lines.Count(l => l.StartsWith("stderr: detour: " + file + ":"));
 
     [Test]
-    public void AppWithoutDetourReference_IsPatched_ThroughTheStartupHook_WithStdinClosed()
+    public void AppWithoutDetourReference_IsPatched_AndItsStdoutHoldsOnlyItsOwnLines()
     {
+        Launch();
         WaitForTick("hello", "the original greeting");
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"howdy\"");
-        _app.WaitFor(l => l.Contains("Greeter.cs: 1 patched"), "the patch report");
+        _app.WaitFor(l => l.Contains("detour: Greeter.cs: 1 patched"), "the patch report");
         WaitForTick("howdy", "the new greeting");
+        Assert.That(_app.Stdout.Where(l => !l.StartsWith("tick ")), Is.Empty, "nothing but the app's lines on stdout");
     }
 
     [Test]
     public void ReferencedLibraryProject_IsWatchedAndPatchedToo()
     {
-        RunningApp.Save(Path.Combine(_dir, "Lib", "Weather.cs"), "\"sunny\"", "\"rainy\"");
+        Launch();
+        RunningApp.Save(Weather, "\"sunny\"", "\"rainy\"");
         _app.WaitFor(l => l.Contains("Weather.cs: 1 patched"), "the library's patch report");
         WaitForTick("rainy", "the library's new behaviour");
     }
 
     [Test]
+    public void EditSavedBeforeTheHostIsReady_IsNotLost()
+    {
+        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"));
+        _app.WaitFor(l => l.StartsWith("tick "), "the app's first tick", seconds: 180);
+        bool early = !_app.Lines.Any(l => l.Contains("detour: watching"));
+        RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"early\"");
+        _app.WaitFor(l => l.Contains("detour: watching"), "the banner");
+        WaitForTick("early", "the early edit applied");
+        if (!early) Assert.Inconclusive("the host was ready before the first tick; the early save was an ordinary one");
+    }
+
+    [Test]
     public void FileMarkedWatchFalse_IsNotWatched()
     {
+        Launch();
         RunningApp.Save(Plain("Unwatched.cs"), "\"u1\"", "\"u2\"");
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"later\"");
         WaitForTick("later", "a later edit to a watched file");
@@ -120,10 +74,11 @@ public class StartupHookEndToEndTests
     [Test]
     public void SeveralFilesSavedTogether_AreOneTransaction()
     {
+        Launch();
         WaitForTick("hello m1", "the original output");
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"both\"");
         RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
-        var report = _app.WaitFor(l => l.StartsWith("[detour]") && l.Contains("patched"), "the report");
+        var report = _app.WaitFor(l => l.StartsWith("stderr: detour:") && l.Contains("patched"), "the report");
         Assert.That(report, Does.Match(@"Extra\.cs, Greeter\.cs: 2 patched \(\d+ ms\)"));
         var first = WaitForTick("m2", "the new output");
         Assert.That(first, Does.Contain("both m2"), "no tick ran with only one of the two files applied");
@@ -131,8 +86,9 @@ public class StartupHookEndToEndTests
     }
 
     [Test]
-    public void DeleteThenCreate_IsAnOrdinarySave()
+    public void DeleteThenCreate_IsAnOrdinarySave_AndHalfWrittenFilesAreNotReportedBroken()
     {
+        Launch();
         WaitForTick("hello", "the original greeting");
         string path = Plain("Greeter.cs");
         string text = File.ReadAllText(path);
@@ -141,17 +97,10 @@ public class StartupHookEndToEndTests
         File.WriteAllText(path, text.Replace("\"hello\"", "\"reborn\""));
         WaitForTick("reborn", "the recreated file's code");
         Assert.That(_app.Lines.Any(l => l.Contains("file deleted")), Is.False);
-    }
 
-    [Test]
-    public void HalfWrittenFile_IsNotReportedAsBroken_WhenTheWriteCompletes()
-    {
-        WaitForTick("hello", "the original greeting");
-        string path = Plain("Greeter.cs");
-        string text = File.ReadAllText(path).Replace("\"hello\"", "\"whole\"");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text.Replace("\"hello\"", "\"whole\""));
         using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
         {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
             stream.Write(bytes, 0, bytes.Length / 2);
             stream.Flush();
             Thread.Sleep(15); // inside the watcher's debounce window
@@ -164,6 +113,7 @@ public class StartupHookEndToEndTests
     [Test]
     public void QuickSavesOfOneFile_BecomeOneReload()
     {
+        Launch();
         WaitForTick("hello", "the original greeting");
         string path = Plain("Greeter.cs");
         string text = File.ReadAllText(path);
@@ -175,11 +125,13 @@ public class StartupHookEndToEndTests
     }
 
     [Test]
-    public void FileThatFailedToCompile_IsNotRetriedUntilItChanges()
+    public void BrokenFile_IsReportedWithFileLineAndColumn_NotRetriedUntilItChanges_AndTheFixApplies()
     {
+        Launch();
         string path = Plain("Greeter.cs");
         RunningApp.Save(path, "=> \"hello\";", "=> \"hello\"");
-        _app.WaitFor(l => Regex.IsMatch(l, @"Greeter\.cs\(\d+,\d+\): error CS1002"), "the compile error");
+        var error = _app.WaitFor(l => Regex.IsMatch(l, @"Greeter\.cs\(\d+,\d+\): error CS1002"), "the compile error");
+        Assert.That(error, Does.Contain(path));
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow); // touched, same text
         RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
         WaitForTick("m2", "a later good edit of another file");
@@ -189,35 +141,49 @@ public class StartupHookEndToEndTests
     }
 
     [Test]
-    public void Modes_OffThenReloadNow_ThenMarkedOnly()
+    public void CommandsFromAnotherTerminal_SetTheMode_ReloadNow_Force_AndShowStatus()
     {
-        Relaunch(commands: true);
-        WaitUntilReady();
-        _app.Input.WriteLine("%autoreload 0");
-        _app.WaitFor(l => l.Contains("autoreload mode 0"), "mode 0");
+        Launch();
+        string project = Path.Combine(_dir, "Plain");
+        Assert.That(RunningApp.Command(project, "mode", "0"), Does.Contain("autoreload mode 0"));
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"held\"");
         Thread.Sleep(800);
         Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("held")), Is.False, "mode 0 applies nothing");
-        _app.Input.WriteLine("%status");
-        _app.WaitFor(l => l.Contains("held by the mode or skip marks (%autoreload applies them): Greeter.cs"), "the held file in the status");
-        _app.Input.WriteLine("%autoreload");
+        Assert.That(RunningApp.Command(project, "status"), Does.Contain("held by the mode or skip marks (%autoreload applies them): Greeter.cs"));
+        RunningApp.Command(project, "reload");
         WaitForTick("held", "the held edit, applied on request");
 
-        _app.Input.WriteLine("%autoreload 1");
-        _app.Input.WriteLine("%aimport Lib");
-        _app.WaitFor(l => l.Contains("marked Lib"), "the mark");
+        RunningApp.Command(project, "mode", "1");
+        Assert.That(RunningApp.Command(project, "force", "Lib"), Does.Contain("marked Lib"));
         RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
-        RunningApp.Save(Path.Combine(_dir, "Lib", "Weather.cs"), "\"sunny\"", "\"windy\"");
-        WaitForTick("windy", "the marked module's edit");
+        RunningApp.Save(Weather, "\"sunny\"", "\"windy\"");
+        WaitForTick("windy", "the forced module's edit");
         Thread.Sleep(500);
-        Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("m2")), Is.False, "an unmarked module's edit waits in mode 1");
-        _app.Input.WriteLine("%status");
-        _app.WaitFor(l => l.Contains("patched Lib.Weather.Today"), "the status listing patched members");
+        Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("m2")), Is.False, "an unforced module's edit waits in mode 1");
+        string status = RunningApp.Command(project, "status");
+        Assert.That(status, Does.Contain("patched Lib.Weather.Today").And.Contain("mode 1, ready"));
+        Assert.That(RunningApp.Command(project, "revert"), Does.Contain("reverted 2 methods"));
+        WaitForTick("hello m1 sunny", "the original code again");
+    }
+
+    [Test]
+    public void PercentLines_GoToDetour_WhileOtherLinesStillReachTheApp()
+    {
+        Launch(commands: true);
+        _app.Input.WriteLine("hello app");
+        _app.WaitFor(l => l == "input: hello app", "the app's own input line");
+        _app.Input.WriteLine("%aimport");
+        _app.WaitFor(l => l.Contains("detour: marked: (none); skipped: (none)"), "the command's answer");
+        _app.Input.WriteLine("%help");
+        _app.WaitFor(l => l.Contains("detour: %revert [X]"), "the help made from the command table");
+        Thread.Sleep(200);
+        Assert.That(_app.Lines.Any(l => l.StartsWith("input: %")), Is.False, "commands are not passed to the app");
     }
 
     [Test]
     public void NewFile_JoinsTheProject_AndItsTypeIsUsableFromTheNextEdit()
     {
+        Launch();
         WaitForTick("hello", "the original greeting");
         File.WriteAllText(Plain("Fresh.cs"), "public static class Fresh\n{\n    public static string Word() => \"fresh\";\n}\n");
         _app.WaitFor(l => l.Contains("Fresh.cs: 1 added"), "the new file's report");
@@ -226,22 +192,9 @@ public class StartupHookEndToEndTests
     }
 
     [Test]
-    public void OptimizedBuild_LeavesTheAgentInactive_AndSaysWhyInOneLine()
-    {
-        _app.Dispose();
-        TestBuilds.Build(Path.Combine(_dir, "Plain"), "Release");
-        var start = new ProcessStartInfo("dotnet", Path.Combine(_dir, "Plain", "bin", "Release", "net10.0", "Plain.dll")) { WorkingDirectory = _dir };
-        start.Environment["DOTNET_STARTUP_HOOKS"] = typeof(DetourAgent).Assembly.Location;
-        _app = new RunningApp(start);
-        _app.WaitFor(l => l.StartsWith("tick "), "the app running");
-        Thread.Sleep(1000);
-        var said = _app.Lines.Where(l => l.Contains("detour")).ToList();
-        Assert.That(said, Is.EqualTo(new[] { "stderr: detour: inactive: Plain is an optimized build; hot patching needs a Debug build" }));
-    }
-
-    [Test]
     public void CallerSavedBeforeItsCallee_AppliesWhenTheCalleeIsSaved()
     {
+        Launch();
         WaitForTick("hello", "the original greeting");
         RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> Extra.Other();");
         _app.WaitFor(l => Regex.IsMatch(l, @"Greeter\.cs\(\d+,\d+\): error CS0117"), "the caller's compile error");
@@ -253,6 +206,7 @@ public class StartupHookEndToEndTests
     [Test]
     public void SaveWithoutChanges_IsPassedOverQuietly()
     {
+        Launch();
         WaitForTick("hello", "the original greeting");
         string path = Plain("Greeter.cs");
         File.WriteAllText(path, File.ReadAllText(path));
@@ -264,20 +218,9 @@ public class StartupHookEndToEndTests
     }
 
     [Test]
-    public void AppInput_StillReachesTheApp_WhileCommandsGoToTheAgent()
-    {
-        Relaunch(commands: true);
-        _app.Input.WriteLine("hello app");
-        _app.WaitFor(l => l == "input: hello app", "the app's own input line");
-        _app.Input.WriteLine("%aimport");
-        _app.WaitFor(l => l.Contains("[detour] marked: (none); skipped: (none)"), "the command's answer");
-        Thread.Sleep(200);
-        Assert.That(_app.Lines.Any(l => l.StartsWith("input: %")), Is.False, "commands are not passed to the app");
-    }
-
-    [Test]
     public void EditOfTheRunningMainLoop_IsPatched_AndTheUserIsToldWhyNothingChangesYet()
     {
+        Launch();
         RunningApp.Save(Plain("Program.cs"), "$\"tick {tick}", "$\"tock {tick}");
         _app.WaitFor(l => l.Contains("Program.cs: 1 patched"), "the report");
         _app.WaitFor(l => l.Contains("the entry point is already running"), "the explanation");
@@ -286,16 +229,48 @@ public class StartupHookEndToEndTests
     [Test]
     public void MembersAndTypesAddedToTheLibrary_AreUsableFromTheAppsEdits_EvenInTheSameSave()
     {
-        string weather = Path.Combine(_dir, "Lib", "Weather.cs");
-        RunningApp.Save(weather, "public static string Today() => \"sunny\";",
+        Launch();
+        RunningApp.Save(Weather, "public static string Today() => \"sunny\";",
             "public static string Today() => \"sunny\";\n    public static string Tomorrow() => \"snow\";");
         _app.WaitFor(l => l.Contains("Weather.cs: 1 added"), "the library edit");
         RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> Lib.Weather.Tomorrow();");
         WaitForTick("snow", "the app calling the method the library edit added");
 
-        // Both projects in one save: a new library type with an instance method, used by the app.
-        File.AppendAllText(weather, "\npublic class Forecast { public int Days = 3; public string Say() => \"days\" + Days; }\n");
+        File.AppendAllText(Weather, "\npublic class Forecast { public int Days = 3; public string Say() => \"days\" + Days; }\n");
         RunningApp.Save(Plain("Greeter.cs"), "=> Lib.Weather.Tomorrow();", "=> new Lib.Forecast().Say();");
         WaitForTick("days3", "the app using a type added to the library in the same save");
+    }
+
+    [Test]
+    public void RudeEdit_SaysARestartIsNeeded_AndRestartOnRude_RestartsTheAppWithTheEdit()
+    {
+        Launch(false, "--restart-on-rude");
+        WaitForTick("hello", "the original greeting");
+        // One save: an instance field (rude: the object layout changes) and a new body that shows the restart.
+        string extra = File.ReadAllText(Plain("Extra.cs"));
+        File.WriteAllText(Plain("Extra.cs"), extra.Replace("public static class Extra", "public class Extra")
+            .Replace("public static string Mark() => \"m1\";", "int _field = 1;\n    public static string Mark() => \"after\" + new Extra()._field;"));
+        _app.WaitFor(l => Regex.IsMatch(l, @"Extra\.cs\(\d+,\d+\): rude edit: .*needs a restart"), "the rude-edit report");
+        _app.WaitFor(l => l.Contains("detour: restarting the app (--restart-on-rude)"), "the restart");
+        WaitForTick("after1", "the restarted app running the edit");
+    }
+
+    [Test]
+    public void ExitCode_IsTheApps_AndArgumentsAfterDashDashReachIt()
+    {
+        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), "--", "exit", "3");
+        _app.WaitFor(l => l == "exiting with 3", "the app's line", seconds: 180);
+        Assert.That(_app.WaitForExit(), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void ChildProcessesOfTheApp_AreLeftAlone()
+    {
+        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), "--", "spawn");
+        var said = _app.WaitFor(l => l.StartsWith("child said: "), "the child's output", seconds: 180);
+        Assert.That(said, Is.EqualTo("child said: child ran | "), "the child printed nothing of Detour's");
+        _app.WaitFor(l => l.Contains("detour: watching"), "the banner");
+        string status = RunningApp.Command(Path.Combine(_dir, "Plain"), "status");
+        Assert.That(Regex.Matches(status, @"app process \d+").Count, Is.EqualTo(1), status);
     }
 }

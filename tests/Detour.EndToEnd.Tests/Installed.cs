@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using NUnit.Framework;
+
+namespace Detour.EndToEnd.Tests;
+
+/// <summary>Once per run, what a new user does: `dotnet pack -c Release -o &lt;folder&gt;` at the repository root, then
+/// `dotnet tool install --tool-path &lt;folder&gt; --add-source &lt;packages&gt; dotnet-detour`. Restores use a NuGet cache of
+/// this run's own, so the packages just made are the ones used (never an older build of the same version).</summary>
+[SetUpFixture]
+public sealed class Installed
+{
+    public static string Root { get; private set; } = "";
+    public static string Packages => Path.Combine(Root, "packages");
+    public static string NuGetCache => Path.Combine(Root, "nuget");
+    public static string ToolFolder => Path.Combine(Root, "tools");
+    public static string Tool => Path.Combine(ToolFolder, "dotnet-detour");
+    public static string Apps => Path.Combine(Root, "apps");
+
+    [OneTimeSetUp]
+    public void PackAndInstall()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "detour-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(Apps);
+        Run(RepoRoot(), "dotnet", "pack", "-c", "Release", "-o", Packages, "-nologo", "-v:q");
+        Run(Root, "dotnet", "tool", "install", "--tool-path", ToolFolder, "--add-source", Packages, "dotnet-detour");
+        Assert.That(File.Exists(Tool), "the tool is installed");
+    }
+
+    [OneTimeTearDown]
+    public void RemoveEverything()
+    {
+        Sockets.StopHostsStartedUnder(Apps);
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>The environment of every process a test starts: this run's NuGet cache, no stray Detour settings.</summary>
+    public static void Prepare(ProcessStartInfo start)
+    {
+        start.Environment["NUGET_PACKAGES"] = NuGetCache;
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var name in new[] { "DOTNET_STARTUP_HOOKS", "DETOUR_HOST", "DETOUR_APP", "DETOUR_APP_PARENT", "DETOUR_DISABLE", "DETOUR_COMMANDS" })
+            start.Environment.Remove(name);
+    }
+
+    /// <summary>Runs a command to its end; throws with its output if it fails.</summary>
+    public static string Run(string directory, string file, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        Prepare(start);
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var errors = process.StandardError.ReadToEndAsync();
+        string output = process.StandardOutput.ReadToEnd() + errors.Result;
+        if (!process.WaitForExit(TimeSpan.FromMinutes(8))) { process.Kill(entireProcessTree: true); throw new TimeoutException($"{file} {string.Join(' ', arguments)}"); }
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{output}");
+        return output;
+    }
+
+    public static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Detour.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    /// <summary>Copies test apps (folders under TestApps/) into a fresh folder of this run; returns that folder.</summary>
+    public static string CopyApps(string name, params string[] apps)
+    {
+        string folder = Path.Combine(Apps, name + "-" + Guid.NewGuid().ToString("N")[..6]);
+        string source = Path.Combine(RepoRoot(), "tests", "Detour.EndToEnd.Tests", "TestApps");
+        foreach (var app in apps)
+        foreach (var file in Directory.GetFiles(Path.Combine(source, app), "*", SearchOption.AllDirectories))
+        {
+            string copy = Path.Combine(folder, app, Path.GetRelativePath(Path.Combine(source, app), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+            File.SetLastWriteTimeUtc(copy, DateTime.UtcNow.AddHours(-1)); // older than any build of it
+        }
+        File.WriteAllText(Path.Combine(folder, "nuget.config"),
+            $"<configuration><packageSources><add key=\"detour-local\" value=\"{Packages}\" /></packageSources></configuration>");
+        return folder;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Diagnostics;
+using Lib;
+
+// "child": the app started again by itself, to show the agent leaves child processes alone.
+if (args.Length > 0 && args[0] == "child") { Console.WriteLine("child ran"); return 0; }
+if (args.Length > 0 && args[0] == "exit") { Console.WriteLine("exiting with " + args[1]); return int.Parse(args[1]); }
+if (args.Length > 0 && args[0] == "spawn")
+{
+    var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, Environment.GetCommandLineArgs()[0].EndsWith(".dll") ? [Environment.GetCommandLineArgs()[0], "child"] : ["child"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+    Console.WriteLine("child said: " + child.StandardOutput.ReadToEnd().Trim() + " | " + child.StandardError.ReadToEnd().Trim());
+    child.WaitForExit();
+}
+
+// The app's own input: every line it reads is echoed, so tests can see what reached it.
+new Thread(() => { while (Console.ReadLine() is { } line) Console.WriteLine("input: " + line); }) { IsBackground = true }.Start();
+
+int tick = 0;
+while (true)
+{
+    tick++;
+    Console.WriteLine($"tick {tick} {Greeter.Greeting()} {Extra.Mark()} {Weather.Today()} {Unwatched.Value()}");
+    Thread.Sleep(50);
+}
