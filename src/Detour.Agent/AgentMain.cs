@@ -29,6 +29,7 @@ public static class AgentMain
             return;
         }
         _printsReports = string.IsNullOrEmpty(socketPath); // `dotnet detour run` prints reports in its own terminal
+        if (CommandFilter.Wanted()) CommandFilter.Install(SendCommand);
         new Thread(() => Run(entry, socketPath)) { IsBackground = true, Name = "detour agent" }.Start();
     }
 
@@ -46,7 +47,6 @@ public static class AgentMain
                 return;
             }
             _host = stream;
-            if (CommandFilter.Wanted()) CommandFilter.Install(SendCommand);
             Serve(stream);
             _host = null;
             Say("the compile host went away; the app runs on with the code it has, and takes no more edits");
@@ -92,7 +92,7 @@ public static class AgentMain
         try
         {
             if (_host is { } host) Frames.Write(host, new CommandRequest(line));
-            else Say("no compile host: commands are not available");
+            else Say("not connected to a compile host (yet): the command was not run");
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { Say("the compile host went away"); }
     }

@@ -1,10 +1,17 @@
+using System.Text;
+
 namespace Detour.Agent;
 
 /// <summary>Sits in front of the app's Console.In and sees only the lines the app itself reads: a line starting
 /// with '%' goes to Detour and the app reads the next one. Keys (ReadKey, KeyAvailable) never pass through here,
-/// and Read/Peek go straight to the app's own reader, so an app that steers with keys is not touched.</summary>
-internal sealed class CommandFilter(TextReader inner, Action<string> command) : TextReader
+/// and Read/Peek go straight to the inner reader, so an app that steers with keys is not touched. The inner reader
+/// is made on the app's first read, on the app's thread: installing the filter costs the app's startup nothing, and
+/// an app that never reads lines never has one.</summary>
+internal sealed class CommandFilter(Action<string> command) : TextReader
 {
+    readonly Lazy<TextReader> _inner = new(() =>
+        new StreamReader(Console.OpenStandardInput(), Console.InputEncoding.RemovePreamble(), detectEncodingFromByteOrderMarks: false, 4096, leaveOpen: true));
+
     /// <summary>DETOUR_COMMANDS=0 turns the in-terminal commands off; redirected input is left alone unless DETOUR_COMMANDS=1.</summary>
     public static bool Wanted() => Environment.GetEnvironmentVariable("DETOUR_COMMANDS") switch
     {
@@ -13,20 +20,30 @@ internal sealed class CommandFilter(TextReader inner, Action<string> command) : 
         _ => !Console.IsInputRedirected,
     };
 
-    public static void Install(Action<string> command) => Console.SetIn(new CommandFilter(Console.In, command));
+    /// <summary>Called before the app's Main, so even its first ReadLine goes through the filter.</summary>
+    public static void Install(Action<string> command) => Console.SetIn(new CommandFilter(command));
+
+    TextReader Inner => _inner.Value;
 
     public override string? ReadLine()
     {
         while (true)
         {
-            string? line = inner.ReadLine();
+            string? line = Inner.ReadLine();
             if (line is null || !line.StartsWith('%')) return line;
             command(line.Trim());
         }
     }
 
-    public override int Read() => inner.Read();
-    public override int Read(char[] buffer, int index, int count) => inner.Read(buffer, index, count);
-    public override int Peek() => inner.Peek();
-    public override string ReadToEnd() => inner.ReadToEnd();
+    public override int Read() => Inner.Read();
+    public override int Read(char[] buffer, int index, int count) => Inner.Read(buffer, index, count);
+    public override int Peek() => Inner.Peek();
+    public override string ReadToEnd() => Inner.ReadToEnd();
+}
+
+internal static class EncodingExtensions
+{
+    /// <summary>Console input never starts with a byte order mark; a reader must not expect one.</summary>
+    public static Encoding RemovePreamble(this Encoding encoding) =>
+        encoding.Preamble.Length == 0 ? encoding : encoding is UTF8Encoding ? new UTF8Encoding(false) : encoding;
 }

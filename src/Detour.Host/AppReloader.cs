@@ -25,6 +25,7 @@ public sealed class AppReloader : IDisposable
     readonly List<FileSystemWatcher> _watchers = new();
     HashSet<string> _watched = new();
     readonly Timer _debounce;
+    readonly Func<string>? _describeHost;
     LiveView? _view;
     TimeSpan _warmUp;
     string? _startFailure;
@@ -34,8 +35,9 @@ public sealed class AppReloader : IDisposable
     /// <param name="app">What the agent said of the app when it connected.</param>
     /// <param name="say">Where Detour's lines for the user go.</param>
     /// <param name="targetsFile">Detour.targets, imported into a design-time build for projects without a manifest.</param>
-    public AppReloader(Hello app, IPatchTarget target, Action<string> say, string targetsFile)
+    public AppReloader(Hello app, IPatchTarget target, Action<string> say, string targetsFile, Func<string>? describeHost = null)
     {
+        _describeHost = describeHost;
         _app = app;
         _target = target;
         _say = say;
@@ -341,6 +343,7 @@ public sealed class AppReloader : IDisposable
     void StatusLocked()
     {
         Say($"mode {(int)Mode}, {State} (app process {_app.ProcessId})");
+        if (_describeHost is not null) Say(_describeHost());
         foreach (var session in _sessions.ToList())
         {
             Say($"  {session.Project.AssemblyName}: generation {session.Generation}");

@@ -21,7 +21,8 @@ public sealed class Installed
     {
         Root = Path.Combine(Path.GetTempPath(), "detour-e2e-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(Apps);
-        Run(RepoRoot(), "dotnet", "pack", "-c", "Release", "-o", Packages, "-nologo", "-v:q");
+        // The checkout is packed with the user's own NuGet cache: its restore files must keep pointing there.
+        Run(RepoRoot(), ownCache: false, "dotnet", "pack", "-c", "Release", "-o", Packages, "-nologo", "-v:q");
         Run(Root, "dotnet", "tool", "install", "--tool-path", ToolFolder, "--add-source", Packages, "dotnet-detour");
         Assert.That(File.Exists(Tool), "the tool is installed");
     }
@@ -39,16 +40,21 @@ public sealed class Installed
         start.Environment["NUGET_PACKAGES"] = NuGetCache;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        // Settings this test process inherited are not passed on; those a test set on purpose are kept.
         foreach (var name in new[] { "DOTNET_STARTUP_HOOKS", "DETOUR_HOST", "DETOUR_APP", "DETOUR_APP_PARENT", "DETOUR_DISABLE", "DETOUR_COMMANDS" })
-            start.Environment.Remove(name);
+            if (start.Environment.TryGetValue(name, out var value) && value == Environment.GetEnvironmentVariable(name))
+                start.Environment.Remove(name);
     }
 
     /// <summary>Runs a command to its end; throws with its output if it fails.</summary>
-    public static string Run(string directory, string file, params string[] arguments)
+    public static string Run(string directory, string file, params string[] arguments) => Run(directory, ownCache: true, file, arguments);
+
+    static string Run(string directory, bool ownCache, string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         Prepare(start);
+        if (!ownCache) start.Environment.Remove("NUGET_PACKAGES");
         using var process = Process.Start(start)!;
         process.StandardInput.Close();
         var errors = process.StandardError.ReadToEndAsync();

@@ -15,6 +15,11 @@ public sealed class HostServer : IDisposable
     readonly List<(AgentConnection Agent, AppReloader Reloader)> _apps = new();
     readonly CancellationTokenSource _stopping = new();
     DateTime _idleSince = DateTime.UtcNow;
+    readonly DateTime _started = DateTime.UtcNow;
+    int _served;
+
+    /// <summary>For %status: which host this is, and whether it stayed warm across runs of the app.</summary>
+    string Describe() => $"compile host {Environment.ProcessId}, up {(DateTime.UtcNow - _started).TotalSeconds:F0} s, {_served} app{(_served == 1 ? "" : "s")} served";
 
     /// <param name="output">Where Detour's lines go besides the agents that print them (the tool's terminal, or the host's log).</param>
     public HostServer(string socketPath, string targetsFile, Action<string> output)
@@ -94,7 +99,8 @@ public sealed class HostServer : IDisposable
             _output(line);
             agent.Say(line);
         }
-        var reloader = new AppReloader(hello, agent, Say, _targetsFile);
+        Interlocked.Increment(ref _served);
+        var reloader = new AppReloader(hello, agent, Say, _targetsFile, Describe);
         agent.CommandReceived += line => ThreadPool.QueueUserWorkItem(_ => RunFromAgent(reloader, line));
         lock (_apps) _apps.Add((agent, reloader));
         AppConnected?.Invoke(reloader);

@@ -6,7 +6,9 @@ if (args.Length > 0 && args[0] == "child") { Console.WriteLine("child ran"); ret
 if (args.Length > 0 && args[0] == "exit") { Console.WriteLine("exiting with " + args[1]); return int.Parse(args[1]); }
 if (args.Length > 0 && args[0] == "spawn")
 {
-    var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, Environment.GetCommandLineArgs()[0].EndsWith(".dll") ? [Environment.GetCommandLineArgs()[0], "child"] : ["child"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+    string self = Environment.ProcessPath!;
+    string[] childArguments = Path.GetFileNameWithoutExtension(self) == "dotnet" ? [typeof(Greeter).Assembly.Location, "child"] : ["child"];
+    var child = Process.Start(new ProcessStartInfo(self, childArguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
     Console.WriteLine("child said: " + child.StandardOutput.ReadToEnd().Trim() + " | " + child.StandardError.ReadToEnd().Trim());
     child.WaitForExit();
 }
