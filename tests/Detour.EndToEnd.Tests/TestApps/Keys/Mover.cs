@@ -1,0 +1,4 @@
+public static class Mover
+{
+    public static string Step() => "left";
+}

@@ -1,0 +1,5 @@
+while (true)
+{
+    Console.WriteLine($"second {Lib.Weather.Today()}");
+    Thread.Sleep(50);
+}
