@@ -17,8 +17,11 @@ public static class AgentMain
     static Stream? _host;
     static bool _printsReports;
 
-    /// <summary>Called by the startup hook, on the app's main thread: only starts a thread.</summary>
-    public static void Start()
+    static double _startupMilliseconds;
+
+    /// <summary>Called by the startup hook, on the app's main thread: only installs the %-line filter and starts a thread.</summary>
+    /// <param name="hookStarted">Stopwatch timestamp at which the startup hook began.</param>
+    public static void Start(long hookStarted)
     {
         string? socketPath = Environment.GetEnvironmentVariable(AgentSettings.HostVariable);
         Activation.HideFromChildren();
@@ -31,6 +34,7 @@ public static class AgentMain
         _printsReports = string.IsNullOrEmpty(socketPath); // `dotnet detour run` prints reports in its own terminal
         if (CommandFilter.Wanted()) CommandFilter.Install(SendCommand);
         new Thread(() => Run(entry, socketPath)) { IsBackground = true, Name = "detour agent" }.Start();
+        _startupMilliseconds = Stopwatch.GetElapsedTime(hookStarted).TotalMilliseconds;
     }
 
     static void Run(Assembly entry, string? socketPath)
@@ -83,7 +87,7 @@ public static class AgentMain
             .Where(a => !a.IsDynamic && !string.IsNullOrEmpty(a.Location) && AssemblyLoadContext.GetLoadContext(a) == AssemblyLoadContext.Default)
             .Select(a => new LoadedAssembly(a.GetName().Name!, a.Location, a.ManifestModule.ModuleVersionId, Engine.ReplacementCheck.IsJitOptimizationDisabled(a)))
             .ToList();
-        return new Hello(Frames.Version, PeerRole.Agent, Environment.ProcessId, entry.Location, RuntimeEnvironment.GetRuntimeDirectory(), assemblies, printsReports);
+        return new Hello(Frames.Version, PeerRole.Agent, Environment.ProcessId, entry.Location, RuntimeEnvironment.GetRuntimeDirectory(), assemblies, printsReports, _startupMilliseconds);
     }
 
     /// <summary>A %-line from the app's terminal; the host answers with Say messages on the same stream.</summary>

@@ -8,13 +8,14 @@ internal static class StartupHook
 {
     public static void Initialize()
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             if (!Detour.Agent.Activation.IsTheApp(out _)) return;
             string here = Path.GetDirectoryName(typeof(StartupHook).Assembly.Location)!;
             var context = new AgentLoadContext(here);
             var agent = context.LoadFromAssemblyPath(Path.Combine(here, "Detour.Agent.dll"));
-            agent.GetType("Detour.Agent.AgentMain", throwOnError: true)!.GetMethod("Start", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null);
+            agent.GetType("Detour.Agent.AgentMain", throwOnError: true)!.GetMethod("Start", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, [started]);
         }
         catch (Exception e)
         {

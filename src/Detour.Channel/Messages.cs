@@ -22,8 +22,9 @@ public enum PeerRole { Agent, Client }
 public sealed record LoadedAssembly(string Name, string Path, Guid Mvid, bool DebugBuild);
 
 /// <summary>The first message on every connection.</summary>
+/// <param name="StartupMilliseconds">Time the agent spent on the app's main thread at startup (in the startup hook).</param>
 public sealed record Hello(int Version, PeerRole Role, int ProcessId, string EntryAssembly, string RuntimeDirectory,
-                           IReadOnlyList<LoadedAssembly> Assemblies, bool PrintsReports) : Message;
+                           IReadOnlyList<LoadedAssembly> Assemblies, bool PrintsReports, double StartupMilliseconds = 0) : Message;
 
 /// <summary>The host's answer to <see cref="Hello"/>; when not accepted, the connection closes after it.</summary>
 public sealed record Welcome(bool Accepted, string Message) : Message;

@@ -31,6 +31,8 @@ public sealed class AppReloader : IDisposable
     string? _startFailure;
     bool _disposed;
     public ReloadMode Mode { get; private set; } = ReloadMode.AllButSkipped;
+    const int InPlaceSettleMs = 40, RenameSettleMs = 10;
+    DateTime _lastInPlaceWrite;
 
     /// <param name="app">What the agent said of the app when it connected.</param>
     /// <param name="say">Where Detour's lines for the user go.</param>
@@ -121,21 +123,27 @@ public sealed class AppReloader : IDisposable
                 IncludeSubdirectories = true,
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
             };
-            void Touched(string? path)
+            void Touched(string? path, int settleMs)
             {
                 if (path is null) return;
                 lock (watched) // events arrive on several threads
                     if (!watched.Contains(path) && !(IsNewSource(project, path) && watched.Add(path))) return;
-                _dirty[path] = DateTime.UtcNow;
-                _debounce.Change(40, Timeout.Infinite); // several quick saves, of one file or several, become one reload
+                var now = DateTime.UtcNow;
+                _dirty[path] = now;
+                // An in-place write still settling keeps its longer wait.
+                if (settleMs == InPlaceSettleMs) _lastInPlaceWrite = now;
+                else if ((now - _lastInPlaceWrite).TotalMilliseconds < InPlaceSettleMs) settleMs = InPlaceSettleMs;
+                _debounce.Change(settleMs, Timeout.Infinite); // several quick saves, of one file or several, become one reload
             }
-            watcher.Changed += (_, e) => Touched(e.FullPath);
-            watcher.Created += (_, e) => Touched(e.FullPath);
-            watcher.Renamed += (_, e) => Touched(e.FullPath);
-            watcher.Deleted += (_, e) => Touched(e.FullPath);
+            // A file written in place may be half-written for a while; one renamed into place (how most editors
+            // save) is complete, and waits only for the other files of the same save.
+            watcher.Changed += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
+            watcher.Created += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
+            watcher.Renamed += (_, e) => Touched(e.FullPath, RenameSettleMs);
+            watcher.Deleted += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
             // Too many changes at once (a branch switch): events were lost, so every file is looked at;
             // those whose text the app already runs are passed over.
-            watcher.Error += (_, _) => { lock (watched) foreach (var path in watched.ToList()) Touched(path); };
+            watcher.Error += (_, _) => { lock (watched) foreach (var path in watched.ToList()) Touched(path, InPlaceSettleMs); };
             watcher.EnableRaisingEvents = true;
             _watchers.Add(watcher);
         }
@@ -342,7 +350,7 @@ public sealed class AppReloader : IDisposable
 
     void StatusLocked()
     {
-        Say($"mode {(int)Mode}, {State} (app process {_app.ProcessId})");
+        Say($"mode {(int)Mode}, {State} (app process {_app.ProcessId}; the agent took {_app.StartupMilliseconds:F1} ms of its main thread at startup)");
         if (_describeHost is not null) Say(_describeHost());
         foreach (var session in _sessions.ToList())
         {

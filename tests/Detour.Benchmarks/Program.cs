@@ -1,12 +1,11 @@
 using Detour.Benchmarks;
 
-// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|agent|watch]
+// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|tool]
 var suites = new Dictionary<string, Action>
 {
     ["engine"] = EngineBenchmark.Run,
     ["reload"] = ReloadBenchmark.Run,
-    ["agent"] = AgentBenchmark.Run,
-    ["watch"] = WatchBenchmark.Run,
+    ["tool"] = ToolBenchmark.Run,
 };
 var chosen = args.Length == 0 ? suites.Keys.ToList() : args.ToList();
 foreach (var name in chosen)
