@@ -44,4 +44,16 @@ public static class Activation
             Environment.SetEnvironmentVariable(name, null);
     }
 
+
+    /// <summary>Detour's lines go to stderr, never to the app's stdout; on a terminal the app's current line
+    /// (which it may be redrawing with '\r') is cleared first, so the message gets a line of its own.</summary>
+    public static void Say(string line)
+    {
+        try
+        {
+            string start = Console.IsErrorRedirected ? "" : "\r\u001b[K";
+            Console.Error.WriteLine(start + "detour: " + line);
+        }
+        catch { }
+    }
 }

@@ -7,10 +7,13 @@ namespace Detour.Agent;
 /// and Read/Peek go straight to the inner reader, so an app that steers with keys is not touched. The inner reader
 /// is made on the app's first read, on the app's thread: installing the filter costs the app's startup nothing, and
 /// an app that never reads lines never has one.</summary>
-internal sealed class CommandFilter(Action<string> command) : TextReader
+internal sealed class CommandFilter : TextReader
 {
     readonly Lazy<TextReader> _inner = new(() =>
         new StreamReader(Console.OpenStandardInput(), Console.InputEncoding.RemovePreamble(), detectEncodingFromByteOrderMarks: false, 4096, leaveOpen: true));
+
+    /// <summary>Where %-lines go, once the agent is connected to its compile host.</summary>
+    public Action<string>? Sink { get; set; }
 
     /// <summary>DETOUR_COMMANDS=0 turns the in-terminal commands off; redirected input is left alone unless DETOUR_COMMANDS=1.</summary>
     public static bool Wanted() => Environment.GetEnvironmentVariable("DETOUR_COMMANDS") switch
@@ -21,7 +24,12 @@ internal sealed class CommandFilter(Action<string> command) : TextReader
     };
 
     /// <summary>Called before the app's Main, so even its first ReadLine goes through the filter.</summary>
-    public static void Install(Action<string> command) => Console.SetIn(new CommandFilter(command));
+    public static CommandFilter Install()
+    {
+        var filter = new CommandFilter();
+        Console.SetIn(filter);
+        return filter;
+    }
 
     TextReader Inner => _inner.Value;
 
@@ -31,7 +39,8 @@ internal sealed class CommandFilter(Action<string> command) : TextReader
         {
             string? line = Inner.ReadLine();
             if (line is null || !line.StartsWith('%')) return line;
-            command(line.Trim());
+            if (Sink is { } sink) sink(line.Trim());
+            else Activation.Say("not connected to a compile host yet: the command was not run");
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Detour.Channel;
 
@@ -11,11 +12,10 @@ public static class Frames
     /// <summary>A delta is tens of kilobytes; anything past this is not a message of ours.</summary>
     public const int MaxBytes = 64 << 20;
 
-    static readonly JsonSerializerOptions Options = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static byte[] Encode(Message message)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(message, Options);
+        var json = JsonSerializer.SerializeToUtf8Bytes(message, ChannelJson.Default.Message);
         var frame = new byte[4 + json.Length];
         BinaryPrimitives.WriteInt32LittleEndian(frame, json.Length);
         json.CopyTo(frame, 4);
@@ -46,7 +46,7 @@ public static class Frames
         if (ReadFully(stream, body) < length) throw new ChannelException("truncated frame");
         try
         {
-            return JsonSerializer.Deserialize<Message>(body, Options) ?? throw new ChannelException("empty message");
+            return JsonSerializer.Deserialize(body, ChannelJson.Default.Message) ?? throw new ChannelException("empty message");
         }
         catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException)
         {
@@ -69,3 +69,8 @@ public static class Frames
 
 /// <summary>The peer broke the protocol; the connection is closed, nothing else is harmed.</summary>
 public sealed class ChannelException(string message) : Exception(message);
+
+/// <summary>The serializer for the channel, made at compile time: no reflection over the messages in the app.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(Message))]
+internal sealed partial class ChannelJson : JsonSerializerContext;

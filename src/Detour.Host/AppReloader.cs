@@ -63,7 +63,7 @@ public sealed class AppReloader : IDisposable
         {
             _view = new LiveView(_app);
             var project = ProjectModel.LoadOrDiscover(_app.EntryAssembly, _targetsFile);
-            var projects = Flatten(project).ToList();
+            var projects = project.WithReferencedProjects().ToList();
             foreach (var p in projects) Watch(p);
             foreach (var p in projects) Open(p);
             Say($"watching {string.Join(", ", projects.Select(p => Path.GetFileName(p.ProjectPath)))} " +
@@ -82,9 +82,6 @@ public sealed class AppReloader : IDisposable
     }
 
     public bool IsReady => _ready.IsSet;
-
-    static IEnumerable<ProjectModel> Flatten(ProjectModel project) =>
-        project.ProjectReferences.SelectMany(Flatten).Prepend(project).DistinctBy(p => p.ProjectPath);
 
     /// <summary>One reload session per project, bound to the assembly the app runs.</summary>
     void Open(ProjectModel project)

@@ -26,7 +26,7 @@ internal sealed class DeltaCompiler
     readonly ProjectModel _project;
     readonly CSharpParseOptions _parse;
     readonly CSharpCompilationOptions _options;
-    readonly ReferenceImages _images = new();
+    readonly ReferenceImages _images = ReferenceImages.Shared;
     readonly List<(string Name, MetadataReference Reference)> _otherReferences;
 
     /// <summary>A referenced project's current surface, when edits have added to it (null: as built).</summary>
@@ -51,7 +51,7 @@ internal sealed class DeltaCompiler
         string self = Path.GetFileName(project.TargetPath);
         _otherReferences = project.References
             .Where(r => !Path.GetFileName(r).Equals(self, StringComparison.OrdinalIgnoreCase))
-            .Select(r => (Path.GetFileNameWithoutExtension(r), (MetadataReference)MetadataReference.CreateFromFile(r)))
+            .Select(r => (Path.GetFileNameWithoutExtension(r), SharedMetadata.FromFile(r)))
             .ToList();
         MakeSupportTrees();
         _generators = new SourceGenerators(project, _parse);
@@ -234,4 +234,14 @@ internal sealed class DeltaCompiler
         var symbols = type.GetMembers(member);
         return symbols.Length > 0 ? symbols[0].Locations : type.Locations;
     }
+}
+
+/// <summary>Roslyn reads a reference's metadata once per MetadataReference object; the host keeps one per file (and
+/// write time) for all its sessions, so the next app of the project, or another one, compiles warm.</summary>
+internal static class SharedMetadata
+{
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, DateTime Stamp), MetadataReference> ByFile = new();
+
+    public static MetadataReference FromFile(string path) =>
+        ByFile.GetOrAdd((path, File.GetLastWriteTimeUtc(path)), key => MetadataReference.CreateFromFile(key.Path));
 }

@@ -28,6 +28,10 @@ public sealed record ProjectModel(
 
     public static string ManifestPathFor(string targetPath) => targetPath + ManifestSuffix;
 
+    /// <summary>This project and every project it references, directly or not, each once.</summary>
+    public IEnumerable<ProjectModel> WithReferencedProjects() =>
+        ProjectReferences.SelectMany(p => p.WithReferencedProjects()).Prepend(this).DistinctBy(p => p.ProjectPath);
+
     /// <summary>Loads the manifest the build wrote next to an output assembly, and those of its project references.</summary>
     public static ProjectModel Load(string targetPath)
     {

@@ -10,12 +10,20 @@ namespace Detour.Host;
 /// reference to its own assembly name to its source, so edited and unedited code agree on one type.</summary>
 internal sealed class ReferenceImages
 {
+    /// <summary>One set for the whole host: images outlive the sessions (and the apps) that made them.</summary>
+    public static readonly ReferenceImages Shared = new();
+
     readonly Dictionary<string, (DateTime Stamp, byte[] Image)> _publicized = new();
     readonly Dictionary<string, MetadataReference> _byTypeSet = new();
 
     public MetadataReference For(string assemblyPath, IReadOnlyCollection<string> recompiledTypes, string deltaName)
     {
-        string key = assemblyPath + "|" + string.Join(",", recompiledTypes.Order());
+        lock (this) return ForLocked(assemblyPath, recompiledTypes, deltaName);
+    }
+
+    MetadataReference ForLocked(string assemblyPath, IReadOnlyCollection<string> recompiledTypes, string deltaName)
+    {
+        string key = $"{assemblyPath}|{File.GetLastWriteTimeUtc(assemblyPath):O}|{deltaName}|" + string.Join(",", recompiledTypes.Order());
         if (_byTypeSet.TryGetValue(key, out var cached)) return cached;
         var module = ModuleDefinition.ReadModule(new MemoryStream(Publicized(assemblyPath)));
         if (recompiledTypes.Count > 0) RedirectToDelta(module, recompiledTypes.ToHashSet(), deltaName);

@@ -26,6 +26,22 @@ public sealed class PlanApplier
         get { lock (_gate) return _detours.Values.Where(d => d.IsActive).ToList(); }
     }
 
+    /// <summary>Installs, calls and undoes one detour on a method of a small Debug-built assembly shipped beside the
+    /// agent, so the engine's code is compiled by the JIT before the first edit. Only a warm-up: failures are ignored.</summary>
+    public void WarmUp()
+    {
+        try
+        {
+            var target = typeof(WarmUp.WarmUpTarget);
+            var original = target.GetMethod(nameof(Detour.Agent.WarmUp.WarmUpTarget.Original))!;
+            var detour = Engine.Detours.Install(original, target.GetMethod(nameof(Detour.Agent.WarmUp.WarmUpTarget.Replacement))!);
+            original.Invoke(null, [1]);
+            new DetourTransaction().Undo(detour).Commit();
+            _ = Frames.Encode(new PatchResult(0, true, null));
+        }
+        catch (Exception) { }
+    }
+
     public PatchResult Apply(PatchPlan plan)
     {
         lock (_gate)
