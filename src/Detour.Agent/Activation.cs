@@ -15,27 +15,23 @@ public static class Activation
         if (entry is null || string.IsNullOrEmpty(entry.Location)) return false;
         string? app = Environment.GetEnvironmentVariable(AppVariable);
         if (!string.IsNullOrEmpty(app))
-            return string.Equals(Path.GetFullPath(app), entry.Location, StringComparison.Ordinal) && ParentDidNotClaimIt();
+            return string.Equals(app, entry.Location, StringComparison.Ordinal); // the tool passes the full path
         // Zero-config: the app's own runtimeconfig names its project; no other process has that setting.
         return AppContext.GetData(ProjectSetting) is string project && project.Length > 0;
     }
 
-    /// <summary>A child process the app started inherits the app's environment, including the startup hook; it is
-    /// the app only if it is the process the tool started (the tool names its pid once it has one).</summary>
-    static bool ParentDidNotClaimIt() =>
+    /// <summary>A child process the app started may inherit the app's environment, startup hook included (the agent
+    /// clears it for children started through Process, not for those native code starts); it is the app only if its
+    /// parent is the tool. Checked on the agent's thread, not the app's main thread.</summary>
+    public static bool ParentDidNotClaimIt() =>
         Environment.GetEnvironmentVariable(ParentVariable) is not { Length: > 0 } parent ||
         (int.TryParse(parent, out int pid) && ParentProcessId() == pid);
 
-    static int ParentProcessId()
-    {
-        try
-        {
-            // /proc/self/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
-            string stat = File.ReadAllText("/proc/self/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-        }
-        catch (Exception) { return -1; }
-    }
+    /// <summary>getppid(2): no file to read, so no I/O on the app's main thread.</summary>
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getppid")]
+    static extern int GetParentProcessId();
+
+    static int ParentProcessId() => OperatingSystem.IsWindows() ? -1 : GetParentProcessId();
 
     /// <summary>Children the app starts must not take themselves for the app.</summary>
     public static void HideFromChildren()

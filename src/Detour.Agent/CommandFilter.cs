@@ -15,6 +15,9 @@ internal sealed class CommandFilter : TextReader
     /// <summary>Where %-lines go, once the agent is connected to its compile host.</summary>
     public Action<string>? Sink { get; set; }
 
+    /// <summary>Every line goes to the app, %-lines too (this process turned out not to be the app).</summary>
+    public bool PassThrough { get; set; }
+
     /// <summary>DETOUR_COMMANDS=0 turns the in-terminal commands off; redirected input is left alone unless DETOUR_COMMANDS=1.</summary>
     public static bool Wanted() => Environment.GetEnvironmentVariable("DETOUR_COMMANDS") switch
     {
@@ -38,7 +41,7 @@ internal sealed class CommandFilter : TextReader
         while (true)
         {
             string? line = Inner.ReadLine();
-            if (line is null || !line.StartsWith('%')) return line;
+            if (line is null || PassThrough || !line.StartsWith('%')) return line;
             if (Sink is { } sink) sink(line.Trim());
             else Activation.Say("not connected to a compile host yet: the command was not run");
         }

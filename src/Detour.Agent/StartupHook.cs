@@ -35,6 +35,11 @@ internal static class StartupHook
     {
         try
         {
+            if (!Activation.ParentDidNotClaimIt())
+            {
+                if (filter is not null) filter.PassThrough = true; // a child of the app: not the app, and silent
+                return;
+            }
             var context = new AgentLoadContext(here);
             var agent = context.LoadFromAssemblyPath(Path.Combine(here, "Detour.Agent.dll"));
             Action<Action<string>>? attachCommands = filter is null ? null : sink => filter.Sink = sink;

@@ -1,10 +1,9 @@
 using System.Buffers.Binary;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+
 
 namespace Detour.Channel;
 
-/// <summary>A message on the wire: a 4-byte little-endian length, then that many bytes of UTF-8 JSON.</summary>
+/// <summary>A message on the wire: a 4-byte little-endian length, then that many bytes of <see cref="Codec"/>.</summary>
 public static class Frames
 {
     public const int Version = 1;
@@ -15,11 +14,7 @@ public static class Frames
 
     public static byte[] Encode(Message message)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(message, ChannelJson.Default.Message);
-        var frame = new byte[4 + json.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(frame, json.Length);
-        json.CopyTo(frame, 4);
-        return frame;
+        return Codec.Encode(message);
     }
 
     public static void Write(Stream stream, Message message)
@@ -44,14 +39,7 @@ public static class Frames
         if (length is <= 0 or > MaxBytes) throw new ChannelException($"frame of {length} bytes refused (at most {MaxBytes})");
         var body = new byte[length];
         if (ReadFully(stream, body) < length) throw new ChannelException("truncated frame");
-        try
-        {
-            return JsonSerializer.Deserialize(body, ChannelJson.Default.Message) ?? throw new ChannelException("empty message");
-        }
-        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException or FormatException)
-        {
-            throw new ChannelException("unreadable message: " + e.Message);
-        }
+        return Codec.Decode(body);
     }
 
     static int ReadFully(Stream stream, Span<byte> buffer)
@@ -69,8 +57,3 @@ public static class Frames
 
 /// <summary>The peer broke the protocol; the connection is closed, nothing else is harmed.</summary>
 public sealed class ChannelException(string message) : Exception(message);
-
-/// <summary>The serializer for the channel, made at compile time: no reflection over the messages in the app.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
-[JsonSerializable(typeof(Message))]
-internal sealed partial class ChannelJson : JsonSerializerContext;

@@ -1,18 +1,7 @@
-using System.Text.Json.Serialization;
-
 namespace Detour.Channel;
 
-/// <summary>Every message names its kind; the first one on a connection (a <see cref="Hello"/>) carries the version.</summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
-[JsonDerivedType(typeof(Hello), "hello")]
-[JsonDerivedType(typeof(Welcome), "welcome")]
-[JsonDerivedType(typeof(PatchPlan), "patch")]
-[JsonDerivedType(typeof(PatchResult), "patch-result")]
-[JsonDerivedType(typeof(RevertRequest), "revert")]
-[JsonDerivedType(typeof(RevertResult), "revert-result")]
-[JsonDerivedType(typeof(CommandRequest), "command")]
-[JsonDerivedType(typeof(Say), "say")]
-[JsonDerivedType(typeof(Done), "done")]
+/// <summary>What the compile host and the agent say to each other (written by <see cref="Codec"/>); the first
+/// message on a connection (a <see cref="Hello"/>) carries the protocol version.</summary>
 public abstract record Message;
 
 /// <summary>Who connects: an app's agent, or a client (the CLI in another terminal) that sends commands.</summary>

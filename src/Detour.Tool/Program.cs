@@ -9,16 +9,16 @@ var appArguments = new Argument<string[]>("app-arguments") { Arity = ArgumentAri
 
 var run = new Command("run", "Build the project in Debug and run it with live patching: edit a .cs file, save, and the app runs the new code")
     { project, restartOnRude, verbose, quiet, appArguments };
-run.SetAction(result => new RunCommand(
+run.SetAction(result => Guarded(() => new RunCommand(
     ProjectLocator.Find(result.GetValue(project)),
     result.GetValue(restartOnRude),
     new ToolOutput(result.GetValue(quiet) ? Verbosity.Quiet : result.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal),
-    result.GetValue(appArguments) ?? []).Execute());
+    result.GetValue(appArguments) ?? []).Execute()));
 
 var idle = new Option<int>("--idle-seconds") { Description = "Exit after this long with no app connected", DefaultValueFactory = _ => ServeCommand.DefaultIdleSeconds };
 var serve = new Command("serve", "Run the compile host of a project in the background (the Detour package's agent starts it)") { project, idle };
 serve.Hidden = true;
-serve.SetAction(result => ServeCommand.Execute(ProjectLocator.Find(result.GetValue(project)), result.GetValue(idle)));
+serve.SetAction(result => Guarded(() => ServeCommand.Execute(ProjectLocator.Find(result.GetValue(project)), result.GetValue(idle))));
 
 var root = new RootCommand("Detour: hot patching for .NET without a debugger") { run, serve };
 foreach (var (verb, help, argumentName) in new[]
@@ -39,17 +39,23 @@ foreach (var (verb, help, argumentName) in new[]
         argument = new Argument<string>(argumentName) { Arity = verb is "reload" or "revert" ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne };
         command.Arguments.Add(argument);
     }
-    command.SetAction(result => ClientCommand.Execute(ProjectLocator.Find(result.GetValue(project)), verb,
-        argument is null ? "" : result.GetValue(argument) ?? ""));
+    command.SetAction(result => Guarded(() => ClientCommand.Execute(ProjectLocator.Find(result.GetValue(project)), verb,
+        argument is null ? "" : result.GetValue(argument) ?? "")));
     root.Subcommands.Add(command);
 }
 
-try
+return root.Parse(args).Invoke();
+
+// A failure the user can act on is one line and exit code 1, never a stack trace.
+static int Guarded(Func<int> action)
 {
-    return root.Parse(args).Invoke();
-}
-catch (ToolException e)
-{
-    Console.Error.WriteLine("detour: " + e.Message);
-    return 1;
+    try
+    {
+        return action();
+    }
+    catch (ToolException e)
+    {
+        Console.Error.WriteLine("detour: " + e.Message);
+        return 1;
+    }
 }
