@@ -75,10 +75,10 @@ public static class AgentMain
     /// <summary>What the host needs to know of the app: its assemblies as loaded, by file and module version id.</summary>
     internal static Hello HelloOf(Assembly entry, bool printsReports)
     {
-        var assemblies = AppDomain.CurrentDomain.GetAssemblies()
-            .Where(a => !a.IsDynamic && !string.IsNullOrEmpty(a.Location) && AssemblyLoadContext.GetLoadContext(a) == AssemblyLoadContext.Default)
-            .Select(a => new LoadedAssembly(a.GetName().Name!, a.Location, a.ManifestModule.ModuleVersionId, Engine.ReplacementCheck.IsJitOptimizationDisabled(a)))
-            .ToList();
+        var assemblies = new List<LoadedAssembly>();
+        foreach (var a in AssemblyLoadContext.Default.Assemblies) // loops, not LINQ: each assembly the agent touches costs the app memory
+            if (!a.IsDynamic && !string.IsNullOrEmpty(a.Location))
+                assemblies.Add(new LoadedAssembly(a.GetName().Name!, a.Location, a.ManifestModule.ModuleVersionId, Engine.ReplacementCheck.IsJitOptimizationDisabled(a)));
         return new Hello(Frames.Version, PeerRole.Agent, Environment.ProcessId, entry.Location, RuntimeEnvironment.GetRuntimeDirectory(), assemblies,
                          printsReports, _startupMilliseconds);
     }

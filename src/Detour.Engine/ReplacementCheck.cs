@@ -48,7 +48,7 @@ public static class ReplacementCheck
             throw new DetourException($"{name}: replacement {replacementName} is a dynamic method, which is not supported");
 
         var expected = ExpectedParameters(original);
-        var actual = replacement.GetParameters().Select(p => p.ParameterType).ToList();
+        var actual = ParameterTypes(replacement);
         Type? declaring = original.DeclaringType;
 
         if (!replacement.IsStatic)
@@ -73,7 +73,7 @@ public static class ReplacementCheck
             actual[0] = expected[0];
         }
 
-        if (!expected.SequenceEqual(actual))
+        if (!SameTypes(expected, actual))
             throw new DetourException($"{name}: replacement {replacementName} has parameters ({string.Join(", ", actual.Select(t => t.Name))}) " +
                                       $"but ({string.Join(", ", expected.Select(t => t.Name))}) are needed");
         Type expectedReturn = ReturnType(original), actualReturn = ReturnType(replacement);
@@ -94,8 +94,24 @@ public static class ReplacementCheck
             var declaring = method.DeclaringType!;
             list.Add(declaring.IsValueType ? declaring.MakeByRefType() : declaring);
         }
-        list.AddRange(method.GetParameters().Select(p => p.ParameterType));
+        list.AddRange(ParameterTypes(method));
         return list;
+    }
+
+    /// <summary>A loop, not LINQ: the engine runs inside the app, and every assembly it touches costs the app memory.</summary>
+    static List<Type> ParameterTypes(MethodBase method)
+    {
+        var parameters = method.GetParameters();
+        var types = new List<Type>(parameters.Length);
+        foreach (var p in parameters) types.Add(p.ParameterType);
+        return types;
+    }
+
+    static bool SameTypes(List<Type> a, List<Type> b)
+    {
+        if (a.Count != b.Count) return false;
+        for (int i = 0; i < a.Count; i++) if (a[i] != b[i]) return false;
+        return true;
     }
 
     static Type ReturnType(MethodBase method) => method is MethodInfo info ? info.ReturnType : typeof(void);

@@ -14,7 +14,7 @@ namespace Detour.Agent.Apply;
 public sealed class PlanApplier
 {
     readonly Dictionary<MethodBase, MethodDetour> _detours = new();
-    readonly System.Collections.Concurrent.ConcurrentDictionary<string, Assembly> _generations = new(); // read by the loader on any thread
+    readonly Dictionary<string, Assembly> _generations = new(); // read by the loader on any thread: under its own lock
     readonly object _gate = new();
 
     /// <summary>Test seam: throwing from it simulates a fault at the named step.</summary>
@@ -23,7 +23,15 @@ public sealed class PlanApplier
     /// <summary>The active detours, for status and tests.</summary>
     public IReadOnlyList<MethodDetour> Detours
     {
-        get { lock (_gate) return _detours.Values.Where(d => d.IsActive).ToList(); }
+        get
+        {
+            lock (_gate)
+            {
+                var active = new List<MethodDetour>();
+                foreach (var d in _detours.Values) if (d.IsActive) active.Add(d);
+                return active;
+            }
+        }
     }
 
     /// <summary>Installs, calls and undoes one detour on a method of a small Debug-built assembly shipped beside the
@@ -103,14 +111,14 @@ public sealed class PlanApplier
         {
             foreach (var (field, value) in oldValues) SetStatic(field, value);
             var undo = new DetourTransaction();
-            foreach (var (detour, (_, before)) in made.Zip(touched))
-                if (before?.Replacement is { } previousReplacement && before == detour) undo.Retarget(detour, previousReplacement);
-                else undo.Undo(detour);
+            for (int i = 0; i < made.Count; i++)
+                if (touched[i].Before?.Replacement is { } previousReplacement && touched[i].Before == made[i]) undo.Retarget(made[i], previousReplacement);
+                else undo.Undo(made[i]);
             undo.Commit();
             throw;
         }
-        foreach (var (detour, (original, _)) in made.Zip(touched)) _detours[original] = detour;
-        _generations[plan.AssemblyName] = generation;
+        for (int i = 0; i < made.Count; i++) _detours[touched[i].Original] = made[i];
+        lock (_generations) _generations[plan.AssemblyName] = generation;
     }
 
     public RevertResult Revert(RevertRequest request)
@@ -119,10 +127,14 @@ public sealed class PlanApplier
         {
             try
             {
-                var chosen = request.Originals is null
-                    ? _detours.Where(d => d.Value.IsActive).ToList()
-                    : request.Originals.Select(ResolveMethod).Where(m => _detours.TryGetValue(m, out var d) && d.IsActive)
-                             .Select(m => new KeyValuePair<MethodBase, MethodDetour>(m, _detours[m])).ToList();
+                var chosen = new List<KeyValuePair<MethodBase, MethodDetour>>();
+                if (request.Originals is null)
+                {
+                    foreach (var d in _detours) if (d.Value.IsActive) chosen.Add(d);
+                }
+                else
+                    foreach (var handle in request.Originals)
+                        if (ResolveMethod(handle) is var m && _detours.TryGetValue(m, out var d) && d.IsActive) chosen.Add(new(m, d));
                 var undo = new DetourTransaction();
                 foreach (var (_, detour) in chosen) undo.Undo(detour);
                 undo.Commit();
@@ -137,10 +149,18 @@ public sealed class PlanApplier
     }
 
     /// <summary>An assembly the app runs, or a generation applied before.</summary>
-    Assembly AssemblyNamed(string name) =>
-        _generations.GetValueOrDefault(name)
-        ?? AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => a.GetName().Name == name && AssemblyLoadContext.GetLoadContext(a) == AssemblyLoadContext.Default)
-        ?? throw new InvalidOperationException($"the app has not loaded the assembly {name}");
+    Assembly AssemblyNamed(string name)
+    {
+        lock (_generations) if (_generations.TryGetValue(name, out var generation)) return generation;
+        foreach (var a in AssemblyLoadContext.Default.Assemblies)
+            if (a.GetName().Name == name) return a;
+        throw new InvalidOperationException($"the app has not loaded the assembly {name}");
+    }
+
+    Assembly? GenerationNamed(string name)
+    {
+        lock (_generations) return _generations.GetValueOrDefault(name);
+    }
 
     MethodBase ResolveMethod(MethodHandleRef method) =>
         AssemblyNamed(method.Assembly).ManifestModule.ResolveMethod(method.Token) ?? throw new InvalidOperationException($"no method {method.Token:x8} in {method.Assembly}");
@@ -169,6 +189,6 @@ public sealed class PlanApplier
     sealed class GenerationContext(string name, PlanApplier owner) : AssemblyLoadContext(name, isCollectible: true)
     {
         protected override Assembly? Load(AssemblyName assemblyName) =>
-            assemblyName.Name is { } n ? owner._generations.GetValueOrDefault(n) : null;
+            assemblyName.Name is { } n ? owner.GenerationNamed(n) : null;
     }
 }
