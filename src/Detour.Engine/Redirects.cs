@@ -48,8 +48,6 @@ internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory m
     readonly Dictionary<nint, IRedirect> _byCode = new();
     readonly TrampolineArena _arena = new(memory);
 
-    public static int OneByteJumps, EightByteJumps;
-
     public IRedirect For(MethodBase method, EntryPoint entry)
     {
         if (_byCode.TryGetValue(entry.Code, out var known)) return known;
@@ -77,7 +75,6 @@ internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory m
             write = [arch.EncodeCodeStartJump(code, exact)[0]];
             moved = 1;
             slot = _arena.AllocateSlot(trampoline);
-            OneByteJumps++;
         }
         else
         {
@@ -89,7 +86,6 @@ internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory m
             write = expected.ToArray();
             arch.EncodeCodeStartJump(code, trampoline).CopyTo(write, 0);
             moved = 5;
-            EightByteJumps++;
         }
         TrampolineArena.Write(trampoline, arch.EncodeIndirectJump(trampoline, slot));
         var continuationBytes = arch.EncodeContinuation(0, code, moved);

@@ -10,9 +10,7 @@ namespace Detour.Host;
 internal static class IlText
 {
     public static string Key(MethodReference m) =>
-        $"{TypeKey(m.DeclaringType)}::{m.Name}({string.Join(",", m.Parameters.Select(p => p.ParameterType.FullName))}){m.ReturnType.FullName}";
-
-    public static string TypeKey(TypeReference t) => t.FullName;
+        $"{m.DeclaringType.FullName}::{m.Name}({string.Join(",", m.Parameters.Select(p => p.ParameterType.FullName))}){m.ReturnType.FullName}";
 
     public static string Of(MethodDefinition method)
     {

@@ -75,8 +75,6 @@ internal sealed class Relinker
         ScopeName(type) is { } scope && _referencedProject(scope) is { } project &&
         project.AddedTypes.TryGetValue(MetadataName(type), out var home) ? _import.Type(home) : null;
 
-    public IReadOnlyDictionary<TypeDefinition, Type> Mapped => _mapped;
-
     static bool IsInfrastructure(TypeDefinition t) =>
         t.Name is "<Module>" or "IgnoresAccessChecksToAttribute" || t.Name.StartsWith("<PrivateImplementationDetails>") || t.Namespace == "Microsoft.CodeAnalysis";
 
