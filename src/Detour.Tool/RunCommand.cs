@@ -58,7 +58,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
     {
         string socket = UserSocket.PathFor(project);
         // A background host of the Detour package may hold the project's socket: it steps aside for this one.
-        if (File.Exists(socket)) ClientCommand.Send(socket, "shutdown", out _);
+        if (File.Exists(socket)) ChannelClient.Send(socket, "shutdown", out _);
         for (int attempt = 0; ; attempt++)
         {
             try { return new HostServer(socket, TargetsFile, output.Host); }

@@ -1,0 +1,29 @@
+using System.Net.Sockets;
+
+namespace Detour.Channel;
+
+/// <summary>A client of a compile host (the CLI in another terminal): one command line, its answer lines.</summary>
+public static class ChannelClient
+{
+    /// <summary>Sends one command line and returns what the host said; <paramref name="reached"/> is false when no
+    /// host answers at that socket or it turned the client away.</summary>
+    public static IReadOnlyList<string> Send(string socketPath, string line, out bool reached)
+    {
+        reached = false;
+        if (!UserSocket.TryConnect(socketPath, out var socket)) return [];
+        using var _ = socket;
+        using var stream = new NetworkStream(socket!, ownsSocket: false);
+        try
+        {
+            Frames.Write(stream, new Hello(Frames.Version, PeerRole.Client, Environment.ProcessId, "", "", [], false));
+            if (Frames.Read(stream) is not Welcome { Accepted: true }) return [];
+            reached = true;
+            Frames.Write(stream, new CommandRequest(line));
+            var lines = new List<string>();
+            while (Frames.Read(stream) is { } message and not Done)
+                if (message is Say say) lines.AddRange(say.Lines);
+            return lines;
+        }
+        catch (IOException) { return []; }
+    }
+}
