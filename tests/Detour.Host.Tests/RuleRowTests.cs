@@ -80,7 +80,7 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(before(), Is.EqualTo(2), "created before the edit");
         Assert.That(account.Capture(1)(), Is.EqualTo(11), "created after the edit");
-        Assert.That(report.Members.Any(m => m.Kind == "closure" && m.Reason.Contains("delegates made before the edit keep the old body")),
+        Assert.That(report.Members.Any(m => m.Kind == MemberKind.Closure && m.Reason.Contains("delegates made before the edit keep the old body")),
             string.Join("\n", report.Members));
     }
 
@@ -159,7 +159,7 @@ public class RuleRowTests : SessionFixture
     {
         var report = Edit(ConsumersPath, ("Log.Add(\"static constructor ran\");", "Log.Add(\"edited\");"));
         AssertApplied(report);
-        Assert.That(report.Members.Single(m => m.Kind == "static constructor").Reason, Does.Contain("not re-run"));
+        Assert.That(report.Members.Single(m => m.Kind == MemberKind.StaticConstructor).Reason, Does.Contain("not re-run"));
     }
 
     [Test]
@@ -292,7 +292,7 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(adder(1), Is.EqualTo(2), "a delegate made before the edit runs its own lambda");
         Assert.That(game.MakeAdder()(1), Is.EqualTo(2), "new code: (1 - 5) + 6");
-        Assert.That(report.Members.Any(m => m.Kind == "closure" && m.Reason.Contains("lambdas were added or removed")), string.Join("\n", report.Members));
+        Assert.That(report.Members.Any(m => m.Kind == MemberKind.Closure && m.Reason.Contains("lambdas were added or removed")), string.Join("\n", report.Members));
     }
 
     [Test]

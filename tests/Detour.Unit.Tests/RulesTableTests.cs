@@ -15,7 +15,7 @@ public class RulesTableTests
     static readonly MethodBase LiveMethod = typeof(object).GetMethod(nameof(ToString))!;
     static readonly FieldInfo LiveField = typeof(string).GetField(nameof(string.Empty))!;
 
-    static MemberChange Change(ChangeKind kind, string category, string member = "M") => new($"T::{member}", "T", member, kind, category);
+    static MemberChange Change(ChangeKind kind, MemberKind category, string member = "M") => new($"T::{member}", "T", member, kind, category);
 
     static (string Rule, ApplyPlan Plan) Decide(MemberChange change)
     {
@@ -29,7 +29,7 @@ public class RulesTableTests
     [Test]
     public void ARudeEdit_IsDecidedFirst_WhateverElseHolds()
     {
-        var change = Change(ChangeKind.Changed, "method") with { Method = Method("M"), Live = LiveMethod, RudeReason = "needs a restart", AttributesOnly = true };
+        var change = Change(ChangeKind.Changed, MemberKind.Method) with { Method = Method("M"), Live = LiveMethod, RudeReason = "needs a restart", AttributesOnly = true };
         var (rule, plan) = Decide(change);
         Assert.That(rule, Is.EqualTo("rude edit"));
         Assert.That(plan.Rude, Is.EqualTo(new[] { change }));
@@ -39,7 +39,7 @@ public class RulesTableTests
     [Test]
     public void AttributesOnly_IsSkipped_WithTheReason()
     {
-        var (rule, plan) = Decide(Change(ChangeKind.Changed, "method") with { Method = Method("M"), Live = LiveMethod, AttributesOnly = true });
+        var (rule, plan) = Decide(Change(ChangeKind.Changed, MemberKind.Method) with { Method = Method("M"), Live = LiveMethod, AttributesOnly = true });
         Assert.That(rule, Is.EqualTo("attributes changed, body unchanged"));
         Assert.That(plan.Report.Single().Status, Is.EqualTo(MemberStatus.Skipped));
         Assert.That(plan.Detour, Is.Empty);
@@ -50,17 +50,17 @@ public class RulesTableTests
     {
         var entry = Assembly.GetEntryAssembly()?.EntryPoint;
         if (entry is null) Assert.Ignore("this test host has no entry point");
-        var (rule, plan) = Decide(Change(ChangeKind.Changed, "method") with { Method = Method("Main"), Live = entry });
+        var (rule, plan) = Decide(Change(ChangeKind.Changed, MemberKind.Method) with { Method = Method("Main"), Live = entry });
         Assert.That(rule, Is.EqualTo("changed body of the running entry point"));
         Assert.That(plan.Detour, Has.Count.EqualTo(1));
         Assert.That(plan.Report.Single().Reason, Does.Contain("already running"));
     }
 
-    [TestCase("method")]
-    [TestCase("accessor")]
-    [TestCase("constructor")]
-    [TestCase("operator")]
-    public void AChangedBody_IsDetoured(string category)
+    [TestCase(MemberKind.Method)]
+    [TestCase(MemberKind.Accessor)]
+    [TestCase(MemberKind.Constructor)]
+    [TestCase(MemberKind.Operator)]
+    public void AChangedBody_IsDetoured(MemberKind category)
     {
         var (rule, plan) = Decide(Change(ChangeKind.Changed, category) with { Method = Method("M"), Live = LiveMethod });
         Assert.That(rule, Is.EqualTo("changed body"));
@@ -68,9 +68,9 @@ public class RulesTableTests
         Assert.That(plan.Report.Single().Status, Is.EqualTo(MemberStatus.Patched));
     }
 
-    [TestCase("lambda")]
-    [TestCase("local function")]
-    public void ALambdaWithTheSameClosure_IsDetoured_ForDelegatesMadeBefore(string category)
+    [TestCase(MemberKind.Lambda)]
+    [TestCase(MemberKind.LocalFunction)]
+    public void ALambdaWithTheSameClosure_IsDetoured_ForDelegatesMadeBefore(MemberKind category)
     {
         var (rule, plan) = Decide(Change(ChangeKind.Changed, category) with { Method = Method("<M>b__0_0"), Live = LiveMethod });
         Assert.That(rule, Is.EqualTo("lambda or local function with the same closure shape"));
@@ -80,7 +80,7 @@ public class RulesTableTests
     [Test]
     public void AClosureThatCannotFollow_IsSkipped_WithItsReason()
     {
-        var (rule, plan) = Decide(Change(ChangeKind.Changed, "closure") with { ClosureNotUpdated = "captured variables changed" });
+        var (rule, plan) = Decide(Change(ChangeKind.Changed, MemberKind.Closure) with { ClosureNotUpdated = "captured variables changed" });
         Assert.That(rule, Is.EqualTo("closure whose old delegates cannot follow"));
         Assert.That(plan.Report.Single().Reason, Is.EqualTo("captured variables changed"));
     }
@@ -88,7 +88,7 @@ public class RulesTableTests
     [Test]
     public void AnAddedLambda_IsNeitherDetouredNorReported()
     {
-        var (rule, plan) = Decide(Change(ChangeKind.Added, "lambda") with { Method = Method("<M>b__0_1") });
+        var (rule, plan) = Decide(Change(ChangeKind.Added, MemberKind.Lambda) with { Method = Method("<M>b__0_1") });
         Assert.That(rule, Is.EqualTo("added lambda or closure"));
         Assert.That(plan.Report, Is.Empty);
         Assert.That(plan.Detour, Is.Empty);
@@ -97,7 +97,7 @@ public class RulesTableTests
     [Test]
     public void StaticInitializers_AreReRun_UnlessKept()
     {
-        var field = Change(ChangeKind.Changed, "static field", "Speed") with { Field = Field("Speed"), LiveField = LiveField, InitializerChanged = true };
+        var field = Change(ChangeKind.Changed, MemberKind.StaticField, "Speed") with { Field = Field("Speed"), LiveField = LiveField, InitializerChanged = true };
         var (rule, plan) = Decide(field);
         Assert.That(rule, Is.EqualTo("changed static initializer"));
         Assert.That(plan.Reinitialize, Is.EqualTo(new[] { field }));
@@ -109,7 +109,7 @@ public class RulesTableTests
     [Test]
     public void AChangedStaticConstructorBody_IsReportedAsNotReRun()
     {
-        var (rule, plan) = Decide(Change(ChangeKind.Changed, "static constructor", ".cctor") with { StaticConstructorChanged = true });
+        var (rule, plan) = Decide(Change(ChangeKind.Changed, MemberKind.StaticConstructor, ".cctor") with { StaticConstructorChanged = true });
         Assert.That(rule, Is.EqualTo("changed static constructor body"));
         Assert.That(plan.Report.Single().Reason, Does.Contain("not re-run"));
     }
@@ -117,10 +117,10 @@ public class RulesTableTests
     [Test]
     public void AddedMembers_AreReportedAsAdded_RemovedOnesAsRemoved()
     {
-        Assert.That(Decide(Change(ChangeKind.Added, "static field") with { Field = Field("F") }).Rule, Is.EqualTo("added static field"));
-        Assert.That(Decide(Change(ChangeKind.Added, "method") with { Method = Method("M") }).Rule, Is.EqualTo("added method"));
-        Assert.That(Decide(Change(ChangeKind.Added, "type", "")).Rule, Is.EqualTo("added type"));
-        var (rule, plan) = Decide(Change(ChangeKind.Removed, "method"));
+        Assert.That(Decide(Change(ChangeKind.Added, MemberKind.StaticField) with { Field = Field("F") }).Rule, Is.EqualTo("added static field"));
+        Assert.That(Decide(Change(ChangeKind.Added, MemberKind.Method) with { Method = Method("M") }).Rule, Is.EqualTo("added method"));
+        Assert.That(Decide(Change(ChangeKind.Added, MemberKind.Type, "")).Rule, Is.EqualTo("added type"));
+        var (rule, plan) = Decide(Change(ChangeKind.Removed, MemberKind.Method));
         Assert.That(rule, Is.EqualTo("removed member"));
         Assert.That(plan.Report.Single().Status, Is.EqualTo(MemberStatus.Removed));
     }
@@ -128,9 +128,9 @@ public class RulesTableTests
     [Test]
     public void AMethodTurnedIntoAProperty_SaysSo_OnBothHalves()
     {
-        Assert.That(Decide(Change(ChangeKind.Added, "accessor", "get_Fee") with { Method = Method("get_Fee"), Reshaped = "method Fee() turned into a property" })
+        Assert.That(Decide(Change(ChangeKind.Added, MemberKind.Accessor, "get_Fee") with { Method = Method("get_Fee"), Reshaped = "method Fee() turned into a property" })
             .Plan.Report.Single().Reason, Does.Contain("turned into a property: added"));
-        Assert.That(Decide(Change(ChangeKind.Removed, "method", "Fee") with { Reshaped = "method Fee() turned into a property" })
+        Assert.That(Decide(Change(ChangeKind.Removed, MemberKind.Method, "Fee") with { Reshaped = "method Fee() turned into a property" })
             .Plan.Report.Single().Reason, Does.Contain("callers not recompiled keep the old body"));
     }
 }

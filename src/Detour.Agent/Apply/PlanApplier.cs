@@ -154,7 +154,8 @@ public sealed class PlanApplier
         lock (_generations) if (_generations.TryGetValue(name, out var generation)) return generation;
         foreach (var a in AssemblyLoadContext.Default.Assemblies)
             if (a.GetName().Name == name) return a;
-        throw new InvalidOperationException($"the app has not loaded the assembly {name}");
+        // One of the app's own libraries that it has not used yet: loaded as the app would on first use.
+        return AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(name));
     }
 
     Assembly? GenerationNamed(string name)

@@ -228,7 +228,7 @@ internal sealed class DeltaCompiler
 
     public static ImmutableArray<Location> LocationsOf(Compilation compilation, string typeMetadataName, string? member)
     {
-        var type = compilation.GetTypeByMetadataName(typeMetadataName.Replace('/', '+'));
+        var type = compilation.GetTypeByMetadataName(MetadataNames.ToReflection(typeMetadataName));
         if (type is null) return ImmutableArray<Location>.Empty;
         if (member is null) return type.Locations;
         var symbols = type.GetMembers(member);

@@ -10,7 +10,7 @@ namespace Detour.Host;
 internal enum ChangeKind { Changed, Added, Removed, Unchanged }
 
 /// <summary>One member of the delta compared with the previous generation and bound to the live program.</summary>
-internal sealed record MemberChange(string Key, string TypeName, string MemberName, ChangeKind Kind, string Category)
+internal sealed record MemberChange(string Key, string TypeName, string MemberName, ChangeKind Kind, MemberKind Category)
 {
     public MethodDefinition? Method { get; init; }
     public MethodBase? Live { get; init; }
@@ -73,7 +73,7 @@ internal sealed class Relinker
     /// <summary>A type an edit added to a referenced project lives in that project's generation assembly.</summary>
     TypeReference? AddedInReferencedProject(TypeReference type) =>
         ScopeName(type) is { } scope && _referencedProject(scope) is { } project &&
-        project.AddedTypes.TryGetValue(MetadataName(type), out var home) ? _import.Type(home) : null;
+        project.AddedTypes.TryGetValue(type.FullName, out var home) ? _import.Type(home) : null;
 
     static bool IsInfrastructure(TypeDefinition t) =>
         t.Name is "<Module>" or "IgnoresAccessChecksToAttribute" || t.Name.StartsWith("<PrivateImplementationDetails>") || t.Namespace == "Microsoft.CodeAnalysis";
@@ -94,13 +94,13 @@ internal sealed class Relinker
             if (!_mapped.TryGetValue(t, out var liveType))
             {
                 if (!IlText.IsGenerated(t))
-                    Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Added, "type"));
+                    Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Added, MemberKind.Type));
                 continue;
             }
             CheckTypeShape(t, liveType);
             string cctor = $"{t.FullName}::.cctor";
             if (!_closures.Contains(t) && oldInitializers.GetValueOrDefault(cctor)?.Text != newInitializers.GetValueOrDefault(cctor)?.Text)
-                Changes.Add(new MemberChange(cctor, t.FullName, ".cctor", ChangeKind.Changed, "static constructor") { StaticConstructorChanged = true });
+                Changes.Add(new MemberChange(cctor, t.FullName, ".cctor", ChangeKind.Changed, MemberKind.StaticConstructor) { StaticConstructorChanged = true });
             foreach (var m in t.Methods) BindMethod(t, liveType, m, previous, current);
             foreach (var f in t.Fields) BindField(t, liveType, f, oldInitializers, newInitializers);
         }
@@ -110,7 +110,7 @@ internal sealed class Relinker
         {
             string name = NameOf(key);
             Changes.Add(new MemberChange(key, key[..key.IndexOf("::", StringComparison.Ordinal)], name, ChangeKind.Removed,
-                name.StartsWith("get_") || name.StartsWith("set_") ? "accessor" : "method"));
+                name.StartsWith("get_") || name.StartsWith("set_") ? MemberKind.Accessor : MemberKind.Method));
         }
         PairReshapedMembers();
     }
@@ -128,14 +128,14 @@ internal sealed class Relinker
                 _closures.Add(t);
             }
             else
-                Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, "closure")
+                Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, MemberKind.Closure)
                     { ClosureNotUpdated = "captured variables changed: delegates made before the edit keep the old body, new ones run the new" });
         }
 
         foreach (var t in _closures)
         foreach (var method in t.Methods.Where(m => LambdaGroup(t.FullName, m.Name) is { } g && _renumberedLambdas.Contains(g))
                                         .Select(m => m.Name[1..m.Name.IndexOf(">b__", StringComparison.Ordinal)]).Distinct())
-            Changes.Add(new MemberChange($"{t.FullName}::{method}", t.DeclaringType.FullName, method, ChangeKind.Changed, "closure")
+            Changes.Add(new MemberChange($"{t.FullName}::{method}", t.DeclaringType.FullName, method, ChangeKind.Changed, MemberKind.Closure)
                 { ClosureNotUpdated = $"lambdas were added or removed in {method}: delegates made before the edit keep their old bodies, new ones run the new" });
     }
 
@@ -217,7 +217,7 @@ internal sealed class Relinker
             if (!declared.Contains(li) && !declared.Any(d => d is not null && li.IsAssignableFrom(d)))
                 reason = $"removing the interface {li.Name} from {t.Name} needs a restart";
         if (reason is not null)
-            Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Changed, "type") { RudeReason = reason });
+            Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Changed, MemberKind.Type) { RudeReason = reason });
     }
 
     void BindMethod(TypeDefinition t, Type liveType, MethodDefinition m, IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current)
@@ -258,12 +258,12 @@ internal sealed class Relinker
         Changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m)) { Method = m, Live = live, RudeReason = rude, AttributesOnly = attributesOnly && rude is null });
     }
 
-    static string Category(MethodDefinition m) =>
-        m.Name.Contains("g__") ? "local function" :
-        m.Name.Contains("b__") ? "lambda" :
-        m.IsConstructor ? "constructor" :
-        m.IsGetter || m.IsSetter ? "accessor" :
-        m.Name.StartsWith("op_") ? "operator" : "method";
+    static MemberKind Category(MethodDefinition m) =>
+        m.Name.Contains("g__") ? MemberKind.LocalFunction :
+        m.Name.Contains("b__") ? MemberKind.Lambda :
+        m.IsConstructor ? MemberKind.Constructor :
+        m.IsGetter || m.IsSetter ? MemberKind.Accessor :
+        m.Name.StartsWith("op_") ? MemberKind.Operator : MemberKind.Method;
 
     void BindField(TypeDefinition t, Type liveType, FieldDefinition f, IReadOnlyDictionary<string, StaticInitializer> oldInit, IReadOnlyDictionary<string, StaticInitializer> newInit)
     {
@@ -274,7 +274,7 @@ internal sealed class Relinker
         if (f.HasConstant) return;
         if (live is not null && ToLive(f.FieldType) is { } ft && ft != live.FieldType)
         {
-            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, "field") { Field = f, LiveField = live, RudeReason = $"changing the type of the field {t.Name}.{f.Name} needs a restart" });
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, LiveField = live, RudeReason = $"changing the type of the field {t.Name}.{f.Name} needs a restart" });
             return;
         }
         if (live is null && !f.IsStatic)
@@ -283,7 +283,7 @@ internal sealed class Relinker
             string what = f.Name.StartsWith('<') && f.Name.EndsWith(">k__BackingField")
                 ? $"adding the auto-property {t.Name}.{f.Name[1..f.Name.IndexOf('>')]} adds an instance field, which"
                 : $"adding the instance field {t.Name}.{f.Name}";
-            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, "field") { Field = f, RudeReason = $"{what} changes the object layout and needs a restart" });
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, MemberKind.Field) { Field = f, RudeReason = $"{what} changes the object layout and needs a restart" });
             return;
         }
         if (!f.IsStatic || _closures.Contains(t)) return;
@@ -291,9 +291,9 @@ internal sealed class Relinker
         string initKey = $"{t.FullName}::{f.Name}";
         bool initChanged = live is not null && oldInit.TryGetValue(initKey, out var o) && newInit.TryGetValue(initKey, out var n) && o.Text != n.Text;
         if (live is null)
-            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, "static field") { Field = f });
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, MemberKind.StaticField) { Field = f });
         else if (initChanged)
-            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, "static field") { Field = f, LiveField = live, InitializerChanged = true, KeepValue = keep });
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.StaticField) { Field = f, LiveField = live, InitializerChanged = true, KeepValue = keep });
     }
 
     /// <summary>A closure class maps onto the live one when it captures the same variables (same instance
@@ -346,11 +346,10 @@ internal sealed class Relinker
                 return _mapped.TryGetValue(d, out var mt) ? mt : _live.FindType(d.FullName);
         }
         if (ScopeName(t) is not { } scope) return null;
-        string name = t.DeclaringType is null ? t.FullName : MetadataName(t);
+        string name = t.FullName; // Cecil already names nested types "Outer/Inner"
         return scope == _live.Original.GetName().Name ? _live.FindType(name) : _live.ResolveExternal(scope, name);
     }
 
-    static string MetadataName(TypeReference t) => t.DeclaringType is null ? t.FullName : MetadataName(t.DeclaringType) + "/" + t.Name;
 
     /// <summary>Rewrites IL and converts holders. Call after <see cref="Bind"/> and only when nothing is rude.</summary>
     public void Rewrite()

@@ -30,16 +30,16 @@ internal static class UpdateRules
             (c, plan) =>
             {
                 plan.Detour.Add(c);
-                plan.Report.Add(new MemberReport(c.DisplayName, "entry point", MemberStatus.Patched,
+                plan.Report.Add(new MemberReport(c.DisplayName, MemberKind.EntryPoint, MemberStatus.Patched,
                     "the entry point is already running: its new body runs only when it is called again (restart to see it)"));
             }),
-        new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not ("lambda" or "local function"),
+        new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not (MemberKind.Lambda or MemberKind.LocalFunction),
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed")); }),
         new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null,
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "delegates made before the edit run the new body")); }),
         new("closure whose old delegates cannot follow", c => c.ClosureNotUpdated is not null,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, c.ClosureNotUpdated!))),
-        new("added lambda or closure", c => c.Kind == ChangeKind.Added && c.Method is not null && c.Category is "lambda" or "local function",
+        new("added lambda or closure", c => c.Kind == ChangeKind.Added && c.Method is not null && c.Category is MemberKind.Lambda or MemberKind.LocalFunction,
             (c, plan) => { }),
         new("changed static constructor body", c => c.StaticConstructorChanged,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "static constructor body changed: it is not re-run (it ran once, when the type was first used); restart to run it again"))),
@@ -55,7 +55,7 @@ internal static class UpdateRules
                 : Line(c, MemberStatus.Removed, $"{c.Reshaped}: removed; callers not recompiled keep the old body"))),
         new("added method", c => c.Kind == ChangeKind.Added && c.Method is not null,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "callable from new code"))),
-        new("added type", c => c.Kind == ChangeKind.Added && c.Category == "type",
+        new("added type", c => c.Kind == ChangeKind.Added && c.Category == MemberKind.Type,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "new type"))),
         new("removed member", c => c.Kind == ChangeKind.Removed,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Removed, "callers not recompiled keep the old body"))),

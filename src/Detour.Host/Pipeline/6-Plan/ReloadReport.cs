@@ -2,7 +2,10 @@ namespace Detour.Host;
 
 public enum MemberStatus { Patched, Added, Removed, Skipped, Failed }
 
-public sealed record MemberReport(string Member, string Kind, MemberStatus Status, string Reason);
+/// <summary>What kind of member a change is about.</summary>
+public enum MemberKind { Method, Accessor, Constructor, Operator, LocalFunction, Lambda, Closure, Type, Field, StaticField, StaticConstructor, EntryPoint }
+
+public sealed record MemberReport(string Member, MemberKind Kind, MemberStatus Status, string Reason);
 
 /// <summary>What one edit did. <see cref="Errors"/> holds compile errors and rude edits in
 /// "path(line,col): ..." form; when it is not empty nothing was applied.</summary>

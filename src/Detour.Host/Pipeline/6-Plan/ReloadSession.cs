@@ -258,7 +258,7 @@ public sealed class ReloadSession
         {
             var home = assembly.GetType(MetadataNames.ToReflection(change.TypeName));
             if (home is null) continue;
-            if (change.Category == "type")
+            if (change.Category == MemberKind.Type)
                 _live.AddedTypes[change.TypeName] = home;
             else if (change.Method is not null && !IlText.IsGenerated(change.Method))
                 _live.AddedMethods[change.Key] = (MethodInfo)LiveProgram.MethodByToken(home, change.Method.MetadataToken.ToInt32())!;
