@@ -29,11 +29,24 @@ public class RulesTableTests
     [Test]
     public void ARudeEdit_IsDecidedFirst_WhateverElseHolds()
     {
-        var change = Change(ChangeKind.Changed, MemberKind.Method) with { Method = Method("M"), Live = LiveMethod, RudeReason = "needs a restart", AttributesOnly = true };
+        var change = Change(ChangeKind.Changed, MemberKind.Method, "Twice") with
+            { Method = Method("Twice"), Live = LiveMethod, NeedsRestart = RestartNeeded.GenericEdited, Detail = "method", AttributesOnly = true };
         var (rule, plan) = Decide(change);
-        Assert.That(rule, Is.EqualTo("rude edit"));
-        Assert.That(plan.Rude, Is.EqualTo(new[] { change }));
+        Assert.That(rule, Is.EqualTo("rude edit: GenericEdited"));
+        Assert.That(plan.Rude.Single().Reason, Is.EqualTo("editing the generic method T.Twice needs a restart (generics are not patched yet)"));
         Assert.That(plan.Detour, Is.Empty);
+    }
+
+    [Test]
+    public void EveryFactThatNeedsARestart_HasItsOwnRow_AndItsMessageSaysRestart()
+    {
+        foreach (var fact in Enum.GetValues<RestartNeeded>())
+        {
+            var rows = UpdateRules.Table.Where(r => r.When(Change(ChangeKind.Changed, MemberKind.Method) with { NeedsRestart = fact })).ToList();
+            Assert.That(rows.First().Name, Is.EqualTo($"rude edit: {fact}"), $"{fact} is decided by its own row, before any other");
+            var plan = UpdateRules.Plan([Change(ChangeKind.Changed, MemberKind.Method) with { NeedsRestart = fact, Detail = "X" }]);
+            Assert.That(plan.Rude.Single().Reason, Does.Contain("needs a restart"), fact.ToString());
+        }
     }
 
     [Test]

@@ -9,6 +9,13 @@ namespace Detour.Host;
 
 internal enum ChangeKind { Changed, Added, Removed, Unchanged }
 
+/// <summary>Facts the relinker finds that the running program cannot take; the rules table has a row for each.</summary>
+internal enum RestartNeeded
+{
+    BaseTypeChanged, InterfaceAdded, InterfaceRemoved, GenericEdited, AddedToGenericType, VirtualAdded, InterfaceMemberAdded,
+    ConstructorAdded, InterfaceMemberEdited, HiddenBufferReturn, FieldTypeChanged, InstanceFieldAdded, AutoPropertyAdded,
+}
+
 /// <summary>One member of the delta compared with the previous generation and bound to the live program.</summary>
 internal sealed record MemberChange(string Key, string TypeName, string MemberName, ChangeKind Kind, MemberKind Category)
 {
@@ -16,7 +23,10 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
     public MethodBase? Live { get; init; }
     public FieldDefinition? Field { get; init; }
     public FieldInfo? LiveField { get; init; }
-    public string? RudeReason { get; init; }
+    /// <summary>Why the running program cannot take this change (the rules table words it); null when it can.</summary>
+    public RestartNeeded? NeedsRestart { get; init; }
+    /// <summary>The name a restart message needs besides the member's own: an interface, a struct, "virtual" or "abstract".</summary>
+    public string Detail { get; init; } = "";
     public bool InitializerChanged { get; init; }
     public bool KeepValue { get; init; }
     /// <summary>Set when an added member and a removed one are a method turned into a property, or back.</summary>
@@ -29,6 +39,9 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
 
     /// <summary>"Ns.Type.Member", or the type's name for a change to the type itself: how reports name it.</summary>
     public string DisplayName => MemberName.Length > 0 ? TypeName + "." + MemberName : TypeName;
+
+    /// <summary>The type's own name, without namespace or outer types ("Square" for "Shapes.Square").</summary>
+    public string ShortTypeName => TypeName[(TypeName.LastIndexOfAny(['.', '/']) + 1)..];
 }
 
 /// <summary>Binds a freshly compiled delta to the live program (Cecil IL rewriting): a type that
@@ -203,21 +216,21 @@ internal sealed class Relinker
 
     void CheckTypeShape(TypeDefinition t, Type liveType)
     {
-        string? reason = null;
+        (RestartNeeded Fact, string Detail)? found = null;
         if (t.HasGenericParameters) return; // its changed members are reported one by one
         var baseNow = t.BaseType is null ? null : ToLive(t.BaseType);
         if (!t.IsInterface && baseNow != liveType.BaseType && !(t.IsValueType && liveType.IsValueType))
-            reason = $"changing the base type of {t.Name} needs a restart";
+            found = (RestartNeeded.BaseTypeChanged, "");
         foreach (var i in t.Interfaces)
             if (ToLive(i.InterfaceType) is { } li && !li.IsAssignableFrom(liveType))
-                reason = $"adding the interface {i.InterfaceType.Name} to {t.Name} needs a restart";
+                found = (RestartNeeded.InterfaceAdded, i.InterfaceType.Name);
         var declared = t.Interfaces.Select(i => ToLive(i.InterfaceType)).ToHashSet();
         var inherited = liveType.BaseType?.GetInterfaces() ?? [];
         foreach (var li in liveType.GetInterfaces().Except(inherited))
             if (!declared.Contains(li) && !declared.Any(d => d is not null && li.IsAssignableFrom(d)))
-                reason = $"removing the interface {li.Name} from {t.Name} needs a restart";
-        if (reason is not null)
-            Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Changed, MemberKind.Type) { RudeReason = reason });
+                found = (RestartNeeded.InterfaceRemoved, li.Name);
+        if (found is { } f)
+            Changes.Add(new MemberChange(t.FullName, t.FullName, "", ChangeKind.Changed, MemberKind.Type) { NeedsRestart = f.Fact, Detail = f.Detail });
     }
 
     void BindMethod(TypeDefinition t, Type liveType, MethodDefinition m, IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current)
@@ -238,24 +251,25 @@ internal sealed class Relinker
         var kind = live is null && !existsAsLiveGeneric ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
         if (m.IsConstructor && m.IsStatic) return; // static initializers are handled per field
         if (_closures.Contains(t) && m.IsConstructor) return;
-        string? rude = null;
+        (RestartNeeded Fact, string Detail)? rude = null;
         if (kind == ChangeKind.Changed && (m.HasGenericParameters || t.HasGenericParameters || liveType.IsGenericType))
-            rude = $"editing the generic {(m.HasGenericParameters ? "method" : "type")} {t.Name}.{m.Name} needs a restart (generics are not patched yet)";
+            rude = (RestartNeeded.GenericEdited, m.HasGenericParameters ? "method" : "type");
         else if (kind == ChangeKind.Added && (t.HasGenericParameters || liveType.IsGenericType))
-            rude = $"adding {m.Name} to the generic type {t.Name} needs a restart (generics are not patched yet)";
+            rude = (RestartNeeded.AddedToGenericType, "");
         else if (kind == ChangeKind.Added && (m.IsVirtual || m.IsAbstract) && !t.IsInterface)
-            rude = $"adding the {(m.IsAbstract ? "abstract" : "virtual")} method {t.Name}.{m.Name} needs a restart";
+            rude = (RestartNeeded.VirtualAdded, m.IsAbstract ? "abstract" : "virtual");
         else if (kind == ChangeKind.Added && t.IsInterface)
-            rude = $"adding the interface member {t.Name}.{m.Name} needs a restart";
+            rude = (RestartNeeded.InterfaceMemberAdded, "");
         else if (kind == ChangeKind.Added && m.IsConstructor)
-            rude = $"adding a constructor to {t.Name} needs a restart";
+            rude = (RestartNeeded.ConstructorAdded, "");
         else if (kind == ChangeKind.Changed && t.IsInterface && !m.HasBody) // a default implementation's body is patched like any other
-            rude = $"editing the interface member {t.Name}.{m.Name} needs a restart";
+            rude = (RestartNeeded.InterfaceMemberEdited, "");
         else if (kind == ChangeKind.Changed && !m.IsStatic && live is MethodInfo { IsStatic: false } mi
                  && StructReturn.ThroughHiddenBuffer(mi.ReturnType))
-            rude = $"{t.Name}.{m.Name} returns the struct {mi.ReturnType.Name} through a hidden buffer; patching it needs a restart";
+            rude = (RestartNeeded.HiddenBufferReturn, mi.ReturnType.Name);
         if (kind == ChangeKind.Unchanged && rude is null) return;
-        Changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m)) { Method = m, Live = live, RudeReason = rude, AttributesOnly = attributesOnly && rude is null });
+        Changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m))
+            { Method = m, Live = live, NeedsRestart = rude?.Fact, Detail = rude?.Detail ?? "", AttributesOnly = attributesOnly && rude is null });
     }
 
     static MemberKind Category(MethodDefinition m) =>
@@ -274,16 +288,16 @@ internal sealed class Relinker
         if (f.HasConstant) return;
         if (live is not null && ToLive(f.FieldType) is { } ft && ft != live.FieldType)
         {
-            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, LiveField = live, RudeReason = $"changing the type of the field {t.Name}.{f.Name} needs a restart" });
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, LiveField = live, NeedsRestart = RestartNeeded.FieldTypeChanged });
             return;
         }
         if (live is null && !f.IsStatic)
         {
             if (_closures.Contains(t)) return;
-            string what = f.Name.StartsWith('<') && f.Name.EndsWith(">k__BackingField")
-                ? $"adding the auto-property {t.Name}.{f.Name[1..f.Name.IndexOf('>')]} adds an instance field, which"
-                : $"adding the instance field {t.Name}.{f.Name}";
-            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, MemberKind.Field) { Field = f, RudeReason = $"{what} changes the object layout and needs a restart" });
+            bool autoProperty = f.Name.StartsWith('<') && f.Name.EndsWith(">k__BackingField");
+            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, MemberKind.Field)
+                { Field = f, NeedsRestart = autoProperty ? RestartNeeded.AutoPropertyAdded : RestartNeeded.InstanceFieldAdded,
+                  Detail = autoProperty ? f.Name[1..f.Name.IndexOf('>')] : "" });
             return;
         }
         if (!f.IsStatic || _closures.Contains(t)) return;
@@ -372,7 +386,7 @@ internal sealed class Relinker
     /// running them again would repeat their side effects. Statements are cut by their sequence points.</summary>
     void KeepOnlyInitializersToRun(TypeDefinition holder, MethodDefinition cctor)
     {
-        var run = Changes.Where(c => c.Field?.DeclaringType == holder && c.RudeReason is null &&
+        var run = Changes.Where(c => c.Field?.DeclaringType == holder && c.NeedsRestart is null &&
                                      (c.InitializerChanged && !c.KeepValue || c.Kind == ChangeKind.Added))
                          .Select(c => c.Field!).ToList();
         _initializedInHolder.UnionWith(run);

@@ -8,7 +8,8 @@ internal sealed class ApplyPlan
     public readonly List<MemberChange> Detour = new();
     public readonly List<MemberChange> Reinitialize = new();
     public readonly List<MemberReport> Report = new();
-    public readonly List<MemberChange> Rude = new();
+    /// <summary>Changes that need a restart, each with the message that says so.</summary>
+    public readonly List<(MemberChange Change, string Reason)> Rude = new();
 }
 
 /// <summary>One row of the update rules table: when it applies, and what it does.</summary>
@@ -20,10 +21,25 @@ internal static class UpdateRules
 {
     static MemberReport Line(MemberChange c, MemberStatus status, string reason) => new(c.DisplayName, c.Category, status, reason);
 
+    /// <summary>A row for one thing the running program cannot take: the whole edit is refused with the message.</summary>
+    static UpdateRule NeedsRestart(RestartNeeded fact, Func<MemberChange, string> message) =>
+        new($"rude edit: {fact}", c => c.NeedsRestart == fact, (c, plan) => plan.Rude.Add((c, message(c))));
+
     public static readonly IReadOnlyList<UpdateRule> Table =
     [
-        new("rude edit", c => c.RudeReason is not null,
-            (c, plan) => plan.Rude.Add(c)),
+        NeedsRestart(RestartNeeded.BaseTypeChanged, c => $"changing the base type of {c.ShortTypeName} needs a restart"),
+        NeedsRestart(RestartNeeded.InterfaceAdded, c => $"adding the interface {c.Detail} to {c.ShortTypeName} needs a restart"),
+        NeedsRestart(RestartNeeded.InterfaceRemoved, c => $"removing the interface {c.Detail} from {c.ShortTypeName} needs a restart"),
+        NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart (generics are not patched yet)"),
+        NeedsRestart(RestartNeeded.AddedToGenericType, c => $"adding {c.MemberName} to the generic type {c.ShortTypeName} needs a restart (generics are not patched yet)"),
+        NeedsRestart(RestartNeeded.VirtualAdded, c => $"adding the {c.Detail} method {c.ShortTypeName}.{c.MemberName} needs a restart"),
+        NeedsRestart(RestartNeeded.InterfaceMemberAdded, c => $"adding the interface member {c.ShortTypeName}.{c.MemberName} needs a restart"),
+        NeedsRestart(RestartNeeded.ConstructorAdded, c => $"adding a constructor to {c.ShortTypeName} needs a restart"),
+        NeedsRestart(RestartNeeded.InterfaceMemberEdited, c => $"editing the interface member {c.ShortTypeName}.{c.MemberName} needs a restart"),
+        NeedsRestart(RestartNeeded.HiddenBufferReturn, c => $"{c.ShortTypeName}.{c.MemberName} returns the struct {c.Detail} through a hidden buffer; patching it needs a restart"),
+        NeedsRestart(RestartNeeded.FieldTypeChanged, c => $"changing the type of the field {c.ShortTypeName}.{c.MemberName} needs a restart"),
+        NeedsRestart(RestartNeeded.InstanceFieldAdded, c => $"adding the instance field {c.ShortTypeName}.{c.MemberName} changes the object layout and needs a restart"),
+        NeedsRestart(RestartNeeded.AutoPropertyAdded, c => $"adding the auto-property {c.ShortTypeName}.{c.Detail} adds an instance field, which changes the object layout and needs a restart"),
         new("attributes changed, body unchanged", c => c.AttributesOnly,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)"))),
         new("changed body of the running entry point", c => c.Kind == ChangeKind.Changed && c.Live is MethodInfo m && m == m.Module.Assembly.EntryPoint,

@@ -117,7 +117,7 @@ public sealed class ReloadSession
         var none = new Dictionary<string, StaticInitializer>();
         var relinker = new Relinker(module, _live, ReferencedProject);
         relinker.Bind(new Dictionary<string, string>(), MemberTexts(module), none, none);
-        if (relinker.Changes.Any(c => c.RudeReason is not null)) return;
+        if (relinker.Changes.Any(c => c.NeedsRestart is not null)) return;
         relinker.Rewrite();
         WriteGeneration(module, $"{_project.AssemblyName}.Detour.WarmUp");
     }
@@ -174,8 +174,8 @@ public sealed class ReloadSession
         relinker.Bind(previous, current, DeltaCompiler.StaticInitializers(oldTrees), DeltaCompiler.StaticInitializers(newTrees));
         var plan = UpdateRules.Plan(relinker.Changes);
         if (plan.Rude.Count > 0)
-            return Failed(files, plan.Rude.Select(r => $"{Where(delta.Compilation, r)}: rude edit: {r.RudeReason}").ToList(), compileTime, clock.Elapsed,
-                plan.Rude.Select(r => new MemberReport(r.DisplayName, r.Category, MemberStatus.Failed, r.RudeReason!))) with { NeedsRestart = true };
+            return Failed(files, plan.Rude.Select(r => $"{Where(delta.Compilation, r.Change)}: rude edit: {r.Reason}").ToList(), compileTime, clock.Elapsed,
+                plan.Rude.Select(r => new MemberReport(r.Change.DisplayName, r.Change.Category, MemberStatus.Failed, r.Reason))) with { NeedsRestart = true };
         var skipped = plan.Detour.Where(c => isSkipped(c.TypeName)).ToList();
         foreach (var s in skipped) plan.Detour.Remove(s);
         plan.Reinitialize.RemoveAll(c => isSkipped(c.TypeName));
@@ -254,7 +254,7 @@ public sealed class ReloadSession
         foreach (var path in set) _lastTexts[path] = (SetKey(set), current);
         if (assembly is null) return;
         // Added types and members keep the home they get now.
-        foreach (var change in relinker.Changes.Where(c => c.Kind == ChangeKind.Added && c.RudeReason is null))
+        foreach (var change in relinker.Changes.Where(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null))
         {
             var home = assembly.GetType(MetadataNames.ToReflection(change.TypeName));
             if (home is null) continue;
@@ -265,7 +265,7 @@ public sealed class ReloadSession
             else if (change.Field is not null)
                 _live.AddedFields[change.Key] = LiveProgram.FieldByToken(home, change.Field.MetadataToken.ToInt32())!;
         }
-        if (relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.RudeReason is null)) _sticky.UnionWith(set);
+        if (relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null)) _sticky.UnionWith(set);
     }
 
     /// <summary>The changed files, the other parts of their partial types, the files that embed a constant,
