@@ -31,12 +31,19 @@ public static class UserSocket
         return folder;
     }
 
-    /// <summary>The socket of the compile host for one project: one per user and project.</summary>
+    /// <summary>The socket of the compile host for one project: one per user, project and Detour build, so a host left
+    /// running by another version of Detour is never asked to patch for this one.</summary>
     public static string PathFor(string projectPath)
     {
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(projectPath))))[..16].ToLowerInvariant();
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(projectPath) + "|" + Build)))[..16].ToLowerInvariant();
         return Path.Combine(Folder(), $"detour-{Path.GetFileNameWithoutExtension(projectPath)}-{hash}.sock");
     }
+
+    /// <summary>This build of Detour: the informational version (with the commit, where the build knows it) and the
+    /// channel assembly's module version id, which every rebuild changes.</summary>
+    static readonly string Build =
+        (typeof(UserSocket).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .FirstOrDefault() as System.Reflection.AssemblyInformationalVersionAttribute)?.InformationalVersion + "|" + typeof(UserSocket).Module.ModuleVersionId;
 
     public static Socket Listen(string path)
     {
