@@ -227,6 +227,19 @@ public class ToolRouteTests
     }
 
     [Test]
+    public void EditOfALocalFunctionOfTheTopLevelProgram_IsPatched_WithoutNamingTheEntryPoint()
+    {
+        Launch();
+        WaitForTick(" s1", "the original stamp");
+        RunningApp.Save(Plain("Program.cs"), "=> \"s1\";", "=> \"s2\";");
+        var report = _app.WaitFor(l => l.Contains("detour: Program.cs: "), "the report");
+        Assert.That(report, Does.Contain("Program.cs: 1 patched"));
+        WaitForTick(" s2", "the local function's new body, running at once");
+        Thread.Sleep(200);
+        Assert.That(_app.Lines.Any(l => l.Contains("<Main>$") || l.Contains("entry point")), Is.False, "Main's own statements did not change");
+    }
+
+    [Test]
     public void MembersAndTypesAddedToTheLibrary_AreUsableFromTheAppsEdits_EvenInTheSameSave()
     {
         Launch();

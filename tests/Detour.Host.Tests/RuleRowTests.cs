@@ -507,4 +507,33 @@ public class RuleRowTests : SessionFixture
             ("public static string Run() { var acct = new Account(); acct.Deposit(5); return \"acct\" + acct.Balance + acct.LastSeen; }", "acct105105")
         }, rest);
     }
+
+    [Test]
+    public void MultiDimensionalArrayFields_AndClosuresCapturingThem_ArePatched()
+    {
+        string board = Source("Board.cs");
+        var b = new Board();
+        Assert.That(b.Mark(1, 1), Is.EqualTo(3));
+        Assert.That(Board.Sum(), Is.EqualTo(5));
+        var report = Edit(board, ("return Grid[x, y] + _rows[0][1];", "return Grid[x, y] * 10 + _rows[0][1] + _cells.Length;"),
+                                 ("map[0, 0] + map[1, 1]", "map[0, 1] + map[1, 0] + 100"));
+        AssertApplied(report);
+        Assert.That(b.Mark(1, 1), Is.EqualTo(16), "a method reading int[,], char[,] and int[][] fields");
+        Assert.That(Board.Sum(), Is.EqualTo(105), "a lambda whose closure captures an int[,]");
+        AssertApplied(Edit(board, ("return Grid[x, y] + _rows[0][1];", "return Grid[x, y] * 20 + _rows[0][1];")));
+        Assert.That(b.Mark(0, 0), Is.EqualTo(22), "and a second edit");
+    }
+
+    [Test]
+    public void ArraysOfTheAppsOwnTypes_MultiDimensionalAndJagged_InFieldsAndClosures_ArePatched()
+    {
+        string board = Source("Board.cs");
+        var b = new Board();
+        Assert.That(b.Score(), Is.EqualTo(13));
+        var report = Edit(board, ("? 10 : 0)", "? 20 : 0)"));
+        AssertApplied(report);
+        Assert.That(b.Score(), Is.EqualTo(23), "a Tile[,] static field, a Tile[][] field and a closure capturing a Tile[,]");
+        AssertApplied(Edit(board, ("? 10 : 0)", "? 30 : 0)")));
+        Assert.That(b.Score(), Is.EqualTo(33), "and a second edit");
+    }
 }

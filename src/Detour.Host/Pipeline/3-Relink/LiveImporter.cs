@@ -22,7 +22,7 @@ internal sealed class LiveImporter(ModuleDefinition module)
     {
         if (type.IsByRef) return new ByReferenceType(Type(type.GetElementType()!));
         if (type.IsPointer) return new PointerType(Type(type.GetElementType()!));
-        if (type.IsArray) return type.IsSZArray ? new ArrayType(Type(type.GetElementType()!)) : new ArrayType(Type(type.GetElementType()!), type.GetArrayRank());
+        if (type.IsArray) return type.IsSZArray ? new ArrayType(Type(type.GetElementType()!)) : MultiDimensional(Type(type.GetElementType()!), type.GetArrayRank());
         if (type.IsConstructedGenericType)
         {
             var instance = new GenericInstanceType(Type(type.GetGenericTypeDefinition()));
@@ -31,6 +31,14 @@ internal sealed class LiveImporter(ModuleDefinition module)
         }
         if (type.IsGenericParameter) throw new NotSupportedException($"a live reference to the generic parameter {type.Name}");
         return module.ImportReference((TypeDefinition)ModuleOf(type.Assembly).LookupToken(type.MetadataToken));
+    }
+
+    /// <summary>As C# declares them: every dimension with a lower bound of 0 (see TypeMapper.WithDimensionsOf).</summary>
+    static ArrayType MultiDimensional(TypeReference element, int rank)
+    {
+        var array = new ArrayType(element, rank);
+        for (int i = 0; i < rank; i++) array.Dimensions[i] = new ArrayDimension(0, null);
+        return array;
     }
 
     public MethodReference Method(MethodBase method) =>

@@ -249,6 +249,12 @@ internal sealed class Relinker
             c.IsGenericMethodDefinition && c.Name == m.Name && c.GetGenericArguments().Length == m.GenericParameters.Count &&
             c.GetParameters().Length == m.Parameters.Count);
         var kind = live is null && !existsAsLiveGeneric ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
+        // The running entry point changed only through its lambdas or local functions: those are patched as members of
+        // their own, and Main's own statements are what they were.
+        if (kind == ChangeKind.Changed && live is MethodInfo entry && entry == entry.Module.Assembly.EntryPoint &&
+            previous.TryGetValue(IlText.StatementsKey(key), out var statementsBefore) &&
+            current.TryGetValue(IlText.StatementsKey(key), out var statementsNow) && statementsBefore == statementsNow)
+            kind = ChangeKind.Unchanged;
         if (m.IsConstructor && m.IsStatic) return; // static initializers are handled per field
         if (_closures.Contains(t) && m.IsConstructor) return;
         (RestartNeeded Fact, string Detail)? rude = null;

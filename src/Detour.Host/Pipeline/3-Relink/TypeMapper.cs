@@ -10,7 +10,7 @@ internal sealed class TypeMapper(Func<TypeDefinition, TypeReference?> map, Func<
     {
         null => null!,
         GenericParameter => type,
-        ArrayType a => Rebuild(a, a.ElementType, e => new ArrayType(e, a.Rank)),
+        ArrayType a => Rebuild(a, a.ElementType, e => WithDimensionsOf(a, new ArrayType(e, a.Rank))),
         ByReferenceType b => Rebuild(b, b.ElementType, e => new ByReferenceType(e)),
         PointerType p => Rebuild(p, p.ElementType, e => new PointerType(e)),
         PinnedType p => Rebuild(p, p.ElementType, e => new PinnedType(e)),
@@ -20,6 +20,16 @@ internal sealed class TypeMapper(Func<TypeDefinition, TypeReference?> map, Func<
         TypeDefinition d => map(d) ?? d,
         _ => external?.Invoke(type) ?? type,
     };
+
+    /// <summary>C# gives multi-dimensional arrays lower bounds of 0 ("int[0...,0...]"), and the runtime compares bounds
+    /// when it matches a member's signature: a rebuilt array keeps the original's dimensions exactly.</summary>
+    static ArrayType WithDimensionsOf(ArrayType original, ArrayType made)
+    {
+        if (original.IsVector) return made;
+        made.Dimensions.Clear();
+        foreach (var d in original.Dimensions) made.Dimensions.Add(new ArrayDimension(d.LowerBound, d.UpperBound));
+        return made;
+    }
 
     TypeReference Rebuild(TypeReference original, TypeReference element, Func<TypeReference, TypeReference> make)
     {

@@ -12,15 +12,23 @@ internal static class IlText
     public static string Key(MethodReference m) =>
         $"{m.DeclaringType.FullName}::{m.Name}({string.Join(",", m.Parameters.Select(p => p.ParameterType.FullName))}){m.ReturnType.FullName}";
 
-    public static string Of(MethodDefinition method)
+    /// <param name="foldLambdas">false: lambdas and local functions the method reaches are left out (they are members of
+    /// their own), state machines are still folded in. What the method's own statements do.</param>
+    public static string Of(MethodDefinition method, bool foldLambdas = true)
     {
         var text = new StringBuilder();
         var seen = new HashSet<MethodDefinition>();
-        Append(method, text, seen);
+        Append(method, text, seen, foldLambdas);
         return text.ToString();
     }
 
-    static void Append(MethodDefinition method, StringBuilder text, HashSet<MethodDefinition> seen)
+    /// <summary>Key of the entry point's own statements (<see cref="Of"/> without lambdas and local functions): an edit
+    /// of a local function of a top-level program is not an edit of the running Main.</summary>
+    public static string StatementsKey(string key) => key + "#statements";
+
+    static bool IsLambdaOrLocalFunction(MethodDefinition m) => m.Name.Contains("b__") || m.Name.Contains("g__");
+
+    static void Append(MethodDefinition method, StringBuilder text, HashSet<MethodDefinition> seen, bool foldLambdas)
     {
         if (!seen.Add(method)) return;
         text.Append(Key(method)).Append(' ').Append(method.Attributes).Append('\n');
@@ -38,7 +46,7 @@ internal static class IlText
                 case Instruction[] targets: text.Append(string.Join(",", targets.Select(t => index[t]))); break;
                 case MethodReference m:
                     text.Append(Key(m));
-                    if (IsGenerated(m) && InModule(m.DeclaringType, method.Module) && m.Resolve() is { } md)
+                    if (IsGenerated(m) && InModule(m.DeclaringType, method.Module) && m.Resolve() is { } md && (foldLambdas || !IsLambdaOrLocalFunction(md)))
                     {
                         reached.Add(md);
                         if (FoldsWhole(md.DeclaringType)) reached.AddRange(md.DeclaringType.Methods);
@@ -63,7 +71,7 @@ internal static class IlText
         }
         foreach (var h in body.ExceptionHandlers)
             text.Append($"try {index[h.TryStart]} {h.HandlerType} {h.CatchType?.FullName}\n");
-        foreach (var r in reached) Append(r, text, seen);
+        foreach (var r in reached) Append(r, text, seen, foldLambdas);
     }
 
     /// <summary>Between a member's IL and its attributes in <see cref="WithAttributes"/>.</summary>

@@ -346,6 +346,7 @@ public sealed class ReloadSession
         foreach (var t in TypeMapper.AllTypes(module))
         foreach (var m in t.Methods)
             texts[IlText.Key(m)] = IlText.WithAttributes(m);
+        if (module.EntryPoint is { } main) texts[IlText.StatementsKey(IlText.Key(main))] = IlText.Of(main, foldLambdas: false);
         return texts;
     }
 

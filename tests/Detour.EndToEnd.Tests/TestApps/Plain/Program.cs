@@ -20,6 +20,9 @@ int tick = 0;
 while (true)
 {
     tick++;
-    Console.WriteLine($"tick {tick} {Greeter.Greeting()} {Extra.Mark()} {Weather.Today()} {Unwatched.Value()}");
+    Console.WriteLine($"tick {tick} {Greeter.Greeting()} {Extra.Mark()} {Weather.Today()} {Unwatched.Value()} {Stamp()}");
     Thread.Sleep(50);
 }
+
+// A local function of the top-level program: editing it is not an edit of the running Main.
+static string Stamp() => "s1";
