@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Detour.Channel;
 
 namespace Detour.Tool;
 
@@ -33,7 +34,7 @@ public static class DotnetCli
 
     static (int Code, string Output) Run(IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(DotnetExecutable.Path) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment.Remove("DOTNET_STARTUP_HOOKS");
         using var process = Process.Start(start)!;
@@ -43,8 +44,4 @@ public static class DotnetCli
         process.WaitForExit();
         return (process.ExitCode, output + errors.Result);
     }
-
-    /// <summary>The dotnet this tool runs on.</summary>
-    public static string DotnetHost() =>
-        Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
 }

@@ -33,11 +33,9 @@ internal static class HostLauncher
         string project = (string)AppContext.GetData(AgentSettings.ProjectSetting)!;
         // A session of its own, so Ctrl+C in the app's terminal does not reach it; no terminal for its input or output.
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var argument in new[] { "sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetHost(), host, "serve", "--project", project })
+        foreach (var argument in new[] { "sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetExecutable.Path, host, "serve", "--project", project })
             start.ArgumentList.Add(argument);
         start.Environment.Remove("DOTNET_STARTUP_HOOKS");
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the compile host");
     }
-
-    static string DotnetHost() => Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
 }

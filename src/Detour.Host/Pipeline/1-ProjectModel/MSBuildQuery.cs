@@ -31,7 +31,7 @@ internal static class MSBuildQuery
 
     static void Run(string project, string targetPath, string targetsFile, string manifest)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(Detour.Channel.DotnetExecutable.Path)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -81,13 +81,5 @@ internal static class MSBuildQuery
             if (projects.Length == 1) return projects[0].FullName;
         }
         return null;
-    }
-
-    /// <summary>The dotnet host this process runs on (…/dotnet/shared/Microsoft.NETCore.App/x.y.z/ is three levels below it).</summary>
-    static string DotnetHost()
-    {
-        string exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
-        string candidate = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", exe));
-        return File.Exists(candidate) ? candidate : exe;
     }
 }
