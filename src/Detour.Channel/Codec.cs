@@ -36,6 +36,7 @@ public static class Codec
                 w.Write((byte)Kind.Patch); w.Write(p.Id); w.Write(p.AssemblyName); Bytes(w, p.Image); Bytes(w, p.Symbols);
                 List(w, p.Redirects, r => { w.Write(r.Original.Assembly); w.Write(r.Original.Token); w.Write(r.ReplacementToken); w.Write(r.Name); });
                 List(w, p.Reinitializations, r => { w.Write(r.HolderTypeToken); w.Write(r.ShadowField); w.Write(r.LiveField.Assembly); w.Write(r.LiveField.Token); w.Write(r.Name); });
+                w.Write(p.DryRun);
                 break;
             case PatchResult r: w.Write((byte)Kind.PatchResult); w.Write(r.Id); w.Write(r.Applied); Optional(w, r.Error); break;
             case RevertRequest r:
@@ -83,7 +84,8 @@ public static class Codec
             case Kind.Patch:
                 return new PatchPlan(r.ReadInt32(), r.ReadString(), Bytes(r, size), Bytes(r, size),
                     List(r, size, () => new Redirect(new MethodHandleRef(r.ReadString(), r.ReadInt32()), r.ReadInt32(), r.ReadString())),
-                    List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), new FieldHandleRef(r.ReadString(), r.ReadInt32()), r.ReadString())));
+                    List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), new FieldHandleRef(r.ReadString(), r.ReadInt32()), r.ReadString())),
+                    r.ReadBoolean());
             case Kind.PatchResult: return new PatchResult(r.ReadInt32(), r.ReadBoolean(), Optional(r));
             case Kind.Revert:
                 int id = r.ReadInt32();

@@ -30,8 +30,10 @@ public sealed record Redirect(MethodHandleRef Original, int ReplacementToken, st
 public sealed record Reinitialization(int HolderTypeToken, string ShadowField, FieldHandleRef LiveField, string Name);
 
 /// <summary>One edit as data: the delta assembly and what to do with it. The agent applies all of it or none.</summary>
+/// <param name="DryRun">A warm-up: the agent loads the delta, JIT-compiles the replacements and throws it all away,
+/// detouring nothing, so the first real edit finds the loader and the JIT's paths warm.</param>
 public sealed record PatchPlan(int Id, string AssemblyName, byte[] Image, byte[] Symbols,
-                               IReadOnlyList<Redirect> Redirects, IReadOnlyList<Reinitialization> Reinitializations) : Message;
+                               IReadOnlyList<Redirect> Redirects, IReadOnlyList<Reinitialization> Reinitializations, bool DryRun = false) : Message;
 
 /// <summary>The agent's answer: applied, or rolled back with the reason (nothing of the plan stays live).</summary>
 public sealed record PatchResult(int Id, bool Applied, string? Error) : Message;

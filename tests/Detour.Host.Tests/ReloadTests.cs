@@ -175,4 +175,14 @@ public class ReloadTests : SessionFixture
         Assert.That(Edit(GamePath, "x * 2", "x * 7").Errors, Is.Empty);
         Assert.That(Game.Twice(1), Is.EqualTo(7));
     }
+
+    [Test]
+    public void WarmUp_DryRunsInTheApp_DetouringNothing_AndTheNextEditApplies()
+    {
+        Session.WarmUp();
+        Assert.That(Agent.Applier.Detours, Is.Empty, "a dry run detours nothing");
+        Assert.That(Game.Twice(4), Is.EqualTo(8));
+        Assert.That(Edit(GamePath, "x * 2", "x * 6").Errors, Is.Empty);
+        Assert.That(Game.Twice(4), Is.EqualTo(24));
+    }
 }

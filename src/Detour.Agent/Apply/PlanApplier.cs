@@ -56,7 +56,8 @@ public sealed class PlanApplier
         {
             try
             {
-                ApplyLocked(plan);
+                if (plan.DryRun) DryRun(plan);
+                else ApplyLocked(plan);
                 return new PatchResult(plan.Id, true, null);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -64,6 +65,26 @@ public sealed class PlanApplier
                 var reason = e is TargetInvocationException or TypeInitializationException ? e.InnerException ?? e : e;
                 return new PatchResult(plan.Id, false, reason.Message + Trace(reason));
             }
+        }
+    }
+
+    /// <summary>Loads the plan's delta into a context of its own, resolves and JIT-compiles what it names, and unloads it:
+    /// nothing was detoured to it, so nothing can reach it.</summary>
+    void DryRun(PatchPlan plan)
+    {
+        var context = new GenerationContext(plan.AssemblyName, this);
+        try
+        {
+            var generation = context.LoadFromStream(new MemoryStream(plan.Image), new MemoryStream(plan.Symbols));
+            foreach (var redirect in plan.Redirects)
+            {
+                RuntimeHelpers.PrepareMethod(generation.ManifestModule.ResolveMethod(redirect.ReplacementToken)!.MethodHandle);
+                _ = ResolveMethod(redirect.Original);
+            }
+        }
+        finally
+        {
+            context.Unload();
         }
     }
 

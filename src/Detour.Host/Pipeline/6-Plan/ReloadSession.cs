@@ -103,13 +103,14 @@ public sealed class ReloadSession
             {
                 var set = CompileSet([path], new Dictionary<string, string>(_applied));
                 PreviousTexts(set, new List<string>());
-                if (path == recent[0]) DryRun(set);
+                DryRun(set, inTheApp: path == recent[0]);
             }
     }
 
-    /// <summary>Relinks and writes the current code of the files as if all of it had changed, and throws it away:
-    /// the relinker and Cecil's writer are compiled by the JIT before the first edit.</summary>
-    void DryRun(List<string> set)
+    /// <summary>Relinks and writes the current code of the files as if all of it had changed, and throws it away: the
+    /// relinker and Cecil's writer are compiled by the JIT, and the live types those files bind to are read, before the
+    /// first edit. <paramref name="inTheApp"/>: the agent also loads it, JIT-compiles a few methods and unloads it.</summary>
+    void DryRun(List<string> set, bool inTheApp)
     {
         var delta = _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>(), GlobalUsingsOutside(set, _applied));
         if (delta is null) return;
@@ -119,7 +120,12 @@ public sealed class ReloadSession
         relinker.Bind(new Dictionary<string, string>(), MemberTexts(module), none, none);
         if (relinker.Changes.Any(c => c.NeedsRestart is not null)) return;
         relinker.Rewrite();
-        WriteGeneration(module, $"{_project.AssemblyName}.Detour.WarmUp");
+        string name = $"{_project.AssemblyName}.Detour.WarmUp";
+        var (image, symbols) = WriteGeneration(module, name);
+        if (!inTheApp) return;
+        var redirects = relinker.Changes.Where(c => c.Method is not null && c.Live is not null && !c.Method.HasGenericParameters).Take(4)
+            .Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
+        _target.Apply(new PatchPlan(Interlocked.Increment(ref _nextPlanId), name, image, symbols, redirects, [], DryRun: true));
     }
 
     (byte[] Image, byte[] Symbols) WriteGeneration(ModuleDefinition module, string name)
