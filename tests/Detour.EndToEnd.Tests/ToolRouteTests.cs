@@ -25,6 +25,17 @@ public class ToolRouteTests
         _app.WaitFor(l => l.Contains("detour: watching Plain.csproj, Lib.csproj"), "the banner naming both projects", seconds: 180);
     }
 
+    /// <summary>The banner comes before the host's warm-up; a test that steers modes waits until the status says ready.</summary>
+    void WaitUntilReady()
+    {
+        for (int attempt = 0; attempt < 240; attempt++)
+        {
+            if (RunningApp.Command(Path.Combine(_dir, "Plain"), "status").Contains(", ready (")) return;
+            Thread.Sleep(250);
+        }
+        Assert.Fail("the compile host did not get ready");
+    }
+
     string WaitForTick(string contains, string what) => _app.WaitFor(l => l.StartsWith("tick ") && l.Contains(contains), what);
     int Reports(string file) => _app.Lines.Count(l => l.StartsWith("stderr: detour: " + file + ":"));
 
@@ -144,6 +155,7 @@ public class ToolRouteTests
     public void CommandsFromAnotherTerminal_SetTheMode_ReloadNow_Force_AndShowStatus()
     {
         Launch();
+        WaitUntilReady();
         string project = Path.Combine(_dir, "Plain");
         Assert.That(RunningApp.Command(project, "mode", "0"), Does.Contain("autoreload mode 0"));
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"held\"");

@@ -79,6 +79,11 @@ public sealed class AppReloader : IDisposable
         _ready.Set();
         Ready?.Invoke();
         Flush();
+        try
+        {
+            foreach (var session in _sessions.ToList()) session.WarmUpMore();
+        }
+        catch (Exception) { /* only a warm-up */ }
     }
 
     public bool IsReady => _ready.IsSet;

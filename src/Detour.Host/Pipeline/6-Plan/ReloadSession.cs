@@ -97,13 +97,27 @@ public sealed class ReloadSession
     /// Takes the session's lock per file, so an edit arriving meanwhile waits for one file at most.</summary>
     public void WarmUp(int recentFiles = 8)
     {
-        var recent = _applied.Keys.Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).Take(recentFiles).ToList();
-        foreach (var path in recent)
+        _recent = _applied.Keys.Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).Take(recentFiles).ToList();
+        foreach (var path in _recent)
             lock (_gate)
             {
                 var set = CompileSet([path], new Dictionary<string, string>(_applied));
                 PreviousTexts(set, new List<string>());
-                DryRun(set, inTheApp: path == recent[0]);
+                if (path == _recent[0]) DryRun(set, inTheApp: true);
+            }
+    }
+
+    List<string> _recent = [];
+
+    /// <summary>After <see cref="WarmUp"/>, with the session already taking edits: dry-runs the other recent files too,
+    /// so the live types each binds to are read before its first edit. One file per lock.</summary>
+    public void WarmUpMore()
+    {
+        foreach (var path in _recent.Skip(1))
+            lock (_gate)
+            {
+                if (!_applied.ContainsKey(path)) continue;
+                DryRun(CompileSet([path], new Dictionary<string, string>(_applied)), inTheApp: false);
             }
     }
 
