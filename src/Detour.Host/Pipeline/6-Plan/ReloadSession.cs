@@ -98,35 +98,36 @@ public sealed class ReloadSession
     public void WarmUp(int recentFiles = 8)
     {
         _recent = _applied.Keys.Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).Take(recentFiles).ToList();
-        foreach (var path in _recent)
-            lock (_gate)
-            {
-                var set = CompileSet([path], new Dictionary<string, string>(_applied));
-                PreviousTexts(set, new List<string>());
-                if (path == _recent[0]) DryRun(set, inTheApp: true);
-            }
+        if (_recent.Count > 0) lock (_gate) WarmUpFile(_recent[0], inTheApp: true);
     }
 
     List<string> _recent = [];
 
-    /// <summary>After <see cref="WarmUp"/>, with the session already taking edits: dry-runs the other recent files too,
-    /// so the live types each binds to are read before its first edit. One file per lock.</summary>
+    /// <summary>After <see cref="WarmUp"/>, with the session already taking edits: the other recent files too, so each
+    /// has its baseline and the live types it binds to are read before its first edit. One file per lock.</summary>
     public void WarmUpMore()
     {
         foreach (var path in _recent.Skip(1))
             lock (_gate)
-            {
-                if (!_applied.ContainsKey(path)) continue;
-                DryRun(CompileSet([path], new Dictionary<string, string>(_applied)), inTheApp: false);
-            }
+                if (_applied.ContainsKey(path)) WarmUpFile(path, inTheApp: false);
+    }
+
+    /// <summary>The file's baseline IL texts, then a dry run. When the app runs exactly the file's current text, the
+    /// baseline compile is the dry run's delta: one compile, not two.</summary>
+    void WarmUpFile(string path, bool inTheApp)
+    {
+        var set = CompileSet([path], new Dictionary<string, string>(_applied));
+        PreviousTexts(set, [], out var baseline);
+        DryRun(set, inTheApp, set.Any(_unknownBaseline.Contains) ? null : baseline);
     }
 
     /// <summary>Relinks and writes the current code of the files as if all of it had changed, and throws it away: the
     /// relinker and Cecil's writer are compiled by the JIT, and the live types those files bind to are read, before the
     /// first edit. <paramref name="inTheApp"/>: the agent also loads it, JIT-compiles a few methods and unloads it.</summary>
-    void DryRun(List<string> set, bool inTheApp)
+    /// <param name="compiled">The files' current text, compiled already; null to compile it here.</param>
+    void DryRun(List<string> set, bool inTheApp, CompiledDelta? compiled)
     {
-        var delta = _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>(), GlobalUsingsOutside(set, _applied));
+        var delta = compiled ?? _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>(), GlobalUsingsOutside(set, _applied));
         if (delta is null) return;
         var module = ReadModule(delta);
         var none = new Dictionary<string, StaticInitializer>();
@@ -334,12 +335,16 @@ public sealed class ReloadSession
 
     /// <summary>IL texts of the previous generation of the set's members: cached from the last edit of
     /// the same files, or compiled from the text the program now runs.</summary>
-    Dictionary<string, string>? PreviousTexts(List<string> set, List<string> errors)
+    Dictionary<string, string>? PreviousTexts(List<string> set, List<string> errors) => PreviousTexts(set, errors, out _);
+
+    /// <param name="compiled">The baseline compile, when this call made one (null when the texts were cached).</param>
+    Dictionary<string, string>? PreviousTexts(List<string> set, List<string> errors, out CompiledDelta? compiled)
     {
+        compiled = null;
         string key = SetKey(set);
         if (set.All(p => _lastTexts.TryGetValue(p, out var known) && known.Key == key))
             return _lastTexts[set[0]].Texts;
-        var before = _compiler.Compile(set.Select(p => _compiler.Parse(p, Baseline(p))).ToList(), errors, GlobalUsingsOutside(set, _applied));
+        var before = compiled = _compiler.Compile(set.Select(p => _compiler.Parse(p, Baseline(p))).ToList(), errors, GlobalUsingsOutside(set, _applied));
         if (before is null)
         {
             errors.Insert(0, "the source as it was before this edit does not compile; was the app built from it?");
