@@ -39,6 +39,9 @@ public sealed class DetourTransaction
         var rollback = new Stack<Action>();
         lock (DetourRegistry.Gate)
         {
+            // The slow part first: compiling the originals and the replacements writes nothing. The writes then land
+            // back to back, so code calling two of the methods sees a JIT's time less of a half-applied edit.
+            foreach (var step in _steps) Prepare(step);
             foreach (var step in _steps)
             {
                 try
@@ -61,6 +64,26 @@ public sealed class DetourTransaction
             }
         }
         return results;
+    }
+
+    /// <summary>Compiles what a step will need. Best effort: a failure here is met again, and reported with the
+    /// rollback it needs, when the step applies.</summary>
+    static void Prepare(Step step)
+    {
+        try
+        {
+            switch (step)
+            {
+                case InstallStep install:
+                    CompiledMethod.Locate(install.Method, NativePlatform.Architecture);
+                    TargetOf(install.Replacement);
+                    break;
+                case RetargetStep retarget:
+                    TargetOf(retarget.Replacement);
+                    break;
+            }
+        }
+        catch (Exception) { }
     }
 
     static MethodDetour Apply(Step step, Stack<Action> rollback)
