@@ -536,4 +536,29 @@ public class RuleRowTests : SessionFixture
         AssertApplied(Edit(board, ("? 10 : 0)", "? 30 : 0)")));
         Assert.That(b.Score(), Is.EqualTo(33), "and a second edit");
     }
+    [Test]
+    public void FileUsingAnotherClassesEvents_AndMembersWhoseCompiledNamesClash_IsPatched()
+    {
+        string listenerPath = Source("Listener.cs");
+        var bus = new Bus(1);
+        var listener = new Listener();
+        listener.Attach(bus);
+        bus.Fire(2);
+        Assert.That((listener.Heard, listener.LastAnnouncement), Is.EqualTo((3, "fired 2")));
+        Assert.That(Listener.Probe(bus, new Hailer()), Is.EqualTo("2/1/explicit/public"));
+
+        var report = Edit(listenerPath, ("Heard += value;", "Heard += value * 10;"), ("LastAnnouncement = text;", "LastAnnouncement = \"heard \" + text;"),
+            ("$\"{bus.Total}/", "$\"total {bus.Total}/"));
+        AssertApplied(report);
+        bus.Fire(2);
+        Assert.That((listener.Heard, listener.LastAnnouncement), Is.EqualTo((33, "heard fired 2")), "handlers subscribed before the edit");
+        Assert.That(Listener.Probe(bus, new Hailer()), Is.EqualTo("total 4/1/explicit/public"), "auto-property, primary-constructor parameter, explicit implementation");
+
+        report = Edit(listenerPath, ("Heard += value;", "Heard += value * 100;"), ("bus.Fired -= OnFired;", "bus.Fired -= OnFired;\n        Heard = -1;"));
+        AssertApplied(report);
+        listener.Detach(bus);
+        Assert.That(bus.Subscribers, Is.Zero, "-= on the event, from edited code");
+        bus.Fire(5);
+        Assert.That(listener.Heard, Is.EqualTo(-1), "and a second edit");
+    }
 }

@@ -39,16 +39,18 @@ internal sealed class ReferenceImages
         var stamp = File.GetLastWriteTimeUtc(path);
         if (_publicized.TryGetValue(path, out var known) && known.Stamp == stamp) return known.Image;
         using var module = ModuleDefinition.ReadModule(path, new ReaderParameters { ReadingMode = ReadingMode.Immediate, InMemory = true });
+        var hidden = MembersThatWouldClash(module);
         foreach (var type in TypeMapper.AllTypes(module))
         {
             if (type.Name == "<Module>") continue;
             type.Attributes = (type.Attributes & ~TypeAttributes.VisibilityMask) |
                               (type.IsNested ? TypeAttributes.NestedPublic : TypeAttributes.Public);
-            foreach (var f in type.Fields)
+            foreach (var f in type.Fields.Where(f => !hidden.Contains(f)))
                 f.Attributes = (f.Attributes & ~FieldAttributes.FieldAccessMask) | FieldAttributes.Public;
             foreach (var m in type.Methods)
             {
-                m.Attributes = (m.Attributes & ~MethodAttributes.MemberAccessMask) | MethodAttributes.Public;
+                if (!hidden.Contains(m))
+                    m.Attributes = (m.Attributes & ~MethodAttributes.MemberAccessMask) | MethodAttributes.Public;
                 if (!m.HasBody) continue;
                 m.Body = new MethodBody(m);
                 var il = m.Body.GetILProcessor();
@@ -61,6 +63,37 @@ internal sealed class ReferenceImages
         _publicized[path] = (stamp, stream.ToArray());
         return stream.ToArray();
     }
+
+    /// <summary>Non-public members that, made public, would share a name with a member the compiler already sees:
+    /// a field-like event's backing field (CS0229 at every <c>+=</c>), or a private member hiding one of a base
+    /// type declared in the same assembly. They keep their access; only their own type's code uses them, and
+    /// that code compiles from source.</summary>
+    static HashSet<IMemberDefinition> MembersThatWouldClash(ModuleDefinition module)
+    {
+        var clashing = new HashSet<IMemberDefinition>();
+        foreach (var type in TypeMapper.AllTypes(module))
+        {
+            var visible = new HashSet<string>(VisibleNames(type));
+            for (var b = (type.BaseType as TypeReference)?.Resolve(); b is not null && b.Module == module; b = b.BaseType?.Resolve())
+                visible.UnionWith(VisibleNames(b));
+            foreach (var f in type.Fields)
+                if (!f.IsPublic && (visible.Contains(f.Name) || type.Events.Any(e => e.Name == f.Name)))
+                    clashing.Add(f);
+            foreach (var m in type.Methods)
+                if (!m.IsPublic && !m.IsSpecialName && visible.Contains(m.Name) && !type.Methods.Any(o => o != m && o.IsPublic && o.Name == m.Name))
+                    clashing.Add(m);
+        }
+        return clashing;
+    }
+
+    /// <summary>Names other assemblies' code can bind to, before publicizing.</summary>
+    static IEnumerable<string> VisibleNames(TypeDefinition type) =>
+        type.Fields.Where(f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly || f.IsAssembly).Select(f => f.Name)
+            .Concat(type.Properties.Where(p => Accessors(p).Any(a => !a.IsPrivate)).Select(p => p.Name))
+            .Concat(type.Events.Where(e => e.AddMethod is { IsPrivate: false }).Select(e => e.Name))
+            .Concat(type.NestedTypes.Where(n => !n.IsNestedPrivate).Select(n => n.Name));
+
+    static IEnumerable<MethodDefinition> Accessors(PropertyDefinition p) => new[] { p.GetMethod, p.SetMethod }.Where(a => a is not null)!;
 
     static void RedirectToDelta(ModuleDefinition module, HashSet<string> recompiled, string deltaName)
     {
