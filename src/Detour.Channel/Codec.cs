@@ -37,8 +37,11 @@ public static class Codec
                 List(w, p.Redirects, r => { w.Write(r.Original.Assembly); w.Write(r.Original.Token); w.Write(r.ReplacementToken); w.Write(r.Name); });
                 List(w, p.Reinitializations, r => { w.Write(r.HolderTypeToken); w.Write(r.ShadowField); w.Write(r.LiveField.Assembly); w.Write(r.LiveField.Token); w.Write(r.Name); });
                 w.Write(p.DryRun);
+                List(w, p.UpdatedTypes ?? [], t => { w.Write(t.Assembly); w.Write(t.Token); });
                 break;
-            case PatchResult r: w.Write((byte)Kind.PatchResult); w.Write(r.Id); w.Write(r.Applied); Optional(w, r.Error); break;
+            case PatchResult r:
+                w.Write((byte)Kind.PatchResult); w.Write(r.Id); w.Write(r.Applied); Optional(w, r.Error); List(w, r.Warnings ?? [], w.Write);
+                break;
             case RevertRequest r:
                 w.Write((byte)Kind.Revert); w.Write(r.Id); w.Write(r.Originals is not null);
                 if (r.Originals is not null) List(w, r.Originals, m => { w.Write(m.Assembly); w.Write(m.Token); });
@@ -85,8 +88,8 @@ public static class Codec
                 return new PatchPlan(r.ReadInt32(), r.ReadString(), Bytes(r, size), Bytes(r, size),
                     List(r, size, () => new Redirect(new MethodHandleRef(r.ReadString(), r.ReadInt32()), r.ReadInt32(), r.ReadString())),
                     List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), new FieldHandleRef(r.ReadString(), r.ReadInt32()), r.ReadString())),
-                    r.ReadBoolean());
-            case Kind.PatchResult: return new PatchResult(r.ReadInt32(), r.ReadBoolean(), Optional(r));
+                    r.ReadBoolean(), List(r, size, () => new TypeHandleRef(r.ReadString(), r.ReadInt32())));
+            case Kind.PatchResult: return new PatchResult(r.ReadInt32(), r.ReadBoolean(), Optional(r), List(r, size, r.ReadString));
             case Kind.Revert:
                 int id = r.ReadInt32();
                 return new RevertRequest(id, r.ReadBoolean() ? List(r, size, () => new MethodHandleRef(r.ReadString(), r.ReadInt32())) : null);

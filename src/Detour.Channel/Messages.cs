@@ -23,6 +23,8 @@ public sealed record MethodHandleRef(string Assembly, int Token);
 
 public sealed record FieldHandleRef(string Assembly, int Token);
 
+public sealed record TypeHandleRef(string Assembly, int Token);
+
 /// <summary>One original method and the method of the delta that replaces it.</summary>
 public sealed record Redirect(MethodHandleRef Original, int ReplacementToken, string Name);
 
@@ -32,11 +34,15 @@ public sealed record Reinitialization(int HolderTypeToken, string ShadowField, F
 /// <summary>One edit as data: the delta assembly and what to do with it. The agent applies all of it or none.</summary>
 /// <param name="DryRun">A warm-up: the agent loads the delta, JIT-compiles the replacements and throws it all away,
 /// detouring nothing, so the first real edit finds the loader and the JIT's paths warm.</param>
+/// <param name="UpdatedTypes">The live types the edit changed or added to, and the types it added (in the delta):
+/// what the app's metadata update handlers are told once the plan has applied.</param>
 public sealed record PatchPlan(int Id, string AssemblyName, byte[] Image, byte[] Symbols,
-                               IReadOnlyList<Redirect> Redirects, IReadOnlyList<Reinitialization> Reinitializations, bool DryRun = false) : Message;
+                               IReadOnlyList<Redirect> Redirects, IReadOnlyList<Reinitialization> Reinitializations, bool DryRun = false,
+                               IReadOnlyList<TypeHandleRef>? UpdatedTypes = null) : Message;
 
 /// <summary>The agent's answer: applied, or rolled back with the reason (nothing of the plan stays live).</summary>
-public sealed record PatchResult(int Id, bool Applied, string? Error) : Message;
+/// <param name="Warnings">What went wrong after the plan applied, without undoing it: an update handler that threw.</param>
+public sealed record PatchResult(int Id, bool Applied, string? Error, IReadOnlyList<string>? Warnings = null) : Message;
 
 /// <summary>Undo the detours of these originals (all of them when null).</summary>
 public sealed record RevertRequest(int Id, IReadOnlyList<MethodHandleRef>? Originals) : Message;

@@ -40,13 +40,16 @@ public class ToolRouteTests
     int Reports(string file) => _app.Lines.Count(l => l.StartsWith("stderr: detour: " + file + ":"));
 
     [Test]
-    public void AppWithoutDetourReference_IsPatched_AndItsStdoutHoldsOnlyItsOwnLines()
+    public void AppWithoutDetourReference_IsPatched_ItsUpdateHandlersHearOfIt_AndItsStdoutHoldsOnlyItsOwnLines()
     {
         Launch();
         WaitForTick("hello", "the original greeting");
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"howdy\"");
         _app.WaitFor(l => l.Contains("detour: Greeter.cs: 1 patched"), "the patch report");
         WaitForTick("howdy", "the new greeting");
+        _app.WaitFor(l => l == "stderr: handler: UpdateApplication Greeter", "the app's update handler");
+        var heard = _app.Lines.Where(l => l.StartsWith("stderr: handler: ")).ToList();
+        Assert.That(heard, Is.EqualTo(new[] { "stderr: handler: ClearCache Greeter", "stderr: handler: UpdateApplication Greeter" }));
         Assert.That(_app.Stdout.Where(l => !l.StartsWith("tick ")), Is.Empty, "nothing but the app's lines on stdout");
     }
 

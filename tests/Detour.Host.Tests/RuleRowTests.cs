@@ -561,4 +561,28 @@ public class RuleRowTests : SessionFixture
         bus.Fire(5);
         Assert.That(listener.Heard, Is.EqualTo(-1), "and a second edit");
     }
+
+    [Test]
+    public void UpdateHandlers_HearClearCacheThenUpdateApplication_WithTheUpdatedTypes_AndOneThatThrowsLeavesTheEditApplied()
+    {
+        var account = new Account();
+        UpdateLog.Calls.Clear();
+        UpdateLog.Throw = false;
+        var report = Edit(AccountPath, ("\"balance \" + Balance", "\"money \" + Balance"));
+        AssertApplied(report);
+        Assert.That(UpdateLog.Calls, Is.EqualTo(new[] { "ClearCache Target.Account", "UpdateApplication Target.Account" }));
+        Assert.That(report.Warnings, Is.Empty);
+
+        UpdateLog.Calls.Clear();
+        UpdateLog.Throw = true;
+        try
+        {
+            report = Edit(AccountPath, ("\"balance \" + Balance", "\"cash \" + Balance"), ("public int Fee() => 1;", "public int Fee() => 1;\n    public static int Added() => 7;"));
+        }
+        finally { UpdateLog.Throw = false; }
+        AssertApplied(report);
+        Assert.That(account.Label, Is.EqualTo("cash 100"), "the edit stays applied");
+        Assert.That(report.Warnings.Single(), Does.Contain("Target.UpdateLog.UpdateApplication threw InvalidOperationException: handler failed on purpose"));
+        Assert.That(UpdateLog.Calls, Is.EqualTo(new[] { "ClearCache Target.Account", "UpdateApplication Target.Account" }), "an added member's type, once");
+    }
 }

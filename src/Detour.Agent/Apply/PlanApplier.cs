@@ -16,6 +16,7 @@ public sealed class PlanApplier
     readonly Dictionary<MethodBase, MethodDetour> _detours = new();
     readonly Dictionary<string, Assembly> _generations = new(); // read by the loader on any thread: under its own lock
     readonly object _gate = new();
+    readonly UpdateHandlers _updateHandlers = new();
 
     /// <summary>Test seam: throwing from it simulates a fault at the named step.</summary>
     internal Action<string>? FaultInjection;
@@ -46,6 +47,7 @@ public sealed class PlanApplier
             original.Invoke(null, [1]);
             new DetourTransaction().Undo(detour).Commit();
             _ = Frames.Encode(new PatchResult(0, true, null));
+            lock (_gate) _updateHandlers.Discover();
         }
         catch (Exception) { }
     }
@@ -56,16 +58,35 @@ public sealed class PlanApplier
         {
             try
             {
-                if (plan.DryRun) DryRun(plan);
-                else ApplyLocked(plan);
-                return new PatchResult(plan.Id, true, null);
+                if (plan.DryRun) { DryRun(plan); return new PatchResult(plan.Id, true, null); }
+                ApplyLocked(plan);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 var reason = e is TargetInvocationException or TypeInitializationException ? e.InnerException ?? e : e;
                 return new PatchResult(plan.Id, false, reason.Message + Trace(reason));
             }
+            // Applied: from here on nothing undoes it, as with .NET's own handlers.
+            try
+            {
+                var warnings = _updateHandlers.Notify(UpdatedTypes(plan));
+                return new PatchResult(plan.Id, true, null, warnings);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return new PatchResult(plan.Id, true, null, ["update handlers: " + e.Message]);
+            }
         }
+    }
+
+    Type[]? UpdatedTypes(PatchPlan plan)
+    {
+        if (plan.UpdatedTypes is not { Count: > 0 } handles) return null;
+        var types = new List<Type>();
+        foreach (var handle in handles)
+            try { types.Add(AssemblyNamed(handle.Assembly).ManifestModule.ResolveType(handle.Token)); }
+            catch (Exception) { return null; } // not knowing every type, the handlers are told "all"
+        return types.ToArray();
     }
 
     /// <summary>Loads the plan's delta into a context of its own, resolves and JIT-compiles what it names, and unloads it:

@@ -22,6 +22,9 @@ public sealed record ReloadReport(
 
     /// <summary>The edit cannot be applied to the running app: only a restart brings it in.</summary>
     public bool NeedsRestart { get; init; }
+
+    /// <summary>What went wrong after the edit applied, without undoing it (an update handler that threw).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
     public int Count(MemberStatus status) => Members.Count(m => m.Status == status);
 
     /// <summary>"Scene.cs: 2 patched, 1 added (34 ms)".</summary>

@@ -212,9 +212,10 @@ public sealed class ReloadSession
             Commit(texts, set, current, relinker, null);
             return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
         }
+        IReadOnlyList<string> warnings;
         try
         {
-            ApplyToProcess(module, relinker, plan, texts, set, current);
+            warnings = ApplyToProcess(module, relinker, plan, texts, set, current);
         }
         catch (Exception e)
         {
@@ -223,12 +224,12 @@ public sealed class ReloadSession
             return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}{trace}"], compileTime, relinkTime,
                 members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
         }
-        return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
+        return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed) { Warnings = warnings };
     }
 
     /// <summary>Sends the edit to the app as a plan; on the agent's word that all of it applied, the edit becomes
     /// the current generation here too. A plan the agent rolled back leaves this session as it was.</summary>
-    void ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current)
+    IReadOnlyList<string> ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current)
     {
         int generation = Generation + 1;
         string name = $"{_project.AssemblyName}.Detour.{generation}";
@@ -237,8 +238,10 @@ public sealed class ReloadSession
         var redirects = plan.Detour.Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
         var reinitializations = plan.Reinitialize.Select(c => new Reinitialization(c.Field!.DeclaringType.MetadataToken.ToInt32(), c.Field.Name,
             new FieldHandleRef(c.LiveField!.Module.Assembly.GetName().Name!, c.LiveField.MetadataToken), c.DisplayName)).ToList();
-        var result = _target.Apply(new PatchPlan(Interlocked.Increment(ref _nextPlanId), name, image, symbols, redirects, reinitializations));
+        var result = _target.Apply(new PatchPlan(Interlocked.Increment(ref _nextPlanId), name, image, symbols, redirects, reinitializations,
+            UpdatedTypes: UpdatedTypes(module, relinker, plan, name)));
         if (!result.Applied) throw new PlanRolledBack(result.Error ?? "the agent did not say why");
+
         var assembly = _live.View.LoadGeneration(name, image);
         foreach (var (change, redirect) in plan.Detour.Zip(redirects))
             _patched[redirect.Original] = new PatchedMethod(redirect.Original, change.Live!.DeclaringType?.FullName ?? "", change.DisplayName);
@@ -246,6 +249,28 @@ public sealed class ReloadSession
         _live.Generations.Add(assembly);
         _live.GenerationImages[name] = image;
         Commit(texts, set, current, relinker, assembly);
+        return result.Warnings ?? [];
+    }
+
+    /// <summary>The types an update handler hears about: the live types whose members changed or gained members (a
+    /// compiler-generated nested type counts as the type that declares it), and the types the edit added.</summary>
+    List<TypeHandleRef> UpdatedTypes(ModuleDefinition module, Relinker relinker, ApplyPlan plan, string generationName)
+    {
+        var found = new List<TypeHandleRef>();
+        void Add(TypeHandleRef t) { if (!found.Contains(t)) found.Add(t); }
+        void AddLive(Type? type)
+        {
+            while (type is { IsNested: true } && type.Name.StartsWith('<')) type = type.DeclaringType;
+            if (type is not null) Add(new TypeHandleRef(type.Assembly.GetName().Name!, type.MetadataToken));
+        }
+        foreach (var c in plan.Detour) AddLive(c.Live!.DeclaringType);
+        foreach (var c in plan.Reinitialize) AddLive(c.LiveField!.DeclaringType);
+        foreach (var c in relinker.Changes.Where(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null))
+        {
+            if (_live.FindType(c.TypeName) is { } live) AddLive(live);
+            else if (c.Category == MemberKind.Type && module.GetType(c.TypeName) is { } added) Add(new TypeHandleRef(generationName, added.MetadataToken.ToInt32()));
+        }
+        return found;
     }
 
     static MethodHandleRef HandleOf(MethodBase live) => new(live.Module.Assembly.GetName().Name!, live.MetadataToken);

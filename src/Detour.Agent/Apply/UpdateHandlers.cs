@@ -1,0 +1,67 @@
+using System.Reflection;
+using System.Reflection.Metadata;
+using System.Runtime.Loader;
+
+namespace Detour.Agent.Apply;
+
+/// <summary>The app's <c>[assembly: MetadataUpdateHandler(typeof(H))]</c> handlers, called as .NET Hot Reload calls them
+/// after an update: every handler's <c>ClearCache(Type[]?)</c>, then every <c>UpdateApplication(Type[]?)</c>, with
+/// the assemblies a handler's assembly depends on first. A handler that throws is reported; the edit stays.</summary>
+internal sealed class UpdateHandlers
+{
+    readonly Dictionary<Assembly, Type[]> _declared = new();
+
+    /// <summary>Reads the loaded assemblies' handler attributes ahead of the first edit (a warm-up; calls nothing).</summary>
+    public void Discover()
+    {
+        foreach (var a in AssemblyLoadContext.Default.Assemblies) _ = DeclaredIn(a);
+    }
+
+    public List<string> Notify(Type[]? updatedTypes)
+    {
+        var failures = new List<string>();
+        var handlers = InDependencyOrder(AssemblyLoadContext.Default.Assemblies.ToList()).SelectMany(DeclaredIn).Distinct().ToList();
+        foreach (string step in (string[])["ClearCache", "UpdateApplication"])
+            foreach (var handler in handlers)
+            {
+                var method = handler.GetMethod(step, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(Type[])]);
+                if (method is null) continue;
+                try { method.Invoke(null, [updatedTypes]); }
+                catch (Exception e)
+                {
+                    var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+                    failures.Add($"update handler {handler.FullName}.{step} threw {cause.GetType().Name}: {cause.Message}");
+                }
+            }
+        return failures;
+    }
+
+    Type[] DeclaredIn(Assembly assembly)
+    {
+        if (_declared.TryGetValue(assembly, out var known)) return known;
+        try
+        {
+            known = assembly.GetCustomAttributes<MetadataUpdateHandlerAttribute>().Select(a => a.HandlerType).ToArray();
+        }
+        catch (Exception) { known = []; } // an attribute that cannot load is no handler
+        return _declared[assembly] = known;
+    }
+
+    /// <summary>Each assembly after the loaded assemblies it references (CoreLib first).</summary>
+    static List<Assembly> InDependencyOrder(List<Assembly> loaded)
+    {
+        var byName = new Dictionary<string, Assembly>();
+        foreach (var a in loaded) if (a.GetName().Name is { } n) byName.TryAdd(n, a);
+        var ordered = new List<Assembly>();
+        var seen = new HashSet<Assembly>();
+        void Visit(Assembly a)
+        {
+            if (!seen.Add(a)) return;
+            foreach (var reference in a.GetReferencedAssemblies())
+                if (reference.Name is { } n && byName.TryGetValue(n, out var dependency)) Visit(dependency);
+            ordered.Add(a);
+        }
+        foreach (var a in loaded) Visit(a);
+        return ordered;
+    }
+}
