@@ -57,3 +57,12 @@ public sealed record Say(IReadOnlyList<string> Lines) : Message;
 
 /// <summary>A command has been answered in full.</summary>
 public sealed record Done : Message;
+
+/// <summary>Host to agent: edits wait for the app's next <c>Detour.HotPatch.SafePoint()</c> (mode 3), or no longer do.</summary>
+public sealed record SafePointWanted(bool Wanted) : Message;
+
+/// <summary>Agent to host: a thread of the app has called <c>SafePoint()</c> and waits there for the edits.</summary>
+public sealed record SafePointReached(int Id) : Message;
+
+/// <summary>Host to agent: what waited for the safe point has been applied (or refused); the app's thread goes on.</summary>
+public sealed record SafePointDone(int Id) : Message;

@@ -26,7 +26,7 @@ foreach (var (verb, help, argumentName) in new[]
     ("status", "Show what the running apps have patched, what failed and what is waiting", (string?)null),
     ("reload", "Reload what changed now; with X, recompile and re-apply module X even if unchanged", "module"),
     ("revert", "Undo every patch, or those of module X: the original code runs again", "module"),
-    ("mode", "Set the reload mode: 0 off, 1 only forced modules, 2 all but skipped", "mode"),
+    ("mode", "Set the reload mode: 0 off, 1 only forced modules, 2 all but skipped, 3 as 2 but landing at the app's Detour.HotPatch.SafePoint()", "mode"),
     ("skip", "Do not apply edits of module X (an assembly, namespace or type)", "module"),
     ("force", "Apply edits of module X even in mode 1", "module"),
     ("restart", "Restart the app (dotnet detour run only)", null),

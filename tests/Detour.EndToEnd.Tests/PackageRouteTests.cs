@@ -57,7 +57,7 @@ public class PackageRouteTests
             Thread.Sleep(50);
         }
         var lines = ReadShared(stdout);
-        Assert.That(lines.Where(l => !Regex.IsMatch(l, @"^tick \d+ (hello|howdy) 1$")), Is.Empty, "the file holds only the app's lines");
+        Assert.That(lines.Where(l => !Regex.IsMatch(l, @"^tick \d+ (hello|howdy) (hello|howdy) 1$")), Is.Empty, "the file holds only the app's lines");
     }
 
     static List<string> ReadShared(string path)
@@ -100,6 +100,35 @@ public class PackageRouteTests
         var status = second.WaitFor(l => l.Contains("detour: compile host"), "the host line of the status");
         Assert.That(status, Does.Contain($"compile host {host},").And.Contain("2 apps served"));
         Assert.That(Sockets.HostsServing(_dir), Is.EqualTo(new[] { host }), "no second host was started");
+    }
+
+    [Test]
+    public void Mode3_EditsAreCompiledAtOnce_AndLandOnlyAtTheAppsSafePoint_BetweenTwoTicks()
+    {
+        Installed.Run(App, "dotnet", "build", "-nologo", "-v:q");
+        var app = StartBuilt(commands: true);
+        for (int attempt = 0; !RunningApp.Command(App, "status").Contains(", ready ("); attempt++)
+        {
+            Assert.That(attempt, Is.LessThan(240), "the compile host did not get ready");
+            Thread.Sleep(250);
+        }
+        Assert.That(RunningApp.Command(App, "mode", "3"), Does.Contain("autoreload mode 3"));
+
+        RunningApp.Save(Greeter, "\"hello\"", "\"howdy\"");
+        app.WaitFor(l => l.Contains("detour: Greeter.cs: compiled (") && l.Contains("waits for the app's next Detour.HotPatch.SafePoint()"), "compiled at once");
+        Thread.Sleep(1000);
+        app.Input.WriteLine("%status");
+        app.WaitFor(l => l.Contains("compiled, waiting for the app's next Detour.HotPatch.SafePoint(): Greeter.cs"), "the status says what waits");
+        Assert.That(app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("howdy")), Is.False, "nothing lands while SafePoint() is never called");
+
+        app.Input.WriteLine("safe");
+        app.WaitFor(l => l.Contains("detour: Greeter.cs: 1 patched"), "applied at the safe point");
+        app.WaitFor(l => l.StartsWith("tick ") && l.Contains("howdy"), "the new code");
+        RunningApp.Save(Greeter, "\"howdy\"", "\"hiya\"");
+        app.WaitFor(l => l.StartsWith("tick ") && l.Contains("hiya"), "a second edit, at the next safe point");
+        foreach (var line in app.Lines.Where(l => l.StartsWith("safe point held") || l.Contains(": 1 patched"))) TestContext.Out.WriteLine(line);
+        var ticks = app.Lines.Where(l => l.StartsWith("tick ")).ToList();
+        Assert.That(ticks.Where(l => !Regex.IsMatch(l, @"^tick \d+ (hello hello|howdy howdy|hiya hiya) 1$")), Is.Empty, "every edit landed between two ticks");
     }
 
     [Test]

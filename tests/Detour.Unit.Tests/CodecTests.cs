@@ -22,6 +22,9 @@ public class CodecTests
         new CommandRequest("%status"),
         new Say(["one", "two"]),
         new Done(),
+        new SafePointWanted(true),
+        new SafePointReached(3),
+        new SafePointDone(3),
     ];
 
     [TestCaseSource(nameof(Samples))]

@@ -38,7 +38,7 @@ public class CommandTests
 
     [Test]
     public void BadArguments_AreSaid() =>
-        Assert.That(Run("%autoreload 7"), Is.EqualTo(new[] { "%autoreload takes 0, 1 or 2, not '7'" }));
+        Assert.That(Run("%autoreload 7"), Is.EqualTo(new[] { "%autoreload takes 0, 1, 2 or 3, not '7'" }));
 
     [Test]
     public void ModeAndMarks_AreSetByTheirCommands()

@@ -13,6 +13,8 @@ namespace Detour.Agent;
 public static class AgentMain
 {
     static readonly PlanApplier Applier = new();
+    static readonly SafePointGate SafePoints = new(id => Send(new SafePointReached(id)));
+    static readonly object WriteLock = new(); // the agent's thread, the %-line reader and a thread at a safe point all write
     static Stream? _host;
     static bool _printsReports;
     static double _startupMilliseconds;
@@ -46,11 +48,13 @@ public static class AgentMain
             Applier.WarmUp();
             Serve(stream);
             _host = null;
+            SafePoints.Release();
             Say("the compile host went away; the app runs on with the code it has, and takes no more edits");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             _host = null;
+            SafePoints.Release();
             Say($"inactive: {e.Message}; the app runs on unpatched");
         }
     }
@@ -65,9 +69,11 @@ public static class AgentMain
             switch (message)
             {
                 case null: return;
-                case PatchPlan plan: Frames.Write(stream, Applier.Apply(plan)); break;
-                case RevertRequest revert: Frames.Write(stream, Applier.Revert(revert)); break;
+                case PatchPlan plan: Send(Applier.Apply(plan)); break;
+                case RevertRequest revert: Send(Applier.Revert(revert)); break;
                 case Say say: foreach (var line in say.Lines) Say(line); break;
+                case SafePointWanted wanted: SafePoints.Want(wanted.Wanted); break;
+                case SafePointDone done: SafePoints.Done(done.Id); break;
             }
         }
     }
@@ -88,10 +94,16 @@ public static class AgentMain
     {
         try
         {
-            if (_host is { } host) Frames.Write(host, new CommandRequest(line));
+            if (_host is not null) Send(new CommandRequest(line));
             else Say("not connected to a compile host: the command was not run");
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { Say("the compile host went away"); }
+    }
+
+    /// <summary>One message to the host; IO failures are the caller's to handle.</summary>
+    static void Send(Message message)
+    {
+        lock (WriteLock) Frames.Write(_host ?? throw new IOException("not connected to the compile host"), message);
     }
 
     /// <summary>Detour's lines go to stderr, never to the app's stdout.</summary>

@@ -9,12 +9,13 @@ public static class Commands
 {
     public static readonly IReadOnlyList<Command> Table =
     [
-        new("autoreload", "%autoreload [0|1|2]", "no argument: reload what changed, now; 0 off | 1 only modules marked with %aimport | 2 all but skipped (default)",
+        new("autoreload", "%autoreload [0|1|2|3]", "no argument: reload what changed, now; 0 off | 1 only modules marked with %aimport | 2 all but skipped (default)" +
+                                                   " | 3 as 2, landing at the app's Detour.HotPatch.SafePoint()",
             (app, argument) =>
             {
                 if (argument == "") app.ReloadNow();
-                else if (argument is "0" or "1" or "2") app.SetMode((ReloadMode)(argument[0] - '0'));
-                else app.Say($"%autoreload takes 0, 1 or 2, not '{argument}'");
+                else if (argument is "0" or "1" or "2" or "3") app.SetMode((ReloadMode)(argument[0] - '0'));
+                else app.Say($"%autoreload takes 0, 1, 2 or 3, not '{argument}'");
             }),
         new("aimport", "%aimport [X|-X]", "no argument: list marks; X: mark module X (force it in mode 1); -X: skip module X",
             (app, argument) =>

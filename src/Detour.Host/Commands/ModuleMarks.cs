@@ -1,7 +1,7 @@
 namespace Detour.Host;
 
 /// <summary>%autoreload modes, as in IPython.</summary>
-public enum ReloadMode { Off = 0, MarkedOnly = 1, AllButSkipped = 2 }
+public enum ReloadMode { Off = 0, MarkedOnly = 1, AllButSkipped = 2, AtSafePoint = 3 }
 
 /// <summary>Marked and skipped modules. A module is an assembly name, a namespace or a type, matched by prefix.</summary>
 public sealed class ModuleMarks

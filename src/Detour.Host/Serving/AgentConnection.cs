@@ -12,6 +12,7 @@ internal sealed class AgentConnection : IPatchTarget, IDisposable
     readonly Socket _socket;
     readonly NetworkStream _stream;
     readonly ConcurrentDictionary<int, TaskCompletionSource<Message>> _waiting = new();
+    readonly object _writeLock = new(); // plans, reports and safe-point answers are written from several threads
     volatile bool _closed;
 
     public AgentConnection(Socket socket, NetworkStream stream, Hello hello)
@@ -27,6 +28,9 @@ internal sealed class AgentConnection : IPatchTarget, IDisposable
     /// <summary>A command line arrived from the app's terminal.</summary>
     public event Action<string>? CommandReceived;
 
+    /// <summary>A thread of the app waits at <c>Detour.HotPatch.SafePoint()</c>; answer with <see cref="SafePointDone"/>.</summary>
+    public event Action<int>? SafePointReached;
+
     /// <summary>Reads until the agent goes away (the app exited or was killed).</summary>
     public void ReadUntilClosed()
     {
@@ -38,6 +42,7 @@ internal sealed class AgentConnection : IPatchTarget, IDisposable
                     case PatchResult r: Answer(r.Id, r); break;
                     case RevertResult r: Answer(r.Id, r); break;
                     case CommandRequest c: CommandReceived?.Invoke(c.Line); break;
+                    case SafePointReached p: SafePointReached?.Invoke(p.Id); break;
                 }
         }
         catch (Exception e) when (e is IOException or SocketException or ChannelException or ObjectDisposedException) { }
@@ -58,7 +63,7 @@ internal sealed class AgentConnection : IPatchTarget, IDisposable
         var answer = new TaskCompletionSource<Message>(TaskCreationOptions.RunContinuationsAsynchronously);
         _waiting[id] = answer;
         if (_closed) throw new IOException("the app went away");
-        Frames.Write(_stream, request);
+        Write(request);
         if (!answer.Task.Wait(AnswerLimit)) throw new IOException($"the app did not answer within {AnswerLimit.TotalSeconds:F0} s");
         return (T)answer.Task.Result;
     }
@@ -85,7 +90,22 @@ internal sealed class AgentConnection : IPatchTarget, IDisposable
     public void Say(string line)
     {
         if (_closed || !Hello.PrintsReports) return;
-        try { Frames.Write(_stream, new Say([line])); }
+        TryWrite(new Say([line]));
+    }
+
+    public void WantSafePoint(bool wanted) => TryWrite(new SafePointWanted(wanted));
+
+    public void SafePointDone(int id) => TryWrite(new SafePointDone(id));
+
+    void Write(Message message)
+    {
+        lock (_writeLock) Frames.Write(_stream, message);
+    }
+
+    void TryWrite(Message message)
+    {
+        if (_closed) return;
+        try { Write(message); }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { }
     }
 

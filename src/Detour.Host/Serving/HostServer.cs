@@ -102,6 +102,8 @@ public sealed class HostServer : IDisposable
         Interlocked.Increment(ref _served);
         var reloader = new AppReloader(hello, agent, Say, _targetsFile, Describe);
         agent.CommandReceived += line => ThreadPool.QueueUserWorkItem(_ => RunFromAgent(reloader, line));
+        // Not on the reading thread: the edits it applies wait for answers that thread reads.
+        agent.SafePointReached += id => ThreadPool.QueueUserWorkItem(_ => { reloader.AtSafePoint(); agent.SafePointDone(id); });
         lock (_apps) _apps.Add((agent, reloader));
         AppConnected?.Invoke(reloader);
         reloader.Start();

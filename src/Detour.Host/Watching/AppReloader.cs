@@ -240,6 +240,7 @@ public sealed class AppReloader : IDisposable
             changes[path] = text;
         }
         // Referenced projects first (they come after the app in _sessions): the app's edit may use what theirs added.
+        bool hold = Mode == ReloadMode.AtSafePoint && !_atSafePoint;
         foreach (var (session, saved) in byProject.OrderByDescending(p => _sessions.IndexOf(p.Key)))
         {
             bool IsSkipped(string type) => !force && _marks.IsSkipped(session.Project.AssemblyName, type);
@@ -252,15 +253,17 @@ public sealed class AppReloader : IDisposable
             if (failedBefore.Count > 0)
             {
                 var together = saved.Concat(failedBefore).ToDictionary();
-                report = session.Apply(together, IsSkipped);
+                report = session.Apply(together, IsSkipped, hold);
                 if (report.Succeeded) changes = together;
             }
-            if (report is not { Succeeded: true }) report = session.Apply(saved, IsSkipped);
+            if (report is not { Succeeded: true }) report = session.Apply(saved, IsSkipped, hold);
             foreach (var path in changes.Keys)
             {
                 _pending.Remove(path);
                 if (report.Succeeded) { _failed.Remove(path); _lastErrors.Remove(path); }
                 else { _failed[path] = changes[path]; _lastErrors[path] = report.Errors; }
+                if (report is { Held: true, Succeeded: true }) _awaitingSafePoint.Add(path);
+                else _awaitingSafePoint.Remove(path);
             }
             Say(report.Summary());
             // What did not simply apply gets a line of its own: skipped, removed, or patched but not yet running.
@@ -271,6 +274,28 @@ public sealed class AppReloader : IDisposable
             foreach (var error in report.Errors.Take(shown)) Say(error);
             if (report.Errors.Count > shown) Say($"... and {report.Errors.Count - shown} more errors");
             Reported?.Invoke(report);
+        }
+        if (hold && _awaitingSafePoint.Count > 0) _target.WantSafePoint(true);
+    }
+
+    // Mode 3: checked edits waiting for the app's Detour.HotPatch.SafePoint(), and whether a reload runs at one now.
+    readonly HashSet<string> _awaitingSafePoint = new();
+    bool _atSafePoint;
+
+    /// <summary>A thread of the app waits at its safe point: what waits for it is applied now (compiled afresh,
+    /// as the files read now), and the thread goes on when this returns.</summary>
+    public void AtSafePoint()
+    {
+        if (_disposed) return;
+        lock (_gate)
+        {
+            _target.WantSafePoint(false);
+            if (_awaitingSafePoint.Count == 0 || Mode != ReloadMode.AtSafePoint) return;
+            var files = _awaitingSafePoint.ToList();
+            _awaitingSafePoint.Clear();
+            _atSafePoint = true;
+            try { Reload(files, force: false); }
+            finally { _atSafePoint = false; }
         }
     }
 
@@ -290,7 +315,20 @@ public sealed class AppReloader : IDisposable
 
     // ---- the operations behind the console commands ----
 
-    public void SetMode(ReloadMode mode) { Mode = mode; Say($"autoreload mode {(int)mode}"); }
+    public void SetMode(ReloadMode mode)
+    {
+        lock (_gate)
+        {
+            Mode = mode;
+            Say($"autoreload mode {(int)mode}");
+            if (mode == ReloadMode.AtSafePoint || _awaitingSafePoint.Count == 0) return;
+            // Leaving mode 3: what waited for a safe point is reloaded as the new mode says.
+            _target.WantSafePoint(false);
+            var files = _awaitingSafePoint.ToList();
+            _awaitingSafePoint.Clear();
+            Reload(files, force: false);
+        }
+    }
 
     /// <summary>%autoreload with no argument: reload everything that changed, now.</summary>
     public void ReloadNow()
@@ -362,6 +400,8 @@ public sealed class AppReloader : IDisposable
         }
         foreach (var (path, errors) in _lastErrors) { Say($"  failed {path}"); foreach (var e in errors) Say("    " + e); }
         if (_pending.Count > 0) Say($"  held by the mode or skip marks (%autoreload applies them): {Join(_pending.Select(Path.GetFileName).OfType<string>())}");
+        if (_awaitingSafePoint.Count > 0)
+            Say($"  compiled, waiting for the app's next Detour.HotPatch.SafePoint(): {Join(_awaitingSafePoint.Select(Path.GetFileName).OfType<string>())}");
         if (!_dirty.IsEmpty) Say($"  saved, not applied yet: {Join(_dirty.Keys.Select(Path.GetFileName).OfType<string>())}");
         Say($"  skipped modules: {Join(_marks.Skipped)}");
     }

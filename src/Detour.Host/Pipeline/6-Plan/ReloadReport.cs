@@ -23,6 +23,9 @@ public sealed record ReloadReport(
     /// <summary>The edit cannot be applied to the running app: only a restart brings it in.</summary>
     public bool NeedsRestart { get; init; }
 
+    /// <summary>Compiled and checked, not applied: it waits for the app's safe point (mode 3).</summary>
+    public bool Held { get; init; }
+
     /// <summary>What went wrong after the edit applied, without undoing it (an update handler that threw).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
     public int Count(MemberStatus status) => Members.Count(m => m.Status == status);
@@ -35,6 +38,7 @@ public sealed record ReloadReport(
         var parts = new[] { MemberStatus.Patched, MemberStatus.Added, MemberStatus.Removed, MemberStatus.Skipped }
             .Where(s => Count(s) > 0).Select(s => $"{Count(s)} {s.ToString().ToLowerInvariant()}").ToList();
         string what = parts.Count == 0 ? "no code change, nothing patched" : string.Join(", ", parts);
+        if (Held) return $"{files}: compiled ({(Compile + Relink).TotalMilliseconds:F0} ms); waits for the app's next Detour.HotPatch.SafePoint()";
         return $"{files}: {what} ({(Compile + Relink + Apply).TotalMilliseconds:F0} ms)";
     }
 }

@@ -155,13 +155,14 @@ public sealed class ReloadSession
     }
 
     /// <summary>Applies new texts of files (path to full text). Files not given keep their current text.</summary>
-    public ReloadReport Apply(IReadOnlyDictionary<string, string> changed, Func<string, bool>? isSkipped = null)
+    /// <param name="hold">Compile and check the edit, and stop short of applying it (mode 3 until the app's safe point).</param>
+    public ReloadReport Apply(IReadOnlyDictionary<string, string> changed, Func<string, bool>? isSkipped = null, bool hold = false)
     {
         lock (_gate)
         {
             try
             {
-                return ApplyLocked(changed, isSkipped ?? (_ => false));
+                return ApplyLocked(changed, isSkipped ?? (_ => false), hold);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -172,17 +173,29 @@ public sealed class ReloadSession
         }
     }
 
-    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, Func<string, bool> isSkipped)
+    (string Key, List<SyntaxTree> Trees, CompiledDelta Delta)? _held;
+
+    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, Func<string, bool> isSkipped, bool hold)
     {
         var clock = Stopwatch.StartNew();
         var files = changed.Keys.ToList();
         var texts = new Dictionary<string, string>(_applied);
         foreach (var (path, text) in changed) texts[path] = text;
         var set = CompileSet(changed.Keys, texts);
-        var newTrees = set.Select(p => _compiler.Parse(p, texts[p])).ToList();
         var errors = new List<string>();
-        var delta = _compiler.Compile(newTrees, errors, GlobalUsingsOutside(set, texts));
+        // An edit held for the safe point was compiled then; the same texts at the safe point are not compiled again.
+        string heldKey = string.Join("\0", set.Select(p => p + "\0" + texts[p])) + "\0" + Generation;
+        List<SyntaxTree> newTrees;
+        CompiledDelta? delta;
+        if (_held is { } held && held.Key == heldKey) (newTrees, delta) = (held.Trees, held.Delta);
+        else
+        {
+            newTrees = set.Select(p => _compiler.Parse(p, texts[p])).ToList();
+            delta = _compiler.Compile(newTrees, errors, GlobalUsingsOutside(set, texts));
+        }
+        _held = null;
         if (delta is null) return Failed(files, errors, clock.Elapsed);
+        if (hold) _held = (heldKey, newTrees, delta);
         var previous = PreviousTexts(set, errors);
         if (previous is null) return Failed(files, errors, clock.Elapsed);
         var compileTime = clock.Elapsed;
@@ -200,13 +213,14 @@ public sealed class ReloadSession
         var skipped = plan.Detour.Where(c => isSkipped(c.TypeName)).ToList();
         foreach (var s in skipped) plan.Detour.Remove(s);
         plan.Reinitialize.RemoveAll(c => isSkipped(c.TypeName));
+        var members = plan.Report.Where(r => !skipped.Any(s => r.Member == s.DisplayName)).ToList();
+        members.AddRange(skipped.Select(s => new MemberReport(s.DisplayName, s.Category, MemberStatus.Skipped, "module skipped")));
+        if (hold) return new ReloadReport(Generation, files, members, [], compileTime, clock.Elapsed, TimeSpan.Zero) { Held = true };
         relinker.Rewrite();
         FaultInjection?.Invoke("relinked");
         var relinkTime = clock.Elapsed;
 
         clock.Restart();
-        var members = plan.Report.Where(r => !skipped.Any(s => r.Member == s.DisplayName)).ToList();
-        members.AddRange(skipped.Select(s => new MemberReport(s.DisplayName, s.Category, MemberStatus.Skipped, "module skipped")));
         if (plan.Detour.Count == 0 && plan.Reinitialize.Count == 0 && !relinker.Changes.Any(c => c.Kind == ChangeKind.Added))
         {
             Commit(texts, set, current, relinker, null);
@@ -437,6 +451,9 @@ public interface IPatchTarget
 {
     PatchResult Apply(PatchPlan plan);
     RevertResult Revert(RevertRequest request);
+
+    /// <summary>Mode 3: whether edits wait for the app's next <c>Detour.HotPatch.SafePoint()</c>.</summary>
+    void WantSafePoint(bool wanted) { }
 }
 
 /// <summary>A method of the app that runs a replacement.</summary>

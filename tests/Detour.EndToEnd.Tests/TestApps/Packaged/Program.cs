@@ -1,10 +1,29 @@
 // The app's own input: every line it reads is echoed, so tests can see what reached it.
-new Thread(() => { while (Console.ReadLine() is { } line) Console.WriteLine("input: " + line); }) { IsBackground = true }.Start();
+// "safe" makes the loop call Detour.HotPatch.SafePoint() at the top of every tick from then on.
+bool safePoints = false;
+new Thread(() =>
+{
+    while (Console.ReadLine() is { } line)
+    {
+        if (line == "safe") Volatile.Write(ref safePoints, true);
+        Console.WriteLine("input: " + line);
+    }
+}) { IsBackground = true }.Start();
 
 int tick = 0;
 while (true)
 {
+    if (Volatile.Read(ref safePoints))
+    {
+        long before = System.Diagnostics.Stopwatch.GetTimestamp();
+        Detour.HotPatch.SafePoint();
+        var held = System.Diagnostics.Stopwatch.GetElapsedTime(before);
+        if (held.TotalMilliseconds >= 1) Console.WriteLine($"safe point held the loop {held.TotalMilliseconds:F0} ms");
+    }
     tick++;
-    Console.WriteLine($"tick {tick} {Greeter.Greeting()} {Settings.Level}");
-    Thread.Sleep(50);
+    // Two calls of one method in a tick: a tick that shows two texts saw an edit land mid-tick.
+    string first = Greeter.Greeting();
+    Thread.Sleep(5);
+    Console.WriteLine($"tick {tick} {first} {Greeter.Greeting()} {Settings.Level}");
+    Thread.Sleep(45);
 }
