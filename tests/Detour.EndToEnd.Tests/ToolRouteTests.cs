@@ -100,7 +100,7 @@ public class ToolRouteTests
     }
 
     [Test]
-    public void DeleteThenCreate_IsAnOrdinarySave_AndHalfWrittenFilesAreNotReportedBroken()
+    public void DeleteThenCreate_IsAnOrdinarySave_HalfWrittenFilesAreNotReportedBroken_AndBinaryContentIsOneLine()
     {
         Launch();
         WaitForTick("hello", "the original greeting");
@@ -121,6 +121,14 @@ public class ToolRouteTests
             stream.Write(bytes, bytes.Length / 2, bytes.Length - bytes.Length / 2);
         }
         WaitForTick("whole", "the completed file's code");
+        Assert.That(_app.Lines.Any(l => Regex.IsMatch(l, @"error CS\d+")), Is.False);
+
+        // Binary garbage saved over a source: one line saying so, not a compiler error per byte; then a good save applies.
+        File.WriteAllBytes(path, Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        _app.WaitFor(l => l.Contains("detour: ") && l.Contains("Greeter.cs: not C# text"), "the one line about binary content");
+        File.WriteAllText(path, text.Replace("\"hello\"", "\"after binary\""));
+        WaitForTick("after binary", "the next good save");
+        Assert.That(_app.Lines.Count(l => l.Contains("Greeter.cs") && l.Contains("not C# text")), Is.EqualTo(1));
         Assert.That(_app.Lines.Any(l => Regex.IsMatch(l, @"error CS\d+")), Is.False);
     }
 

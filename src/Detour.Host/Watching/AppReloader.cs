@@ -229,6 +229,16 @@ public sealed class AppReloader : IDisposable
                 continue;
             }
             if (!force && _failed.TryGetValue(path, out var failedText) && failedText == text) continue;
+            if (text.Contains('\0'))
+            {
+                // Not source at all (an image saved over it, a corrupt write): one line, not a compiler error per byte.
+                Say($"{path}: not C# text (it holds binary content); the app keeps running its last good code");
+                _failed[path] = text;
+                _lastErrors[path] = [$"{path}(1,1): error: not C# text (it holds binary content)"];
+                _pending.Remove(path);
+                _awaitingSafePoint.Remove(path);
+                continue;
+            }
             if (!force && session.Runs(path, text)) { _pending.Remove(path); continue; }
             var types = session.TypesDeclaredIn(path, text);
             if (!force && !_marks.Allows(Mode, session.Project.AssemblyName, types))
