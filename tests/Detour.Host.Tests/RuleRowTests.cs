@@ -192,6 +192,18 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(With(report, MemberStatus.Removed), Is.EqualTo(new[] { "Target.Limits.Clamp" }));
         Assert.That(Consumers.ClampDefault(70), Is.EqualTo(50), "a caller that was not recompiled");
+        var broken = report.Warnings.Single();
+        Assert.That(broken, Does.Match(@"Consumers\.cs\(\d+,\d+\): error CS0117: 'Limits' does not contain a definition for 'Clamp'"));
+        Assert.That(broken, Does.Contain("runs the old member until it is fixed"));
+    }
+
+    [Test]
+    public void RemovedMemberNobodyElseUses_WarnsOfNothing()
+    {
+        var report = Edit(AccountPath, ("public int Fee() => 1;", ""));
+        AssertApplied(report);
+        Assert.That(With(report, MemberStatus.Removed), Is.EqualTo(new[] { "Target.Account.Fee" }));
+        Assert.That(report.Warnings, Is.Empty);
     }
 
     [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Round, IComparable<Circle>", "changing the base type of Circle needs a restart")]

@@ -279,7 +279,7 @@ public sealed class AppReloader : IDisposable
             // What did not simply apply gets a line of its own: skipped, removed, or patched but not yet running.
             foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.Kind == MemberKind.EntryPoint))
                 Say($"  {member.Status.ToString().ToLowerInvariant()} {member.Member}: {member.Reason}");
-            foreach (var warning in report.Warnings) Say($"{report.Files.FirstOrDefault()}: warning: {warning}");
+            foreach (var warning in report.Warnings) Say(warning);
             const int shown = 10; // a stray brace can cascade into dozens of errors; the first ones matter
             foreach (var error in report.Errors.Take(shown)) Say(error);
             if (report.Errors.Count > shown) Say($"... and {report.Errors.Count - shown} more errors");

@@ -143,6 +143,17 @@ internal sealed class DeltaCompiler
             : null;
     }
 
+    /// <summary>The compile errors that files not being applied would have with the edit: the whole project as its
+    /// sources now read, checked (not emitted) in <paramref name="checkedPaths"/> only.</summary>
+    public List<string> ErrorsIn(IReadOnlyCollection<SyntaxTree> allSources, IReadOnlySet<string> checkedPaths)
+    {
+        var compilation = CSharpCompilation.Create(_project.AssemblyName, allSources.Concat(_supportTrees),
+            _otherReferences.Select(r => ReferencedProjectSurface(r.Name) ?? r.Reference), _options);
+        return allSources.Where(t => checkedPaths.Contains(t.FilePath))
+            .SelectMany(t => compilation.GetSemanticModel(t).GetDiagnostics())
+            .Where(d => d.Severity == DiagnosticSeverity.Error).Select(Format).ToList();
+    }
+
     /// <summary>MSBuild's format, against the user's real file.</summary>
     public static string Format(Diagnostic d)
     {

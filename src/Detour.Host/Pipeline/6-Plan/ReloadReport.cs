@@ -26,7 +26,8 @@ public sealed record ReloadReport(
     /// <summary>Compiled and checked, not applied: it waits for the app's safe point (mode 3).</summary>
     public bool Held { get; init; }
 
-    /// <summary>What went wrong after the edit applied, without undoing it (an update handler that threw).</summary>
+    /// <summary>What went wrong after the edit applied, without undoing it, in "path(line,col): ..." or "path: warning: ..."
+    /// form: an update handler that threw, or another file that no longer compiles with the edit.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
     public int Count(MemberStatus status) => Members.Count(m => m.Status == status);
 

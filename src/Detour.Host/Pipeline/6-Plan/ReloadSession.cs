@@ -224,7 +224,7 @@ public sealed class ReloadSession
         if (plan.Detour.Count == 0 && plan.Reinitialize.Count == 0 && !relinker.Changes.Any(c => c.Kind == ChangeKind.Added))
         {
             Commit(texts, set, current, relinker, null);
-            return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed);
+            return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed) { Warnings = CallersBrokenBy(relinker, set, texts) };
         }
         IReadOnlyList<string> warnings;
         try
@@ -238,7 +238,34 @@ public sealed class ReloadSession
             return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}{trace}"], compileTime, relinkTime,
                 members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
         }
-        return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed) { Warnings = warnings };
+        return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed)
+        {
+            Warnings = [.. warnings.Select(w => $"{files.FirstOrDefault()}: warning: {w}"), .. CallersBrokenBy(relinker, set, texts)],
+        };
+    }
+
+    /// <summary>When the edit removed members (or changed their signatures), the other files that name one are compiled with
+    /// it, not applied: their errors are what the next build will say, and until they are fixed they run the old member.</summary>
+    List<string> CallersBrokenBy(Relinker relinker, List<string> set, Dictionary<string, string> texts)
+    {
+        var names = relinker.Changes.Where(c => c.Kind == ChangeKind.Removed).Select(SourceName).Where(n => n.Length > 0).ToHashSet();
+        if (names.Count == 0) return [];
+        var edited = set.ToHashSet();
+        var suspects = texts.Where(f => !edited.Contains(f.Key) && names.Any(f.Value.Contains)).Select(f => f.Key).ToHashSet();
+        if (suspects.Count == 0) return [];
+        var trees = texts.Select(f => _compiler.Parse(f.Key, f.Value)).ToList();
+        return _compiler.ErrorsIn(trees, suspects)
+            .Select(e => $"{e} (this file still uses what the edit removed; it runs the old member until it is fixed)").ToList();
+    }
+
+    /// <summary>The name source code uses for a removed member: "Label" for get_Label, the type's for a constructor.</summary>
+    static string SourceName(MemberChange c)
+    {
+        string name = c.MemberName.Length == 0 || c.MemberName is ".ctor" or ".cctor" ? c.ShortTypeName : c.MemberName;
+        foreach (var prefix in (string[])["get_", "set_", "add_", "remove_", "op_"])
+            if (name.StartsWith(prefix)) { name = name[prefix.Length..]; break; }
+        int tick = name.IndexOf('`');
+        return (tick >= 0 ? name[..tick] : name).TrimStart('<');
     }
 
     /// <summary>Sends the edit to the app as a plan; on the agent's word that all of it applied, the edit becomes
