@@ -27,6 +27,22 @@ public class RulesTableTests
     public void EveryRow_HasItsOwnName() => Assert.That(UpdateRules.Table.Select(r => r.Name), Is.Unique);
 
     [Test]
+    public void TheReadmesTable_ListsEveryRow_InTheTablesOrder()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var listed = System.Text.RegularExpressions.Regex.Matches(readme, @"^\| `([^`]+)` \|", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => m.Groups[1].Value).Where(name => UpdateRules.Table.Any(r => r.Name == name) || name.StartsWith("rude edit:")).ToList();
+        Assert.That(listed, Is.EqualTo(UpdateRules.Table.Select(r => r.Name).ToList()));
+    }
+
+    static string RepositoryRoot()
+    {
+        var folder = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "Detour.sln"))) folder = folder.Parent;
+        return folder?.FullName ?? throw new DirectoryNotFoundException("Detour.sln above the test folder");
+    }
+
+    [Test]
     public void ARudeEdit_IsDecidedFirst_WhateverElseHolds()
     {
         var change = Change(ChangeKind.Changed, MemberKind.Method, "Twice") with
