@@ -80,7 +80,8 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(before(), Is.EqualTo(2), "created before the edit");
         Assert.That(account.Capture(1)(), Is.EqualTo(11), "created after the edit");
-        Assert.That(report.Members.Any(m => m.Kind == MemberKind.Closure && m.Reason.Contains("delegates made before the edit keep the old body")),
+        Assert.That(report.Members.Any(m => m.Kind == MemberKind.Closure && m.Reason.Contains("captured variables differ") && m.Reason.Contains("(+b)") &&
+                                            m.Reason.Contains("keep their old bodies")),
             string.Join("\n", report.Members));
     }
 
@@ -596,5 +597,62 @@ public class RuleRowTests : SessionFixture
         Assert.That(account.Label, Is.EqualTo("cash 100"), "the edit stays applied");
         Assert.That(report.Warnings.Single(), Does.Contain("Target.UpdateLog.UpdateApplication threw InvalidOperationException: handler failed on purpose"));
         Assert.That(UpdateLog.Calls, Is.EqualTo(new[] { "ClearCache Target.Account", "UpdateApplication Target.Account" }), "an added member's type, once");
+    }
+
+    [Test]
+    public void LambdaAddedBesideRegisteredHandlers_LaterEditsOfThoseHandlersStillApply()
+    {
+        string routes = Source("Routes.cs");
+        Routes.Handlers.Clear();
+        Routes.Map("p");
+        Assert.That(Routes.Serve(), Is.EqualTo("a,pb"));
+        var report = Edit(routes, ("        Handlers.Add(() => prefix + \"b\");", "        Handlers.Add(() => prefix + \"b\");\n        Handlers.Add(() => \"c\");"));
+        AssertApplied(report);
+        TestContext.Out.WriteLine(string.Join("\n", report.Members.Select(m => $"{m.Status} {m.Member}: {m.Reason}")));
+        Assert.That(Routes.Serve(), Is.EqualTo("a,pb"), "the handlers made at startup");
+        report = Edit(routes, ("        Handlers.Add(() => prefix + \"b\");", "        Handlers.Add(() => prefix + \"b\");\n        Handlers.Add(() => \"c\");"), ("() => \"a\"", "() => \"A\""),
+            ("prefix + \"b\"", "prefix + \"B\""));
+        AssertApplied(report);
+        TestContext.Out.WriteLine(string.Join("\n", report.Members.Select(m => $"{m.Status} {m.Member}: {m.Reason}")));
+        Assert.That(Routes.Serve(), Is.EqualTo("A,pB"), "an edit of the handlers that existed, after the lambda was added");
+        Assert.That(Session.OutOfDate, Is.Empty, "a lambda appended after the others shifts none");
+    }
+
+    [Test]
+    public void LambdaCapturingANewVariable_OldHandlersOfThatClosure_AreReportedOutOfDate_AtEveryLaterEdit_AndInTheStatus()
+    {
+        string routes = Source("Routes.cs");
+        Routes.Handlers.Clear();
+        Routes.Map("p");
+        const string added = "        Handlers.Add(() => prefix + \"b\");\n        var suffix = \"!\";\n        Handlers.Add(() => suffix);";
+        var report = Edit(routes, ("        Handlers.Add(() => prefix + \"b\");", added));
+        AssertApplied(report);
+        TestContext.Out.WriteLine(string.Join("\n", report.Members.Select(m => $"{m.Status} {m.Member}: {m.Reason}")));
+        report = Edit(routes, ("        Handlers.Add(() => prefix + \"b\");", added), ("() => \"a\"", "() => \"A\""), ("prefix + \"b\"", "prefix + \"B\""));
+        AssertApplied(report);
+        TestContext.Out.WriteLine(string.Join("\n", report.Members.Select(m => $"{m.Status} {m.Member}: {m.Reason}")));
+        Assert.That(Routes.Serve(), Is.EqualTo("A,pb"), "the non-capturing handler follows; the closure's cannot");
+        var stale = report.Members.Single(m => m.Kind == MemberKind.Closure);
+        Assert.That(stale.Reason, Does.StartWith("out of date until a restart").And.Contain("(+suffix)").And.Contain("<Map>b__1"),
+            "the second edit changed no capture, and says why the handler is still out of date");
+        Assert.That(Session.OutOfDate.Select(o => o.Member), Is.EqualTo(new[] { stale.Member }), "the status lists it");
+    }
+
+    [Test]
+    public void LambdaInsertedBeforeRegisteredHandlers_NoLaterEditRunsTheWrongLambdaInThem()
+    {
+        string routes = Source("Routes.cs");
+        Routes.Handlers.Clear();
+        Routes.Map("p");
+        const string inserted = "        System.Func<string> first = () => \"new\";\n        Handlers.Add(() => \"a\");";
+        AssertApplied(Edit(routes, ("        Handlers.Add(() => \"a\");", inserted)));
+        Assert.That(Routes.Serve(), Is.EqualTo("a,pb"));
+        var report = Edit(routes, ("        Handlers.Add(() => \"a\");", inserted), ("() => \"new\"", "() => \"newer\""));
+        AssertApplied(report);
+        TestContext.Out.WriteLine(string.Join("\n", report.Members.Select(m => $"{m.Status} {m.Member}: {m.Reason}")));
+        Assert.That(Routes.Serve(), Is.EqualTo("a,pb"), "a later edit of the newcomer does not reach the handlers made at startup");
+        Assert.That(report.Members.Any(m => m.Kind == MemberKind.Closure && m.Reason.StartsWith("out of date until a restart: lambdas were added or removed in Map")),
+            string.Join("\n", report.Members));
+        Assert.That(Session.OutOfDate, Is.Not.Empty);
     }
 }

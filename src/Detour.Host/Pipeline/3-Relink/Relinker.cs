@@ -96,7 +96,8 @@ internal sealed class Relinker
                      IReadOnlyDictionary<string, StaticInitializer> oldInitializers, IReadOnlyDictionary<string, StaticInitializer> newInitializers)
     {
         _newInitializers = newInitializers;
-        _renumberedLambdas = RenumberedLambdaGroups(previous.Keys, current.Keys);
+        ShiftedLambdaGroups = RenumberedLambdaGroups(previous, current);
+        _renumberedLambdas = [.. ShiftedLambdaGroups, .. _live.ShiftedLambdaGroups];
         var types = TypeMapper.AllTypes(_module).Where(t => !IsInfrastructure(t)).ToList();
         foreach (var t in types.Where(t => !IlText.IsGenerated(t)))
             if (_live.FindType(t.FullName) is { } liveType) _mapped[t] = liveType;
@@ -142,14 +143,15 @@ internal sealed class Relinker
             }
             else
                 Changes.Add(new MemberChange(t.FullName, t.DeclaringType.FullName, t.Name, ChangeKind.Changed, MemberKind.Closure)
-                    { ClosureNotUpdated = "captured variables changed: delegates made before the edit keep the old body, new ones run the new" });
+                    { ClosureNotUpdated = CapturesDiffer(t, liveClosure) });
         }
 
         foreach (var t in _closures)
         foreach (var method in t.Methods.Where(m => LambdaGroup(t.FullName, m.Name) is { } g && _renumberedLambdas.Contains(g))
                                         .Select(m => m.Name[1..m.Name.IndexOf(">b__", StringComparison.Ordinal)]).Distinct())
             Changes.Add(new MemberChange($"{t.FullName}::{method}", t.DeclaringType.FullName, method, ChangeKind.Changed, MemberKind.Closure)
-                { ClosureNotUpdated = $"lambdas were added or removed in {method}: delegates made before the edit keep their old bodies, new ones run the new" });
+                { ClosureNotUpdated = $"out of date until a restart: lambdas were added or removed in {method} (by this edit or an earlier one), " +
+                                      "so delegates the running program made of them keep their old bodies; new ones run the new" });
     }
 
     /// <summary>A method X that became a property X (accessor get_X), or the reverse, is one added and one
@@ -178,16 +180,23 @@ internal sealed class Relinker
     /// <summary>The compiler names lambdas by their order in the method ("&lt;M&gt;b__5_0", "&lt;M&gt;b__5_1"; cached in
     /// "&lt;&gt;9__5_0"). When a method gains or loses a lambda, a name can pass to another lambda, so an old
     /// delegate must not be sent to whatever now has its name: those lambdas and caches count as new.</summary>
-    static HashSet<string> RenumberedLambdaGroups(IEnumerable<string> previous, IEnumerable<string> current)
+    /// <summary>The lambda groups this edit renumbers. Lambdas only appended after the others, which keep their names and
+    /// bodies, shift nothing; any other change of a group's lambdas may give a name to another lambda.</summary>
+    static HashSet<string> RenumberedLambdaGroups(IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current)
     {
         static ILookup<string, string> ByGroup(IEnumerable<string> keys) => keys
             .Select(k => (Key: k, Group: LambdaGroup(k[..k.IndexOf("::", StringComparison.Ordinal)], NameOf(k))))
             .Where(p => p.Group is not null).ToLookup(p => p.Group!, p => p.Key);
-        var before = ByGroup(previous);
-        var now = ByGroup(current);
+        var before = ByGroup(previous.Keys);
+        var now = ByGroup(current.Keys);
+        bool OnlyAppended(string group) =>
+            before[group].Any() && before[group].All(k => current.TryGetValue(k, out var text) && text == previous[k]);
         return before.Select(g => g.Key).Union(now.Select(g => g.Key))
-            .Where(g => !before[g].ToHashSet().SetEquals(now[g])).ToHashSet();
+            .Where(g => !before[g].ToHashSet().SetEquals(now[g]) && !OnlyAppended(g)).ToHashSet();
     }
+
+    /// <summary>The lambda groups this edit renumbered; once applied, they stay renumbered for the session.</summary>
+    public HashSet<string> ShiftedLambdaGroups { get; private set; } = new();
 
     static string NameOf(string key)
     {
@@ -318,6 +327,21 @@ internal sealed class Relinker
 
     /// <summary>A closure class maps onto the live one when it captures the same variables (same instance
     /// fields) and keeps the live static fields; added lambdas and delegate caches become added members.</summary>
+    /// <summary>Why a closure's old delegates cannot follow, naming the variables and the lambdas: the running program's
+    /// closure is the one built at startup, so this stays true at every later edit until the captures match it again.</summary>
+    static string CapturesDiffer(TypeDefinition generated, Type live)
+    {
+        const System.Reflection.BindingFlags instance = Nested | System.Reflection.BindingFlags.Instance;
+        var now = generated.Fields.Where(f => !f.IsStatic).Select(f => f.Name).ToList();
+        var running = live.GetFields(instance).Select(f => f.Name).ToList();
+        var differences = now.Except(running).Select(n => "+" + n).Concat(running.Except(now).Select(n => "-" + n)).ToList();
+        string what = differences.Count > 0 ? string.Join(" ", differences) : "their types";
+        var lambdas = live.GetMethods(instance | System.Reflection.BindingFlags.DeclaredOnly).Where(m => m.Name.Contains(">b__")).Select(m => m.Name).ToList();
+        string which = lambdas.Count > 0 ? " (" + string.Join(", ", lambdas) + ")" : "";
+        return $"out of date until a restart: its captured variables differ from those of the running program's closure ({what}), " +
+               $"so delegates the running program made{which} keep their old bodies; new ones run the new";
+    }
+
     bool SameCaptures(TypeDefinition generated, Type live)
     {
         const System.Reflection.BindingFlags instance = Nested | System.Reflection.BindingFlags.Instance;

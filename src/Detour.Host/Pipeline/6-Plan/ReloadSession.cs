@@ -67,6 +67,22 @@ public sealed class ReloadSession
         }
     }
 
+    /// <summary>Closures whose delegates made by the running program keep old bodies until a restart, as the last
+    /// applied edit of their file reported them (with its reason).</summary>
+    public IReadOnlyList<MemberReport> OutOfDate
+    {
+        get { lock (_gate) return _outOfDate.Values.SelectMany(v => v).ToList(); }
+    }
+
+    readonly Dictionary<string, List<MemberReport>> _outOfDate = new();
+
+    void NoteOutOfDate(List<string> set, IEnumerable<MemberReport> members)
+    {
+        foreach (var path in set) _outOfDate.Remove(path);
+        var stale = members.Where(m => m.Kind == MemberKind.Closure && m.Status == MemberStatus.Skipped).ToList();
+        if (stale.Count > 0) _outOfDate[string.Join("|", set)] = stale;
+    }
+
     /// <summary>A snapshot of the methods this session has detoured in the app.</summary>
     public IReadOnlyList<PatchedMethod> Patched
     {
@@ -224,6 +240,7 @@ public sealed class ReloadSession
         if (plan.Detour.Count == 0 && plan.Reinitialize.Count == 0 && !relinker.Changes.Any(c => c.Kind == ChangeKind.Added))
         {
             Commit(texts, set, current, relinker, null);
+            NoteOutOfDate(set, members);
             return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed) { Warnings = CallersBrokenBy(relinker, set, texts) };
         }
         IReadOnlyList<string> warnings;
@@ -238,6 +255,7 @@ public sealed class ReloadSession
             return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}{trace}"], compileTime, relinkTime,
                 members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
         }
+        NoteOutOfDate(set, members);
         return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed)
         {
             Warnings = [.. warnings.Select(w => $"{files.FirstOrDefault()}: warning: {w}"), .. CallersBrokenBy(relinker, set, texts)],
@@ -338,6 +356,7 @@ public sealed class ReloadSession
     {
         foreach (var path in set) _applied[path] = texts[path];
         _unknownBaseline.ExceptWith(set);
+        _live.ShiftedLambdaGroups.UnionWith(relinker.ShiftedLambdaGroups);
         foreach (var path in set) _lastTexts[path] = (SetKey(set), current);
         if (assembly is null) return;
         // Added types and members keep the home they get now.
