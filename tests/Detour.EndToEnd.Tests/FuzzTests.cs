@@ -52,6 +52,11 @@ public class FuzzTests
                 ("two files at once", () => { Write(greeter, GreeterText(word)); Write(extra, ExtraText("x" + word)); greeting = word; mark = "x" + word; }),
                 ("syntax error", () => { Write(greeter, GreeterText(word).Replace(";", " +;")); ExpectReport("Greeter.cs", "error CS"); }),
                 ("type error", () => { Write(extra, ExtraText(word).Replace($"\"{word}\"", "42") + $"// {word}\n"); ExpectReport("Extra.cs", "error CS0029"); }),
+                ("rude", () =>
+                {
+                    Write(greeter, GreeterText(word).Replace("public static class Greeter", "public class Greeter : System.IDisposable").Replace("}\n", "    public void Dispose() { }\n}\n"));
+                    ExpectReport("Greeter.cs", "rude edit: adding the interface");
+                }),
                 ("half-written", () => { WriteInTwoHalves(greeter, GreeterText(word)); greeting = word; }),
                 ("binary", () => { File.WriteAllBytes(extra, RandomBytes(random, 2048)); ExpectReport("Extra.cs", "not C# text"); }),
                 ("not UTF-8", () => { File.WriteAllBytes(greeter, [.. Encoding.Latin1.GetBytes("// caf\u00e9 \u00e0 la cr\u00e8me\n"), .. Encoding.UTF8.GetBytes(GreeterText(word))]); greeting = word; }),
@@ -88,7 +93,7 @@ public class FuzzTests
             step();
             string expected = $" {greeting} {mark} ";
             var tick = _app.WaitFor(l => l.StartsWith("tick ") && l.Contains(expected), $"edit {i} ({name}): the app running the last good text,{expected}");
-            if (name is not ("syntax error" or "type error" or "binary")) latencies.Add(clock.Elapsed.TotalMilliseconds);
+            if (name is not ("syntax error" or "type error" or "binary" or "rude")) latencies.Add(clock.Elapsed.TotalMilliseconds);
             // A later tick too: nothing else lands after the reports.
             _app.ForgetOutput();
             Assert.That(_app.WaitFor(l => l.StartsWith("tick "), $"edit {i} ({name}): a later tick"), Does.Contain(expected), $"edit {i} ({name})");
