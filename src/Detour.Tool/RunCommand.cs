@@ -25,6 +25,8 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         using var server = StartHost();
         server.AppConnected += reloader => reloader.Reported += report =>
         {
+            if (report.Succeeded && report.Members.Any(m => m.HiddenFromReflection) && !restartOnRude)
+                output.Info("what this edit added is hidden from reflection until a restart: type %restart in the app, or run `dotnet detour restart`");
             if (!report.NeedsRestart) return;
             if (restartOnRude) { output.Info("restarting the app (--restart-on-rude)"); Restart(); }
             else output.Error("this edit needs a restart: type %restart in the app, or run `dotnet detour restart` in another terminal");

@@ -32,6 +32,18 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(With(report, MemberStatus.Added), Does.Contain("Target.Account.get_Doubled"));
         Assert.That(account.Show(), Is.EqualTo("#200"));
+        var added = report.Members.Single(m => m.Member == "Target.Account.get_Doubled");
+        Assert.That(added.HiddenFromReflection, Is.True, "a public property a serializer would look for");
+        Assert.That(added.Reason, Does.Contain("reflection on the running type does not list it"));
+    }
+
+    [Test]
+    public void AddedPrivateHelper_IsNotReportedAsHiddenFromReflection()
+    {
+        var report = Edit(AccountPath, ("public int Fee() => 1;", "public int Fee() => One();\n    static int One() => 1;"));
+        AssertApplied(report);
+        var added = report.Members.Single(m => m.Status == MemberStatus.Added);
+        Assert.That((added.Member, added.HiddenFromReflection), Is.EqualTo(("Target.Account.One", false)));
     }
 
     [Test]

@@ -105,6 +105,9 @@ public sealed class AppReloader : IDisposable
             session.AssumeChangedSinceBuild(source);
             _dirty[source] = DateTime.UtcNow;
         }
+        // One deleted (or replaced by a folder) before the watcher started is said, as a deletion seen later would be.
+        foreach (var source in project.Sources.Where(s => _watched.Contains(s) && !File.Exists(s)))
+            _dirty[source] = DateTime.UtcNow;
         lock (_gate)
         {
             _sessions.Add(session);
@@ -277,7 +280,7 @@ public sealed class AppReloader : IDisposable
             }
             Say(report.Summary());
             // What did not simply apply gets a line of its own: skipped, removed, or patched but not yet running.
-            foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.Kind == MemberKind.EntryPoint))
+            foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.Kind == MemberKind.EntryPoint || m.HiddenFromReflection))
                 Say($"  {member.Status.ToString().ToLowerInvariant()} {member.Member}: {member.Reason}");
             foreach (var warning in report.Warnings) Say(warning);
             const int shown = 10; // a stray brace can cascade into dozens of errors; the first ones matter

@@ -69,10 +69,14 @@ internal static class UpdateRules
             (c, plan) => plan.Report.Add(c.Kind == ChangeKind.Added
                 ? Line(c, MemberStatus.Added, $"{c.Reshaped}: added; recompiled callers use it")
                 : Line(c, MemberStatus.Removed, $"{c.Reshaped}: removed; callers not recompiled keep the old body"))),
+        new("added public member of a public type", c => c.Kind == ChangeKind.Added && c.Method is { IsPublic: true, DeclaringType.IsPublic: true } && !IlText.IsGenerated(c.Method),
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "callable from new code; reflection on the running type does not list it " +
+                                                                     "(routing, serializers, DI scans): restart to publish it") with { HiddenFromReflection = true })),
         new("added method", c => c.Kind == ChangeKind.Added && c.Method is not null,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "callable from new code"))),
         new("added type", c => c.Kind == ChangeKind.Added && c.Category == MemberKind.Type,
-            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "new type"))),
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "new type; it lives in the edit's own assembly, so scans of the app's assembly " +
+                                                                     "(controllers, DI registration by convention) do not find it") with { HiddenFromReflection = true })),
         new("removed member", c => c.Kind == ChangeKind.Removed,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Removed, "callers not recompiled keep the old body"))),
     ];

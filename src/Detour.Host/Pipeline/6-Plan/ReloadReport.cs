@@ -5,7 +5,12 @@ public enum MemberStatus { Patched, Added, Removed, Skipped, Failed }
 /// <summary>What kind of member a change is about.</summary>
 public enum MemberKind { Method, Accessor, Constructor, Operator, LocalFunction, Lambda, Closure, Type, Field, StaticField, StaticConstructor, EntryPoint }
 
-public sealed record MemberReport(string Member, MemberKind Kind, MemberStatus Status, string Reason);
+public sealed record MemberReport(string Member, MemberKind Kind, MemberStatus Status, string Reason)
+{
+    /// <summary>Added, and callable from new code, but frameworks that discover members by reflection on the running
+    /// types and assemblies do not see it; a restart publishes it.</summary>
+    public bool HiddenFromReflection { get; init; }
+}
 
 /// <summary>What one edit did. <see cref="Errors"/> holds compile errors and rude edits in
 /// "path(line,col): ..." form; when it is not empty nothing was applied.</summary>
