@@ -103,7 +103,11 @@ public sealed class HostServer : IDisposable
         var reloader = new AppReloader(hello, agent, Say, _targetsFile, Describe);
         agent.CommandReceived += line => ThreadPool.QueueUserWorkItem(_ => RunFromAgent(reloader, line));
         // Not on the reading thread: the edits it applies wait for answers that thread reads.
-        agent.SafePointReached += id => ThreadPool.QueueUserWorkItem(_ => { reloader.AtSafePoint(); agent.SafePointDone(id); });
+        agent.SafePointReached += id => ThreadPool.QueueUserWorkItem(_ =>
+        {
+            try { reloader.AtSafePoint(); }
+            finally { agent.SafePointDone(id); }
+        });
         lock (_apps) _apps.Add((agent, reloader));
         AppConnected?.Invoke(reloader);
         reloader.Start();

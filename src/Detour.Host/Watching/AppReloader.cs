@@ -308,6 +308,11 @@ public sealed class AppReloader : IDisposable
             _awaitingSafePoint.Clear();
             _atSafePoint = true;
             try { Reload(files, force: false); }
+            catch (Exception e)
+            {
+                // Runs on a pool thread, with the app's thread waiting: nothing may escape, and the app goes on.
+                Say($"reload failed inside Detour ({e.GetType().Name}: {e.Message}); the app keeps running its last good code");
+            }
             finally { _atSafePoint = false; }
         }
     }
