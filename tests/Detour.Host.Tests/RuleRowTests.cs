@@ -208,6 +208,11 @@ public class RuleRowTests : SessionFixture
         var broken = report.Warnings.Single();
         Assert.That(broken, Does.Match(@"Consumers\.cs\(\d+,\d+\): error CS0117: 'Limits' does not contain a definition for 'Clamp'"));
         Assert.That(broken, Does.Contain("runs the old member until it is fixed"));
+        Assert.That(Session.BrokenCallers, Is.EqualTo(new[] { broken }), "the status lists it");
+
+        // The caller fixed: it compiles and applies, and is no longer listed.
+        AssertApplied(Edit(ConsumersPath, ("Limits.Clamp(x)", "Math.Min(x, 50)")));
+        Assert.That(Session.BrokenCallers, Is.Empty);
     }
 
     [Test]

@@ -416,6 +416,7 @@ public sealed class AppReloader : IDisposable
             Say($"  {session.Project.AssemblyName}: generation {session.Generation}");
             foreach (var p in session.Patched) Say($"    patched {p.Name}");
             foreach (var o in session.OutOfDate) Say($"    out of date {o.Member}: {o.Reason}");
+            foreach (var e in session.BrokenCallers) Say($"    does not compile with the edits: {e}");
         }
         foreach (var (path, errors) in _lastErrors) { Say($"  failed {path}"); foreach (var e in errors) Say("    " + e); }
         if (_pending.Count > 0) Say($"  held by the mode or skip marks (%autoreload applies them): {Join(_pending.Select(Path.GetFileName).OfType<string>())}");

@@ -266,14 +266,30 @@ public sealed class ReloadSession
     /// it, not applied: their errors are what the next build will say, and until they are fixed they run the old member.</summary>
     List<string> CallersBrokenBy(Relinker relinker, List<string> set, Dictionary<string, string> texts)
     {
+        foreach (var path in set) _brokenCallers.Remove(path); // just compiled with the rest, and applied
         var names = relinker.Changes.Where(c => c.Kind == ChangeKind.Removed).Select(SourceName).Where(n => n.Length > 0).ToHashSet();
         if (names.Count == 0) return [];
         var edited = set.ToHashSet();
         var suspects = texts.Where(f => !edited.Contains(f.Key) && names.Any(f.Value.Contains)).Select(f => f.Key).ToHashSet();
         if (suspects.Count == 0) return [];
         var trees = texts.Select(f => _compiler.Parse(f.Key, f.Value)).ToList();
-        return _compiler.ErrorsIn(trees, suspects)
+        var errors = _compiler.ErrorsIn(trees, suspects)
             .Select(e => $"{e} (this file still uses what the edit removed; it runs the old member until it is fixed)").ToList();
+        foreach (var path in suspects)
+        {
+            var own = errors.Where(e => e.StartsWith(path + "(", StringComparison.Ordinal)).ToList();
+            if (own.Count > 0) _brokenCallers[path] = own;
+            else _brokenCallers.Remove(path);
+        }
+        return errors;
+    }
+
+    readonly Dictionary<string, List<string>> _brokenCallers = new();
+
+    /// <summary>Files that no longer compile with the applied edits (they name removed members), with their errors.</summary>
+    public IReadOnlyList<string> BrokenCallers
+    {
+        get { lock (_gate) return _brokenCallers.Values.SelectMany(e => e).ToList(); }
     }
 
     /// <summary>The name source code uses for a removed member: "Label" for get_Label, the type's for a constructor.</summary>
