@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Reflection.Metadata;
 using System.Runtime.Loader;
 
 namespace Detour.Agent.Apply;
@@ -39,9 +38,17 @@ internal sealed class UpdateHandlers
     Type[] DeclaredIn(Assembly assembly)
     {
         if (_declared.TryGetValue(assembly, out var known)) return known;
+        // CoreLib's handler drops the reflection caches of types that metadata updates change; Detour changes no type in
+        // place, and the caches it would make the app rebuild cost memory.
+        if (assembly == typeof(object).Assembly) return _declared[assembly] = [];
         try
         {
-            known = assembly.GetCustomAttributes<MetadataUpdateHandlerAttribute>().Select(a => a.HandlerType).ToArray();
+            var found = new List<Type>();
+            foreach (var attribute in assembly.GetCustomAttributesData())
+                if (attribute.AttributeType.FullName == "System.Reflection.Metadata.MetadataUpdateHandlerAttribute" &&
+                    attribute.ConstructorArguments is [{ Value: Type handler }])
+                    found.Add(handler);
+            known = found.ToArray();
         }
         catch (Exception) { known = []; } // an attribute that cannot load is no handler
         return _declared[assembly] = known;
