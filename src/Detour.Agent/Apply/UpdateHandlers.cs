@@ -11,28 +11,39 @@ internal sealed class UpdateHandlers
     readonly Dictionary<Assembly, Type[]> _declared = new();
 
     /// <summary>Reads the loaded assemblies' handler attributes ahead of the first edit (a warm-up; calls nothing).</summary>
-    public void Discover()
-    {
-        foreach (var a in AssemblyLoadContext.Default.Assemblies) _ = DeclaredIn(a);
-    }
+    public void Discover() => _ = Calls();
+
+    // The steps in call order, each with its methods in dependency order; made again only when assemblies have loaded
+    // (the default context never unloads one, so its count tells).
+    (int Loaded, List<MethodInfo>[] Steps)? _calls;
+    static readonly string[] StepNames = ["ClearCache", "UpdateApplication"];
 
     public List<string> Notify(Type[]? updatedTypes)
     {
         var failures = new List<string>();
-        var handlers = InDependencyOrder(AssemblyLoadContext.Default.Assemblies.ToList()).SelectMany(DeclaredIn).Distinct().ToList();
-        foreach (string step in (string[])["ClearCache", "UpdateApplication"])
-            foreach (var handler in handlers)
+        foreach (var step in Calls())
+            foreach (var method in step)
             {
-                var method = handler.GetMethod(step, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(Type[])]);
-                if (method is null) continue;
                 try { method.Invoke(null, [updatedTypes]); }
                 catch (Exception e)
                 {
                     var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
-                    failures.Add($"update handler {handler.FullName}.{step} threw {cause.GetType().Name}: {cause.Message}");
+                    failures.Add($"update handler {method.DeclaringType?.FullName}.{method.Name} threw {cause.GetType().Name}: {cause.Message}");
                 }
             }
         return failures;
+    }
+
+    List<MethodInfo>[] Calls()
+    {
+        var loaded = AssemblyLoadContext.Default.Assemblies.ToList();
+        if (_calls is { } known && known.Loaded == loaded.Count) return known.Steps;
+        var handlers = InDependencyOrder(loaded).SelectMany(DeclaredIn).Distinct().ToList();
+        var steps = StepNames.Select(step => handlers
+            .Select(h => h.GetMethod(step, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(Type[])]))
+            .OfType<MethodInfo>().ToList()).ToArray();
+        _calls = (loaded.Count, steps);
+        return steps;
     }
 
     Type[] DeclaredIn(Assembly assembly)
