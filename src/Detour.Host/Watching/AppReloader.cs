@@ -295,17 +295,15 @@ public sealed class AppReloader : IDisposable
     readonly HashSet<string> _awaitingSafePoint = new();
     bool _atSafePoint;
 
-    /// <summary>A thread of the app waits at its safe point: what waits for it is applied now (compiled afresh,
-    /// as the files read now), and the thread goes on when this returns.</summary>
+    /// <summary>A thread of the app waits at its safe point: what waits for it is applied now (as the files read now; the
+    /// session reuses the compile it made at the save when they read the same), and the thread goes on when this returns.</summary>
     public void AtSafePoint()
     {
         if (_disposed) return;
         lock (_gate)
         {
-            _target.WantSafePoint(false);
-            if (_awaitingSafePoint.Count == 0 || Mode != ReloadMode.AtSafePoint) return;
-            var files = _awaitingSafePoint.ToList();
-            _awaitingSafePoint.Clear();
+            var files = TakeAwaitingSafePoint();
+            if (files.Count == 0 || Mode != ReloadMode.AtSafePoint) return;
             _atSafePoint = true;
             try { Reload(files, force: false); }
             catch (Exception e)
@@ -341,11 +339,17 @@ public sealed class AppReloader : IDisposable
             Say($"autoreload mode {(int)mode}");
             if (mode == ReloadMode.AtSafePoint || _awaitingSafePoint.Count == 0) return;
             // Leaving mode 3: what waited for a safe point is reloaded as the new mode says.
-            _target.WantSafePoint(false);
-            var files = _awaitingSafePoint.ToList();
-            _awaitingSafePoint.Clear();
-            Reload(files, force: false);
+            Reload(TakeAwaitingSafePoint(), force: false);
         }
+    }
+
+    /// <summary>The files waiting for a safe point, which no longer wait; the agent stops offering one.</summary>
+    List<string> TakeAwaitingSafePoint()
+    {
+        _target.WantSafePoint(false);
+        var files = _awaitingSafePoint.ToList();
+        _awaitingSafePoint.Clear();
+        return files;
     }
 
     /// <summary>%autoreload with no argument: reload everything that changed, now.</summary>

@@ -50,6 +50,7 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
 internal sealed class Relinker
 {
     const System.Reflection.BindingFlags Nested = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic;
+    const System.Reflection.BindingFlags NestedInstance = Nested | System.Reflection.BindingFlags.Instance;
     readonly ModuleDefinition _module;
     readonly LiveProgram _live;
     readonly Dictionary<TypeDefinition, Type> _mapped = new();
@@ -179,9 +180,8 @@ internal sealed class Relinker
 
     /// <summary>The compiler names lambdas by their order in the method ("&lt;M&gt;b__5_0", "&lt;M&gt;b__5_1"; cached in
     /// "&lt;&gt;9__5_0"). When a method gains or loses a lambda, a name can pass to another lambda, so an old
-    /// delegate must not be sent to whatever now has its name: those lambdas and caches count as new.</summary>
-    /// <summary>The lambda groups this edit renumbers. Lambdas only appended after the others, which keep their names and
-    /// bodies, shift nothing; any other change of a group's lambdas may give a name to another lambda.</summary>
+    /// delegate must not be sent to whatever now has its name: those lambdas and caches count as new. Lambdas only
+    /// appended after the others, which keep their names and bodies, shift nothing.</summary>
     static HashSet<string> RenumberedLambdaGroups(IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current)
     {
         static ILookup<string, string> ByGroup(IEnumerable<string> keys) => keys
@@ -325,27 +325,25 @@ internal sealed class Relinker
             Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.StaticField) { Field = f, LiveField = live, InitializerChanged = true, KeepValue = keep });
     }
 
-    /// <summary>A closure class maps onto the live one when it captures the same variables (same instance
-    /// fields) and keeps the live static fields; added lambdas and delegate caches become added members.</summary>
     /// <summary>Why a closure's old delegates cannot follow, naming the variables and the lambdas: the running program's
     /// closure is the one built at startup, so this stays true at every later edit until the captures match it again.</summary>
     static string CapturesDiffer(TypeDefinition generated, Type live)
     {
-        const System.Reflection.BindingFlags instance = Nested | System.Reflection.BindingFlags.Instance;
         var now = generated.Fields.Where(f => !f.IsStatic).Select(f => f.Name).ToList();
-        var running = live.GetFields(instance).Select(f => f.Name).ToList();
+        var running = live.GetFields(NestedInstance).Select(f => f.Name).ToList();
         var differences = now.Except(running).Select(n => "+" + n).Concat(running.Except(now).Select(n => "-" + n)).ToList();
         string what = differences.Count > 0 ? string.Join(" ", differences) : "their types";
-        var lambdas = live.GetMethods(instance | System.Reflection.BindingFlags.DeclaredOnly).Where(m => m.Name.Contains(">b__")).Select(m => m.Name).ToList();
+        var lambdas = live.GetMethods(NestedInstance | System.Reflection.BindingFlags.DeclaredOnly).Where(m => m.Name.Contains(">b__")).Select(m => m.Name).ToList();
         string which = lambdas.Count > 0 ? " (" + string.Join(", ", lambdas) + ")" : "";
         return $"out of date until a restart: its captured variables differ from those of the running program's closure ({what}), " +
                $"so delegates the running program made{which} keep their old bodies; new ones run the new";
     }
 
+    /// <summary>A closure class maps onto the live one when it captures the same variables (same instance
+    /// fields) and keeps the live static fields; added lambdas and delegate caches become added members.</summary>
     bool SameCaptures(TypeDefinition generated, Type live)
     {
-        const System.Reflection.BindingFlags instance = Nested | System.Reflection.BindingFlags.Instance;
-        var liveFields = live.GetFields(instance).ToDictionary(f => f.Name);
+        var liveFields = live.GetFields(NestedInstance).ToDictionary(f => f.Name);
         var fields = generated.Fields.Where(f => !f.IsStatic).ToList();
         if (liveFields.Count != fields.Count) return false;
         foreach (var f in fields)

@@ -41,10 +41,10 @@ public sealed record ReloadReport(
     {
         string files = string.Join(", ", Files.Select(Path.GetFileName));
         if (!Succeeded) return $"{files}: not applied ({Errors.Count} error{(Errors.Count == 1 ? "" : "s")})";
+        if (Held) return $"{files}: compiled ({(Compile + Relink).TotalMilliseconds:F0} ms); waits for the app's next Detour.HotPatch.SafePoint()";
         var parts = new[] { MemberStatus.Patched, MemberStatus.Added, MemberStatus.Removed, MemberStatus.Skipped }
             .Where(s => Count(s) > 0).Select(s => $"{Count(s)} {s.ToString().ToLowerInvariant()}").ToList();
         string what = parts.Count == 0 ? "no code change, nothing patched" : string.Join(", ", parts);
-        if (Held) return $"{files}: compiled ({(Compile + Relink).TotalMilliseconds:F0} ms); waits for the app's next Detour.HotPatch.SafePoint()";
         return $"{files}: {what} ({(Compile + Relink + Apply).TotalMilliseconds:F0} ms)";
     }
 }

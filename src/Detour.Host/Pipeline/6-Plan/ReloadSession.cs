@@ -71,16 +71,17 @@ public sealed class ReloadSession
     /// applied edit of their file reported them (with its reason).</summary>
     public IReadOnlyList<MemberReport> OutOfDate
     {
-        get { lock (_gate) return _outOfDate.Values.SelectMany(v => v).ToList(); }
+        get { lock (_gate) return _outOfDate.SelectMany(o => o.Members).ToList(); }
     }
 
-    readonly Dictionary<string, List<MemberReport>> _outOfDate = new();
+    /// <summary>By the files of the edit that reported them: a later edit of any of those files reports them afresh.</summary>
+    readonly List<(HashSet<string> Files, List<MemberReport> Members)> _outOfDate = new();
 
     void NoteOutOfDate(List<string> set, IEnumerable<MemberReport> members)
     {
-        foreach (var path in set) _outOfDate.Remove(path);
+        _outOfDate.RemoveAll(o => o.Files.Overlaps(set));
         var stale = members.Where(m => m.Kind == MemberKind.Closure && m.Status == MemberStatus.Skipped).ToList();
-        if (stale.Count > 0) _outOfDate[string.Join("|", set)] = stale;
+        if (stale.Count > 0) _outOfDate.Add((set.ToHashSet(), stale));
     }
 
     /// <summary>A snapshot of the methods this session has detoured in the app.</summary>
