@@ -38,9 +38,12 @@ public static class Codec
                 List(w, p.Reinitializations, r => { w.Write(r.HolderTypeToken); w.Write(r.ShadowField); w.Write(r.LiveField.Assembly); w.Write(r.LiveField.Token); w.Write(r.Name); });
                 w.Write(p.DryRun);
                 List(w, p.UpdatedTypes ?? [], t => { w.Write(t.Assembly); w.Write(t.Token); });
+                w.Write(p.AddsMembers);
                 break;
             case PatchResult r:
                 w.Write((byte)Kind.PatchResult); w.Write(r.Id); w.Write(r.Applied); Optional(w, r.Error); List(w, r.Warnings ?? [], w.Write);
+                w.Write(r.Generations is not null);
+                if (r.Generations is { } g) { w.Write(g.Loaded); w.Write(g.Releasing); w.Write(g.Collected); }
                 break;
             case RevertRequest r:
                 w.Write((byte)Kind.Revert); w.Write(r.Id); w.Write(r.Originals is not null);
@@ -91,8 +94,10 @@ public static class Codec
                 return new PatchPlan(r.ReadInt32(), r.ReadString(), Bytes(r, size), Bytes(r, size),
                     List(r, size, () => new Redirect(new MethodHandleRef(r.ReadString(), r.ReadInt32()), r.ReadInt32(), r.ReadString())),
                     List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), new FieldHandleRef(r.ReadString(), r.ReadInt32()), r.ReadString())),
-                    r.ReadBoolean(), List(r, size, () => new TypeHandleRef(r.ReadString(), r.ReadInt32())));
-            case Kind.PatchResult: return new PatchResult(r.ReadInt32(), r.ReadBoolean(), Optional(r), List(r, size, r.ReadString));
+                    r.ReadBoolean(), List(r, size, () => new TypeHandleRef(r.ReadString(), r.ReadInt32())), r.ReadBoolean());
+            case Kind.PatchResult:
+                return new PatchResult(r.ReadInt32(), r.ReadBoolean(), Optional(r), List(r, size, r.ReadString),
+                    r.ReadBoolean() ? new GenerationCounts(r.ReadInt32(), r.ReadInt32(), r.ReadInt32()) : null);
             case Kind.Revert:
                 int id = r.ReadInt32();
                 return new RevertRequest(id, r.ReadBoolean() ? List(r, size, () => new MethodHandleRef(r.ReadString(), r.ReadInt32())) : null);

@@ -36,13 +36,21 @@ public sealed record Reinitialization(int HolderTypeToken, string ShadowField, F
 /// detouring nothing, so the first real edit finds the loader and the JIT's paths warm.</param>
 /// <param name="UpdatedTypes">The live types the edit changed or added to, and the types it added (in the delta):
 /// what the app's metadata update handlers are told once the plan has applied.</param>
+/// <param name="AddsMembers">The delta declares types or members that later edits bind to: the agent keeps it loaded.
+/// Otherwise it is unloaded once no detour leads into it.</param>
 public sealed record PatchPlan(int Id, string AssemblyName, byte[] Image, byte[] Symbols,
                                IReadOnlyList<Redirect> Redirects, IReadOnlyList<Reinitialization> Reinitializations, bool DryRun = false,
-                               IReadOnlyList<TypeHandleRef>? UpdatedTypes = null) : Message;
+                               IReadOnlyList<TypeHandleRef>? UpdatedTypes = null, bool AddsMembers = false) : Message;
 
 /// <summary>The agent's answer: applied, or rolled back with the reason (nothing of the plan stays live).</summary>
 /// <param name="Warnings">What went wrong after the plan applied, without undoing it: an update handler that threw.</param>
-public sealed record PatchResult(int Id, bool Applied, string? Error, IReadOnlyList<string>? Warnings = null) : Message;
+/// <param name="Generations">The app's generation counts after this plan.</param>
+public sealed record PatchResult(int Id, bool Applied, string? Error, IReadOnlyList<string>? Warnings = null,
+                                 GenerationCounts? Generations = null) : Message;
+
+/// <summary>Generations the agent holds: loaded (something can run them), released (nothing leads into them any
+/// more, unload asked) and not yet collected, and collected (their memory is back).</summary>
+public sealed record GenerationCounts(int Loaded, int Releasing, int Collected);
 
 /// <summary>Undo the detours of these originals (all of them when null).</summary>
 public sealed record RevertRequest(int Id, IReadOnlyList<MethodHandleRef>? Originals) : Message;

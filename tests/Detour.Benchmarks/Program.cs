@@ -1,13 +1,15 @@
 using Detour.Benchmarks;
 
-// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|tool]
+// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|tool|soak]
 var suites = new Dictionary<string, Action>
 {
     ["engine"] = EngineBenchmark.Run,
     ["reload"] = ReloadBenchmark.Run,
     ["tool"] = ToolBenchmark.Run,
+    ["soak"] = SoakBenchmark.Run,
 };
-var chosen = args.Length == 0 ? suites.Keys.ToList() : args.ToList();
+// The soak takes minutes: it runs only when named.
+var chosen = args.Length == 0 ? suites.Keys.Where(k => k != "soak").ToList() : args.ToList();
 foreach (var name in chosen)
 {
     if (!suites.TryGetValue(name, out var run))

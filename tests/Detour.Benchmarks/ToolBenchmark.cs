@@ -70,7 +70,7 @@ public static class ToolBenchmark
     }
 
     /// <summary>`dotnet pack -c Release -o` the checkout, `dotnet tool install --tool-path`, as the README says.</summary>
-    static string Install(string root)
+    internal static string Install(string root)
     {
         string packages = Path.Combine(root, "packages"), tools = Path.Combine(root, "tools");
         Exec(ReloadBenchmark.RepositoryRoot(), null, "dotnet", "pack", "-c", "Release", "-o", packages, "-nologo", "-v:q");
@@ -79,7 +79,7 @@ public static class ToolBenchmark
     }
 
     /// <summary>The demo's sources in a project of their own that does not reference Detour.</summary>
-    static string PlainDemo(string root)
+    internal static string PlainDemo(string root)
     {
         string demo = Path.Combine(root, "Demo");
         Directory.CreateDirectory(demo);
@@ -91,7 +91,7 @@ public static class ToolBenchmark
         return demo;
     }
 
-    static void Restore(string scene, string text)
+    internal static void Restore(string scene, string text)
     {
         File.WriteAllText(scene, text);
         File.SetLastWriteTimeUtc(scene, DateTime.UtcNow.AddHours(-1));
@@ -100,7 +100,7 @@ public static class ToolBenchmark
     static string _marker = "*";
 
     /// <summary>One edit of Scene.Draw's marker; milliseconds from the save to the first frame showing it.</summary>
-    static double Edit(string scene, Watched app, string next)
+    internal static double Edit(string scene, Watched app, string next)
     {
         string text = File.ReadAllText(scene);
         if (!text.Contains($"+ \"{_marker}\" +")) _marker = "*";
@@ -141,7 +141,7 @@ public static class ToolBenchmark
     }
 
     /// <summary>The demo's own process (the apphost), found through /proc.</summary>
-    static int AppProcess(string demo)
+    internal static int AppProcess(string demo)
     {
         string apphost = Path.Combine(demo, "bin", "Debug", "net10.0", "Demo");
         foreach (var dir in Directory.GetDirectories("/proc"))
@@ -154,10 +154,10 @@ public static class ToolBenchmark
         throw new InvalidOperationException("the demo's process was not found");
     }
 
-    static double Rss(int pid) =>
+    internal static double Rss(int pid) =>
         long.Parse(File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
 
-    static string Exec(string directory, string? nugetCache, string file, params string[] arguments)
+    internal static string Exec(string directory, string? nugetCache, string file, params string[] arguments)
     {
         var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in arguments) start.ArgumentList.Add(a);
@@ -171,7 +171,7 @@ public static class ToolBenchmark
     }
 
     /// <summary>A process whose output lines are timestamped as they arrive; disposing kills it and its children.</summary>
-    sealed class Watched : IDisposable
+    internal sealed class Watched : IDisposable
     {
         readonly Process _process;
         readonly BlockingCollection<(string Line, long At)> _lines = new();

@@ -13,6 +13,7 @@ public sealed class InProcessAgent : IPatchTarget
 
     public PatchResult Apply(PatchPlan plan) => Applier.Apply(Roundtrip(plan));
     public RevertResult Revert(RevertRequest request) => Applier.Revert(Roundtrip(request));
+    public GenerationCounts Generations => Applier.Counts();
 
     /// <summary>Every plan goes through the wire format, so what is tested is what the channel carries.</summary>
     static T Roundtrip<T>(T message) where T : Message =>

@@ -14,9 +14,13 @@ namespace Detour.Agent.Apply;
 public sealed class PlanApplier
 {
     readonly Dictionary<MethodBase, MethodDetour> _detours = new();
-    readonly Dictionary<string, Assembly> _generations = new(); // read by the loader on any thread: under its own lock
+    readonly Dictionary<string, Generation> _generations = new(); // read by the loader on any thread: under its own lock
     readonly object _gate = new();
     readonly UpdateHandlers _updateHandlers = new();
+    readonly GenerationReaper _reaper = new();
+
+    /// <summary>An applied delta. <paramref name="AddsMembers"/>: later edits bind to what it declares, so it stays loaded.</summary>
+    sealed record Generation(Assembly Assembly, GenerationContext Context, bool AddsMembers);
 
     /// <summary>Test seam: throwing from it simulates a fault at the named step.</summary>
     internal Action<string>? FaultInjection;
@@ -60,6 +64,7 @@ public sealed class PlanApplier
             {
                 if (plan.DryRun) { DryRun(plan); return new PatchResult(plan.Id, true, null); }
                 ApplyLocked(plan);
+                ReleaseUnreachable();
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -67,16 +72,37 @@ public sealed class PlanApplier
                 return new PatchResult(plan.Id, false, reason.Message + Trace(reason));
             }
             // Applied: from here on nothing undoes it, as with .NET's own handlers.
-            try
-            {
-                var warnings = _updateHandlers.Notify(UpdatedTypes(plan));
-                return new PatchResult(plan.Id, true, null, warnings);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                return new PatchResult(plan.Id, true, null, ["update handlers: " + e.Message]);
-            }
+            IReadOnlyList<string>? warnings;
+            try { warnings = _updateHandlers.Notify(UpdatedTypes(plan)); }
+            catch (Exception e) when (e is not OutOfMemoryException) { warnings = ["update handlers: " + e.Message]; }
+            return new PatchResult(plan.Id, true, null, warnings, Counts());
         }
+    }
+
+    /// <summary>After the result is sent: frees what earlier plans released, off the caller's thread.</summary>
+    public void CollectReleased() => _reaper.CollectWhenDue();
+
+    public GenerationCounts Counts()
+    {
+        lock (_generations) return _reaper.Counts(_generations.Count);
+    }
+
+    /// <summary>Unloads each generation that no active detour leads into and that declares nothing later edits bind
+    /// to: its methods can then only run in frames and delegates made before, which keep it alive until they end.</summary>
+    void ReleaseUnreachable()
+    {
+        var targeted = new HashSet<Assembly>();
+        foreach (var d in _detours.Values)
+            if (d.Replacement is { } r) targeted.Add(r.Module.Assembly);
+        var released = new List<Generation>();
+        lock (_generations)
+            foreach (var (name, g) in _generations.ToList())
+                if (!g.AddsMembers && !targeted.Contains(g.Assembly))
+                {
+                    _generations.Remove(name);
+                    released.Add(g);
+                }
+        foreach (var g in released) _reaper.Release(g.Context);
     }
 
     Type[]? UpdatedTypes(PatchPlan plan)
@@ -112,6 +138,18 @@ public sealed class PlanApplier
     void ApplyLocked(PatchPlan plan)
     {
         var context = new GenerationContext(plan.AssemblyName, this);
+        try { ApplyInto(context, plan); }
+        catch
+        {
+            // Rolled back: nothing leads into the context. (Were a detour left, the engine's hold on its replacement
+            // would keep the context alive.)
+            _reaper.Release(context);
+            throw;
+        }
+    }
+
+    void ApplyInto(GenerationContext context, PatchPlan plan)
+    {
         var generation = context.LoadFromStream(new MemoryStream(plan.Image), new MemoryStream(plan.Symbols));
         FaultInjection?.Invoke("loaded");
 
@@ -160,7 +198,7 @@ public sealed class PlanApplier
             throw;
         }
         for (int i = 0; i < made.Count; i++) _detours[touched[i].Original] = made[i];
-        lock (_generations) _generations[plan.AssemblyName] = generation;
+        lock (_generations) _generations[plan.AssemblyName] = new Generation(generation, context, plan.AddsMembers);
     }
 
     public RevertResult Revert(RevertRequest request)
@@ -181,6 +219,7 @@ public sealed class PlanApplier
                 foreach (var (_, detour) in chosen) undo.Undo(detour);
                 undo.Commit();
                 foreach (var (original, _) in chosen) _detours.Remove(original);
+                ReleaseUnreachable();
                 return new RevertResult(request.Id, chosen.Count, null);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -193,7 +232,7 @@ public sealed class PlanApplier
     /// <summary>An assembly the app runs, or a generation applied before.</summary>
     Assembly AssemblyNamed(string name)
     {
-        lock (_generations) if (_generations.TryGetValue(name, out var generation)) return generation;
+        lock (_generations) if (_generations.TryGetValue(name, out var generation)) return generation.Assembly;
         foreach (var a in AssemblyLoadContext.Default.Assemblies)
             if (a.GetName().Name == name) return a;
         // One of the app's own libraries that it has not used yet: loaded as the app would on first use.
@@ -202,7 +241,7 @@ public sealed class PlanApplier
 
     Assembly? GenerationNamed(string name)
     {
-        lock (_generations) return _generations.GetValueOrDefault(name);
+        lock (_generations) return _generations.GetValueOrDefault(name)?.Assembly;
     }
 
     MethodBase ResolveMethod(MethodHandleRef method) =>

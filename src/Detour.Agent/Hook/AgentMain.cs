@@ -69,8 +69,8 @@ public static class AgentMain
             switch (message)
             {
                 case null: return;
-                case PatchPlan plan: Send(Applier.Apply(plan)); break;
-                case RevertRequest revert: Send(Applier.Revert(revert)); break;
+                case PatchPlan plan: Send(Applier.Apply(plan)); Applier.CollectReleased(); break;
+                case RevertRequest revert: Send(Applier.Revert(revert)); Applier.CollectReleased(); break;
                 case Say say: foreach (var line in say.Lines) Say(line); break;
                 case SafePointWanted wanted: SafePoints.Want(wanted.Wanted); break;
                 case SafePointDone done: SafePoints.Done(done.Id); break;

@@ -25,6 +25,9 @@ internal sealed class AgentConnection : IPatchTarget, IDisposable
     public Hello Hello { get; }
     public bool IsClosed => _closed;
 
+    /// <summary>The generations the app held after its latest plan.</summary>
+    public GenerationCounts? Generations { get; private set; }
+
     /// <summary>A command line arrived from the app's terminal.</summary>
     public event Action<string>? CommandReceived;
 
@@ -39,7 +42,10 @@ internal sealed class AgentConnection : IPatchTarget, IDisposable
             while (Frames.Read(_stream) is { } message)
                 switch (message)
                 {
-                    case PatchResult r: Answer(r.Id, r); break;
+                    case PatchResult r:
+                        if (r.Generations is not null) Generations = r.Generations;
+                        Answer(r.Id, r);
+                        break;
                     case RevertResult r: Answer(r.Id, r); break;
                     case CommandRequest c: CommandReceived?.Invoke(c.Line); break;
                     case SafePointReached p: SafePointReached?.Invoke(p.Id); break;

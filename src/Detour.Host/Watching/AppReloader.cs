@@ -422,6 +422,8 @@ public sealed class AppReloader : IDisposable
             foreach (var o in session.OutOfDate) Say($"    out of date {o.Member}: {o.Reason}");
             foreach (var e in session.BrokenCallers) Say($"    does not compile with the edits: {e}");
         }
+        if (_target.Generations is { } g)
+            Say($"  generations in the app: {g.Loaded} loaded, {g.Releasing} unloading, {g.Collected} unloaded");
         foreach (var (path, errors) in _lastErrors) { Say($"  failed {path}"); foreach (var e in errors) Say("    " + e); }
         if (_pending.Count > 0) Say($"  held by the mode or skip marks (%autoreload applies them): {Join(_pending.Select(Path.GetFileName).OfType<string>())}");
         if (_awaitingSafePoint.Count > 0)

@@ -314,16 +314,23 @@ public sealed class ReloadSession
         var redirects = plan.Detour.Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
         var reinitializations = plan.Reinitialize.Select(c => new Reinitialization(c.Field!.DeclaringType.MetadataToken.ToInt32(), c.Field.Name,
             new FieldHandleRef(c.LiveField!.Module.Assembly.GetName().Name!, c.LiveField.MetadataToken), c.DisplayName)).ToList();
+        bool addsMembers = relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null);
         var result = _target.Apply(new PatchPlan(Interlocked.Increment(ref _nextPlanId), name, image, symbols, redirects, reinitializations,
-            UpdatedTypes: UpdatedTypes(module, relinker, plan, name)));
+            UpdatedTypes: UpdatedTypes(module, relinker, plan, name), AddsMembers: addsMembers));
         if (!result.Applied) throw new PlanRolledBack(result.Error ?? "the agent did not say why");
 
-        var assembly = _live.View.LoadGeneration(name, image);
         foreach (var (change, redirect) in plan.Detour.Zip(redirects))
             _patched[redirect.Original] = new PatchedMethod(redirect.Original, change.Live!.DeclaringType?.FullName ?? "", change.DisplayName);
         Generation = generation;
-        _live.Generations.Add(assembly);
-        _live.GenerationImages[name] = image;
+        // Only a generation that declares what later edits bind to is read again; the agent unloads the others once
+        // nothing leads into them, so nothing may name them from here on.
+        Assembly? assembly = null;
+        if (addsMembers)
+        {
+            assembly = _live.View.LoadGeneration(name, image);
+            _live.Generations.Add(assembly);
+            _live.GenerationImages[name] = image;
+        }
         Commit(texts, set, current, relinker, assembly);
         return result.Warnings ?? [];
     }
@@ -517,6 +524,9 @@ public interface IPatchTarget
 
     /// <summary>Mode 3: whether edits wait for the app's next <c>Detour.HotPatch.SafePoint()</c>.</summary>
     void WantSafePoint(bool wanted) { }
+
+    /// <summary>The generations the app held after its latest plan, when it said.</summary>
+    GenerationCounts? Generations => null;
 }
 
 /// <summary>A method of the app that runs a replacement.</summary>
