@@ -23,7 +23,7 @@ public sealed class PlanApplier
     sealed record Generation(Assembly Assembly, GenerationContext Context, bool AddsMembers);
 
     /// <summary>Test seam: throwing from it simulates a fault at the named step.</summary>
-    internal Action<string>? FaultInjection;
+    internal Action<string>? FaultInjection = InjectedFaults.OfThisProcess;
 
     /// <summary>The active detours, for status and tests.</summary>
     public IReadOnlyList<MethodDetour> Detours
@@ -73,7 +73,11 @@ public sealed class PlanApplier
             }
             // Applied: from here on nothing undoes it, as with .NET's own handlers.
             IReadOnlyList<string>? warnings;
-            try { warnings = _updateHandlers.Notify(UpdatedTypes(plan)); }
+            try
+            {
+                FaultInjection?.Invoke("handlers");
+                warnings = _updateHandlers.Notify(UpdatedTypes(plan));
+            }
             catch (Exception e) when (e is not OutOfMemoryException) { warnings = ["update handlers: " + e.Message]; }
             return new PatchResult(plan.Id, true, null, warnings, Counts());
         }
@@ -163,6 +167,7 @@ public sealed class PlanApplier
                          ?? throw new InvalidOperationException($"{init.Name}: the delta has no field {init.ShadowField}");
             newValues.Add((ResolveField(init.LiveField), shadow.GetValue(null)));
         }
+        FaultInjection?.Invoke("initializers");
 
         var transaction = new DetourTransaction();
         var touched = new List<(MethodBase Original, MethodDetour? Before)>();
@@ -175,7 +180,7 @@ public sealed class PlanApplier
             touched.Add((original, existing));
         }
         FaultInjection?.Invoke("detours");
-        var made = transaction.Commit();
+        var made = CommitWithFaults(transaction);
 
         var oldValues = new List<(FieldInfo Field, object? Value)>();
         try
@@ -199,6 +204,17 @@ public sealed class PlanApplier
         }
         for (int i = 0; i < made.Count; i++) _detours[touched[i].Original] = made[i];
         lock (_generations) _generations[plan.AssemblyName] = new Generation(generation, context, plan.AddsMembers);
+    }
+
+    /// <summary>With faults injected, "detour-write" fails between two of the transaction's writes (before its last
+    /// one), so the engine's own rollback of the writes already made is what is tested.</summary>
+    IReadOnlyList<MethodDetour> CommitWithFaults(DetourTransaction transaction)
+    {
+        if (FaultInjection is not { } inject) return transaction.Commit();
+        int step = 0;
+        DetourTransaction.BeforeStepApplies = _ => { if (++step == Math.Max(transaction.Count, 1)) inject("detour-write"); };
+        try { return transaction.Commit(); }
+        finally { DetourTransaction.BeforeStepApplies = null; }
     }
 
     public RevertResult Revert(RevertRequest request)

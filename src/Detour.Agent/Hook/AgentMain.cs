@@ -34,22 +34,22 @@ public static class AgentMain
                 Say($"inactive: {entry.GetName().Name} is an optimized build; hot patching needs a Debug build");
                 return;
             }
-            if (string.IsNullOrEmpty(socketPath)) socketPath = HostLauncher.SocketOfProject();
-            using var socket = HostLauncher.Connect(socketPath, startIfAbsent: _printsReports);
-            using var stream = new NetworkStream(socket, ownsSocket: false);
-            Frames.Write(stream, HelloOf(entry, _printsReports));
-            if (Frames.Read(stream) is not Welcome { Accepted: true } welcome)
+            // The zero-config route starts its own host, so it can start another when that one dies (killed, crashed,
+            // or stopped by `dotnet detour shutdown`). Under `dotnet detour run` the host is the tool itself.
+            bool ownsHost = string.IsNullOrEmpty(socketPath);
+            if (ownsHost) socketPath = HostLauncher.SocketOfProject();
+            for (int connection = 0; ; connection++)
             {
-                Say("inactive: the compile host refused this app");
-                return;
+                if (!ServeOneHost(entry, socketPath!, restarted: connection > 0, attachCommands)) return;
+                _host = null;
+                SafePoints.Release();
+                if (!ownsHost || connection >= MaxHostRestarts)
+                {
+                    Say("the compile host went away; the app runs on with the code it has, and takes no more edits");
+                    return;
+                }
+                Say("the compile host went away; starting a new one (the app keeps the edits it has; a file saved meanwhile applies at its next save)");
             }
-            _host = stream;
-            attachCommands?.Invoke(SendCommand);
-            Applier.WarmUp();
-            Serve(stream);
-            _host = null;
-            SafePoints.Release();
-            Say("the compile host went away; the app runs on with the code it has, and takes no more edits");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -76,6 +76,29 @@ public static class AgentMain
                 case SafePointDone done: SafePoints.Done(done.Id); break;
             }
         }
+    }
+
+    const int MaxHostRestarts = 5; // a host that dies at every start must not turn the agent into a loop
+
+    /// <summary>Connects, says hello and applies the host's plans until it goes away. False: the host refused the app.</summary>
+    static bool ServeOneHost(Assembly entry, string socketPath, bool restarted, Action<Action<string>>? attachCommands)
+    {
+        using var socket = HostLauncher.Connect(socketPath, startIfAbsent: _printsReports, restarted);
+        using var stream = new NetworkStream(socket, ownsSocket: false);
+        Frames.Write(stream, HelloOf(entry, _printsReports));
+        if (Frames.Read(stream) is not Welcome { Accepted: true })
+        {
+            Say("inactive: the compile host refused this app");
+            return false;
+        }
+        _host = stream;
+        if (!restarted)
+        {
+            attachCommands?.Invoke(SendCommand);
+            Applier.WarmUp();
+        }
+        Serve(stream);
+        return true;
     }
 
     /// <summary>What the host needs to know of the app: its assemblies as loaded, by file and module version id.</summary>

@@ -11,11 +11,12 @@ internal static class HostLauncher
     public static string SocketOfProject() =>
         UserSocket.PathFor(AppContext.GetData(AgentSettings.ProjectSetting) as string ?? throw new InvalidOperationException("no project named"));
 
-    public static Socket Connect(string socketPath, bool startIfAbsent)
+    /// <param name="restarted">A host of this app died: the new one is not given the faults injected into the first.</param>
+    public static Socket Connect(string socketPath, bool startIfAbsent, bool restarted = false)
     {
         if (UserSocket.TryConnect(socketPath, out var socket)) return socket!;
         if (!startIfAbsent) throw new InvalidOperationException($"no compile host at {socketPath}");
-        StartHost();
+        StartHost(restarted);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {
@@ -27,7 +28,7 @@ internal static class HostLauncher
 
     /// <summary>dotnet &lt;host&gt; serve --project P, detached from the app: its own session, no terminal, and
     /// no startup hook of its own.</summary>
-    static void StartHost()
+    static void StartHost(bool restarted)
     {
         string host = AppContext.GetData(AgentSettings.HostPathSetting) as string ?? throw new InvalidOperationException("no compile host named in the runtimeconfig");
         string project = (string)AppContext.GetData(AgentSettings.ProjectSetting)!;
@@ -36,6 +37,7 @@ internal static class HostLauncher
         foreach (var argument in new[] { "sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetExecutable.Path, host, "serve", "--project", project })
             start.ArgumentList.Add(argument);
         start.Environment.Remove("DOTNET_STARTUP_HOOKS");
+        if (restarted) start.Environment.Remove(InjectedFaults.Variable);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the compile host");
     }
 }

@@ -195,19 +195,25 @@ public sealed class AppReloader : IDisposable
         }
     }
 
-    /// <summary>Reads a file that an editor may be writing right now: retries a vanished or locked file.</summary>
+    /// <summary>Reads a file that an editor may be writing right now: retries a vanished or locked file. Null when it
+    /// is gone; throws when it is there but cannot be read (no permission, say), with the last reason.</summary>
     static string? ReadSettled(string path)
     {
-        for (int attempt = 0; attempt < 25; attempt++)
+        Exception? last = null;
+        string? text = null;
+        for (int attempt = 0; attempt < 25 && text is null; attempt++)
         {
             try
             {
-                if (File.Exists(path)) return File.ReadAllText(path);
+                if (File.Exists(path)) text = File.ReadAllText(path);
+                last = null;
             }
-            catch (IOException) { }
-            Thread.Sleep(20);
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { last = e; }
+            if (text is null) Thread.Sleep(20);
         }
-        return null;
+        if (last is not null) throw last;
+        InjectedFaults.OfThisProcess?.Invoke("read"); // after the retries: a read that keeps failing
+        return text;
     }
 
     /// <summary>The file's text, or null if it cannot be read at once. For files nobody saved just now:
@@ -225,7 +231,15 @@ public sealed class AppReloader : IDisposable
         foreach (var path in paths.Order())
         {
             if (SessionFor(path) is not { } session) continue;
-            var text = ReadSettled(path);
+            string? text;
+            try { text = ReadSettled(path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not read, so not compared: the next save of the file is tried afresh.
+                Say($"{path}: could not be read ({e.Message}); the app keeps running its last good code");
+                _lastErrors[path] = [$"{path}(1,1): error: could not be read ({e.Message})"];
+                continue;
+            }
             if (text is null)
             {
                 Say($"{path}: file deleted; the app keeps running its last good code");

@@ -25,7 +25,7 @@ public sealed class ReloadSession
     (int Generation, MetadataReference? Reference)? _surface;
 
     /// <summary>Test seam: throwing from it simulates a fault after the edit started to apply.</summary>
-    internal Action<string>? FaultInjection;
+    internal Action<string>? FaultInjection = InjectedFaults.OfThisProcess;
 
     /// <param name="view">The app as metadata: where this project's live types and members are found.</param>
     /// <param name="target">Where plans go: the app's agent, through the channel.</param>
@@ -46,6 +46,10 @@ public sealed class ReloadSession
 
     readonly IPatchTarget _target;
     static int _nextPlanId;
+
+    /// <summary>Names this host's generations apart from those of a host the app had before (one that died): the agent
+    /// keeps theirs loaded, and resolves generations by name.</summary>
+    static readonly string HostRun = Guid.NewGuid().ToString("N")[..6];
 
     public ProjectModel Project => _project;
 
@@ -212,6 +216,7 @@ public sealed class ReloadSession
         }
         _held = null;
         if (delta is null) return Failed(files, errors, clock.Elapsed);
+        FaultInjection?.Invoke("compiled");
         if (hold) _held = (heldKey, newTrees, delta);
         var previous = PreviousTexts(set, errors);
         if (previous is null) return Failed(files, errors, clock.Elapsed);
@@ -308,7 +313,7 @@ public sealed class ReloadSession
     IReadOnlyList<string> ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current)
     {
         int generation = Generation + 1;
-        string name = $"{_project.AssemblyName}.Detour.{generation}";
+        string name = $"{_project.AssemblyName}.Detour.{HostRun}-{generation}";
         var (image, symbols) = WriteGeneration(module, name);
         FaultInjection?.Invoke("written");
         var redirects = plan.Detour.Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
