@@ -139,6 +139,43 @@ public class ReloadTests : SessionFixture
     }
 
     [Test]
+    public void StaticReadonlyInitializer_ChangedWithTheMethodsThatReadIt_IsReapplied()
+    {
+        Assert.That(Suffixed.Greeting(), Is.EqualTo("w0s00"));
+        AssertApplied(Edit(Source("Suffixed.cs"), ("\"s0\"", "\"s1\""), ("\"0\";", "\"1\";"), ("\"w0\"", "\"w1\"")));
+        Assert.That(Suffixed.Greeting(), Is.EqualTo("w1s11"));
+        AssertApplied(Edit(Source("GlobalSuffixed.cs"), ("\"s0\"", "\"s1\""), ("\"0\";", "\"1\";"), ("\"w0\"", "\"w1\"")));
+        Assert.That(GlobalSuffixed.Greeting(), Is.EqualTo("w1s11"));
+    }
+
+    [Test]
+    public void FileSavedBeforeTheSessionOpened_ItsWholeText_InitializersToo_IsApplied()
+    {
+        string path = Source("SavedBeforeOpen.cs");
+        Session.AssumeChangedSinceBuild(path);
+        AssertApplied(Edit(path, ("\"s0\"", "\"s2\""), ("\"0\";", "\"2\";"), ("\"w0\"", "\"w2\"")));
+        Assert.That(SavedBeforeOpen.Greeting(), Is.EqualTo("w2s22"), "the text the app ran was unknown: every member and initializer is applied");
+    }
+
+    [TestCase("loaded")]
+    [TestCase("initializers")]
+    [TestCase("detours")]
+    [TestCase("detour-write")]
+    [TestCase("fields")]
+    public void FaultAtAnAgentStage_RollsBack_AndTheSameEditAppliesAfter(string stage)
+    {
+        bool fired = false;
+        Agent.Applier.FaultInjection = s => { if (s == stage && !fired) { fired = true; throw new IOException("injected at " + s); } };
+        var text = File.ReadAllText(GamePath);
+        var edited = text.Replace("x * 2", "x * 9").Replace("Speed = 3;", "Speed = 8;").Replace("hello ", "hey ");
+        var failed = Session.Apply(new Dictionary<string, string> { [GamePath] = edited });
+        Assert.That(failed.Errors[0], Does.Contain("rolled back").And.Contain("injected at " + stage));
+        Assert.That((Game.Twice(1), Game.Speed, new Game().Greet("a")), Is.EqualTo((2, 3, "hello a")));
+        AssertApplied(Session.Apply(new Dictionary<string, string> { [GamePath] = edited }));
+        Assert.That((Game.Twice(1), Game.Speed, new Game().Greet("a")), Is.EqualTo((9, 8, "hey a")));
+    }
+
+    [Test]
     public void PatchedCode_ReportsTheEditedFilesNewLineNumbers()
     {
         var text = File.ReadAllText(GamePath);

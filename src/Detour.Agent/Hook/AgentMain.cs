@@ -48,7 +48,7 @@ public static class AgentMain
                     Say("the compile host went away; the app runs on with the code it has, and takes no more edits");
                     return;
                 }
-                Say("the compile host went away; starting a new one (the app keeps the edits it has; a file saved meanwhile applies at its next save)");
+                Say("the compile host went away; starting a new one (the app keeps the edits it has)");
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -318,7 +318,9 @@ internal sealed class Relinker
         if (!f.IsStatic || _closures.Contains(t)) return;
         bool keep = f.CustomAttributes.Any(a => a.AttributeType.Name == "KeepValueOnReloadAttribute");
         string initKey = $"{t.FullName}::{f.Name}";
-        bool initChanged = live is not null && oldInit.TryGetValue(initKey, out var o) && newInit.TryGetValue(initKey, out var n) && o.Text != n.Text;
+        // An initializer the old text does not have (the text the app runs is unknown, say) counts as changed.
+        bool initChanged = live is not null && newInit.TryGetValue(initKey, out var n) &&
+                           (oldInit.TryGetValue(initKey, out var o) ? o.Text != n.Text : n.Text.Length > 0);
         if (live is null)
             Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, MemberKind.StaticField) { Field = f });
         else if (initChanged)
