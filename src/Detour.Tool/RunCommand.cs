@@ -63,7 +63,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         if (File.Exists(socket)) ChannelClient.Send(socket, "shutdown", out _);
         for (int attempt = 0; ; attempt++)
         {
-            try { return new HostServer(socket, TargetsFile, output.Host); }
+            try { return new HostServer(socket, TargetsFile, output.Host, project); }
             catch (ChannelException) when (attempt < 50) { Thread.Sleep(100); }
         }
     }

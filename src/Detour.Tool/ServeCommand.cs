@@ -17,7 +17,7 @@ public static class ServeCommand
         HostServer server;
         try
         {
-            server = new HostServer(socket, RunCommand.TargetsFile, line => { lock (log) log.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {line}"); });
+            server = new HostServer(socket, RunCommand.TargetsFile, line => { lock (log) log.WriteLine($"{DateTime.Now:HH:mm:ss.fff} {line}"); }, project);
         }
         catch (ChannelException e)
         {

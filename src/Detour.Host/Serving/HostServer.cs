@@ -10,6 +10,7 @@ public sealed class HostServer : IDisposable
 {
     readonly string _socketPath;
     readonly string _targetsFile;
+    readonly string? _servedProject;
     readonly Action<string> _output;
     readonly Socket _listener;
     readonly List<(AgentConnection Agent, AppReloader Reloader)> _apps = new();
@@ -22,8 +23,10 @@ public sealed class HostServer : IDisposable
     string Describe() => $"compile host {Environment.ProcessId}, up {(DateTime.UtcNow - _started).TotalSeconds:F0} s, {_served} app{(_served == 1 ? "" : "s")} served";
 
     /// <param name="output">Where Detour's lines go besides the agents that print them (the tool's terminal, or the host's log).</param>
-    public HostServer(string socketPath, string targetsFile, Action<string> output)
+    /// <param name="servedProject">The project this host is for: an app of any other project is not patched by it.</param>
+    public HostServer(string socketPath, string targetsFile, Action<string> output, string? servedProject = null)
     {
+        _servedProject = servedProject;
         _socketPath = socketPath;
         _targetsFile = targetsFile;
         _output = output;
@@ -100,7 +103,7 @@ public sealed class HostServer : IDisposable
             agent.Say(line);
         }
         Interlocked.Increment(ref _served);
-        var reloader = new AppReloader(hello, agent, Say, _targetsFile, Describe);
+        var reloader = new AppReloader(hello, agent, Say, _targetsFile, Describe, _servedProject);
         agent.CommandReceived += line => ThreadPool.QueueUserWorkItem(_ => RunFromAgent(reloader, line));
         // Not on the reading thread: the edits it applies wait for answers that thread reads.
         agent.SafePointReached += id => ThreadPool.QueueUserWorkItem(_ =>

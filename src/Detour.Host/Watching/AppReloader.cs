@@ -10,6 +10,7 @@ public sealed class AppReloader : IDisposable
 {
     readonly Hello _app;
     readonly IPatchTarget _target;
+    readonly string? _servedProject;
     readonly Action<string> _say;
     readonly string _targetsFile;
     readonly List<ReloadSession> _sessions = new();
@@ -37,8 +38,10 @@ public sealed class AppReloader : IDisposable
     /// <param name="app">What the agent said of the app when it connected.</param>
     /// <param name="say">Where Detour's lines for the user go.</param>
     /// <param name="targetsFile">Detour.targets, imported into a design-time build for projects without a manifest.</param>
-    public AppReloader(Hello app, IPatchTarget target, Action<string> say, string targetsFile, Func<string>? describeHost = null)
+    /// <param name="servedProject">The project the host serves; null: whichever the app's is.</param>
+    public AppReloader(Hello app, IPatchTarget target, Action<string> say, string targetsFile, Func<string>? describeHost = null, string? servedProject = null)
     {
+        _servedProject = servedProject;
         _describeHost = describeHost;
         _app = app;
         _target = target;
@@ -63,11 +66,17 @@ public sealed class AppReloader : IDisposable
         {
             _view = new LiveView(_app);
             var project = ProjectModel.LoadOrDiscover(_app.EntryAssembly, _targetsFile);
+            // A peer names its app's assembly; the host compiles only for the project it was started for.
+            if (_servedProject is not null && Path.GetFullPath(project.ProjectPath) != Path.GetFullPath(_servedProject))
+                throw new ReloadException($"this compile host serves {_servedProject}, and the app is of {project.ProjectPath}");
             var projects = project.WithReferencedProjects().ToList();
             foreach (var p in projects) Watch(p);
             foreach (var p in projects) Open(p);
             Say($"watching {string.Join(", ", projects.Select(p => Path.GetFileName(p.ProjectPath)))} " +
                 $"({_watched.Count} files), mode {(int)Mode}; type %help for commands");
+            foreach (var p in projects)
+            foreach (var path in p.OutsideTree)
+                Say($"{path}: outside {p.TreeRoot} (the tree of {Path.GetFileName(p.ProjectPath)}); Detour does not read or compile it, so its edits need a restart");
             foreach (var session in _sessions.ToList()) session.WarmUp();
         }
         catch (Exception e)
@@ -162,7 +171,7 @@ public sealed class AppReloader : IDisposable
         if (!path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) || Path.GetFileName(path).StartsWith('.') || !File.Exists(path)) return false;
         var relative = Path.GetRelativePath(project.ProjectDirectory, path).Replace('\\', '/');
         return !relative.StartsWith("../") && !ProjectModel.IsUnderBuildOutput(path, project.ProjectDirectory) &&
-               !Path.IsPathRooted(relative) && !project.Unwatched.Contains(path);
+               !Path.IsPathRooted(relative) && !project.Unwatched.Contains(path) && SourceTree.Contains(project.TreeRoot, path);
     }
 
     /// <summary>The session of the project whose folder holds the file (the innermost, if projects nest).</summary>

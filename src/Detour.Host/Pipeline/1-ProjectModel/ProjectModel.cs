@@ -26,6 +26,14 @@ public sealed record ProjectModel(
     /// <summary>The build's .editorconfig files, among them the generated global one with build properties.</summary>
     public IReadOnlyList<string> EditorConfigs { get; init; } = [];
 
+    /// <summary>Sources the manifest names that lie outside the project's tree (<see cref="SourceTree"/>): Detour
+    /// neither reads nor compiles them.</summary>
+    public IReadOnlyList<string> OutsideTree { get; init; } = [];
+
+    /// <summary>Where this project's sources may live (the repository holding it).</summary>
+    public string TreeRoot => _treeRoot ??= SourceTree.RootOf(ProjectDirectory);
+    string? _treeRoot;
+
     public static string ManifestPathFor(string targetPath) => targetPath + ManifestSuffix;
 
     /// <summary>This project and every project it references, directly or not, each once.</summary>
@@ -59,11 +67,14 @@ public sealed record ProjectModel(
         string One(string key) => values[key].FirstOrDefault() ?? "";
         var sources = new List<string>();
         var generated = new List<string>();
+        var outside = new List<string>();
         var unwatched = new HashSet<string>(StringComparer.Ordinal);
+        string root = SourceTree.RootOf(Path.GetDirectoryName(One("project"))!);
         foreach (var entry in values["source"])
         {
             int bar = entry.IndexOf('|');
             string path = entry[(bar + 1)..];
+            if (!SourceTree.Contains(root, path)) { outside.Add(path); continue; }
             // Generated files under obj/ (global usings, assembly info) go into every compile but are never edited.
             if (IsUnderBuildOutput(path, Path.GetDirectoryName(One("project"))!)) { generated.Add(path); continue; }
             sources.Add(path);
@@ -90,6 +101,7 @@ public sealed record ProjectModel(
         {
             Analyzers = values["analyzer"].ToList(),
             EditorConfigs = values["editorconfig"].ToList(),
+            OutsideTree = outside,
         };
     }
 
