@@ -67,18 +67,22 @@ public class PackageRouteTests
     }
 
     [Test]
-    public void HostKilledWhileTheAppRuns_TheAppRunsOn_AndSaysSoOnce()
+    public void HostKilledWhileTheAppRuns_TheAppRunsOn_AndStartsANewHost_SayingSoOnce()
     {
         Installed.Run(App, "dotnet", "build", "-nologo", "-v:q");
         var app = StartBuilt();
         var hosts = Sockets.HostsServing(_dir);
         Assert.That(hosts, Has.Count.EqualTo(1), "one compile host for the project");
         Process.GetProcessById(hosts[0]).Kill();
-        app.WaitFor(l => l.Contains("detour: the compile host went away"), "the one line saying so");
+        app.WaitFor(l => l.Contains("detour: the compile host went away; starting a new one"), "the one line saying so");
+        app.WaitFor(l => l.Contains("detour: watching Packaged.csproj"), "the new host's banner", seconds: 120);
         app.ForgetOutput();
         app.WaitFor(l => l.StartsWith("tick "), "the app running on");
         Thread.Sleep(500);
         Assert.That(app.Lines.Count(l => l.Contains("detour:")), Is.Zero, "said once, then nothing more");
+        var now = Sockets.HostsServing(_dir);
+        Assert.That(now, Has.Count.EqualTo(1), "a host serves the project");
+        Assert.That(now, Does.Not.Contain(hosts[0]), "a new one");
     }
 
     [Test]

@@ -38,17 +38,25 @@ public static class AgentMain
             // or stopped by `dotnet detour shutdown`). Under `dotnet detour run` the host is the tool itself.
             bool ownsHost = string.IsNullOrEmpty(socketPath);
             if (ownsHost) socketPath = HostLauncher.SocketOfProject();
-            for (int connection = 0; ; connection++)
+            for (int restarts = 0; ; restarts++)
             {
-                if (!ServeOneHost(entry, socketPath!, restarted: connection > 0, attachCommands)) return;
+                bool served = false;
+                try
+                {
+                    if (!ServeOneHost(entry, socketPath!, restarted: restarts > 0, attachCommands)) return; // refused: stays inactive
+                    served = true;
+                }
+                // A host that was still dying accepted the new connection, then dropped it: try again.
+                catch (Exception e) when (restarts > 0 && e is IOException or SocketException or ChannelException) { }
                 _host = null;
                 SafePoints.Release();
-                if (!ownsHost || connection >= MaxHostRestarts)
+                if (restarts >= MaxHostRestarts || (served && !ownsHost))
                 {
                     Say("the compile host went away; the app runs on with the code it has, and takes no more edits");
                     return;
                 }
-                Say("the compile host went away; starting a new one (the app keeps the edits it has)");
+                if (served) Say("the compile host went away; starting a new one (the app keeps the edits it has)");
+                Thread.Sleep(100 * (restarts + 1));
             }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -80,7 +88,8 @@ public static class AgentMain
 
     const int MaxHostRestarts = 5; // a host that dies at every start must not turn the agent into a loop
 
-    /// <summary>Connects, says hello and applies the host's plans until it goes away. False: the host refused the app.</summary>
+    /// <summary>Connects, says hello and applies the host's plans until it goes away (true). Returns false, without
+    /// serving, when the host refused the app: the agent then stays inactive.</summary>
     static bool ServeOneHost(Assembly entry, string socketPath, bool restarted, Action<Action<string>>? attachCommands)
     {
         using var socket = HostLauncher.Connect(socketPath, startIfAbsent: _printsReports, restarted);
