@@ -1,15 +1,16 @@
 using Detour.Benchmarks;
 
-// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|tool|soak]
+// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|tool|soak|load]
 var suites = new Dictionary<string, Action>
 {
     ["engine"] = EngineBenchmark.Run,
     ["reload"] = ReloadBenchmark.Run,
     ["tool"] = ToolBenchmark.Run,
     ["soak"] = SoakBenchmark.Run,
+    ["load"] = LoadBenchmark.Run,
 };
-// The soak takes minutes: it runs only when named.
-var chosen = args.Length == 0 ? suites.Keys.Where(k => k != "soak").ToList() : args.ToList();
+// The soak and the load take minutes each: they run only when named.
+var chosen = args.Length == 0 ? suites.Keys.Where(k => k is not ("soak" or "load")).ToList() : args.ToList();
 foreach (var name in chosen)
 {
     if (!suites.TryGetValue(name, out var run))

@@ -16,10 +16,11 @@ public static class RetargetUnderLoad
             $"{Elapsed.TotalSeconds:F1} s; edit p50 {EditP50:F1} ms, p90 {EditP90:F1} ms";
     }
 
-    public static Result Run(ReloadSession session, InProcessAgent agent, string path, int edits)
+    /// <param name="live">The number the method returns now (what an earlier run left); edits return live+1, live+2, ...</param>
+    public static Result Run(ReloadSession session, InProcessAgent agent, string path, int edits, int live = 0)
     {
         string original = File.ReadAllText(path);
-        int applied = 0, applying = 0;
+        int applied = live, applying = live;
         long calls = 0, wrong = 0, stale = 0;
         bool stop = false;
         var threads = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
@@ -43,7 +44,7 @@ public static class RetargetUnderLoad
         threads.ForEach(t => t.Start());
         try
         {
-            for (int i = 1; i <= edits; i++)
+            for (int i = live + 1; i <= live + edits; i++)
             {
                 Volatile.Write(ref applying, i);
                 long started = Stopwatch.GetTimestamp();
