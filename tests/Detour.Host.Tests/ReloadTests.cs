@@ -116,9 +116,9 @@ public class ReloadTests : SessionFixture
     [Test]
     public void RudeEdit_IsRejectedWhole_WithFileLineAndReason()
     {
-        var report = Edit(GamePath, "public int Score;", "public int Score;\n    public int Lives;");
+        var report = Edit(Source("Creature.cs"), ("public int X;", "public int X;\n    public int Y;"));
         Assert.That(report.Succeeded, Is.False);
-        Assert.That(report.Errors[0], Does.Match(@"Game\.cs\(\d+,\d+\): rude edit: adding the instance field Game\.Lives"));
+        Assert.That(report.Errors[0], Does.Match(@"Creature\.cs\(\d+,\d+\): rude edit: adding the instance field Spot\.Y to a struct changes its size"));
         var virtualAdded = Edit(ShapesPath, "public override string Describe() => \"square\";", "public override string Describe() => \"square\";\n    public virtual int Sides() => 4;");
         Assert.That(virtualAdded.Errors[0], Does.Contain("rude edit: adding the virtual method Square.Sides needs a restart"));
     }

@@ -229,7 +229,7 @@ public class RuleRowTests : SessionFixture
     [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Shape", "removing the interface IComparable`1 from Circle needs a restart")]
     [TestCase("public double Radius = 1;", "public float Radius = 1;", "changing the type of the field Circle.Radius needs a restart")]
     [TestCase("public string Describe() => \"box of \" + Item;", "public string Describe() => \"a box of \" + Item;", "editing the generic type Box`1.Describe needs a restart")]
-    [TestCase("public int Count;", "public int Count;\n    public long Extra;", "adding the instance field Counter.Extra changes the object layout")]
+    [TestCase("public int Count;", "public int Count;\n    public long Extra;", "adding the instance field Counter.Extra to a struct changes its size")]
     [TestCase("public interface IMarker { }", "public interface IMarker { void Mark(); }", "adding the interface member IMarker.Mark needs a restart")]
     public void RudeEdits_AreRejectedWhole_WithTheirPlaceAndReason(string from, string to, string reason)
     {
@@ -287,10 +287,13 @@ public class RuleRowTests : SessionFixture
     }
 
     [Test]
-    public void AddedAutoProperty_IsRude_AndSaysWhy()
+    public void AddedAutoProperty_OfAClassApplies_HiddenFromReflection_OfAStructIsRude_AndSaysWhy()
     {
         var report = Edit(AccountPath, ("public int LastSeen;", "public int LastSeen;\n    public int Level { get; set; }"));
-        Assert.That(report.Errors, Has.Some.Contains("rude edit: adding the auto-property Account.Level adds an instance field, which changes the object layout"));
+        AssertApplied(report);
+        Assert.That(report.Members.Single(m => m.Member == "Target.Account.Level").HiddenFromReflection, Is.True);
+        var rude = Edit(Source("Creature.cs"), ("public int X;", "public int X;\n    public int Z { get; set; }"));
+        Assert.That(rude.Errors, Has.Some.Contains("rude edit: adding the auto-property Spot.Z to a struct adds a field, which changes its size"));
     }
 
     [Test]

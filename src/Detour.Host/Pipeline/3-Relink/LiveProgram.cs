@@ -12,6 +12,8 @@ internal sealed class LiveProgram(Assembly original, LiveView view)
     public readonly Dictionary<string, Type> AddedTypes = new();
     public readonly Dictionary<string, MethodInfo> AddedMethods = new();
     public readonly Dictionary<string, FieldInfo> AddedFields = new();
+    /// <summary>Instance fields edits added to classes, by member key: the accessor of each one's storage in its home.</summary>
+    public readonly Dictionary<string, MethodInfo> AddedInstanceFields = new();
     /// <summary>Lambda groups whose numbering an applied edit shifted: the running program's lambdas of that method no
     /// longer share their names with the source's, so none is matched by name again until a restart.</summary>
     public readonly HashSet<string> ShiftedLambdaGroups = new();

@@ -77,6 +77,12 @@ internal sealed class Relinker
 
     readonly LiveImporter _import;
 
+    /// <summary>Added instance fields of classes: the accessor of each one's storage (this generation's or its home's).</summary>
+    readonly Dictionary<FieldDefinition, MethodReference> _addedFieldAccess = new();
+
+    /// <summary>Instance fields this generation adds, by member key: the name of the type holding each one's accessor.</summary>
+    public readonly Dictionary<string, string> AddedFieldAccessors = new();
+
     static string? ScopeName(TypeReference t) => t.Scope switch
     {
         AssemblyNameReference a => a.Name,
@@ -310,9 +316,22 @@ internal sealed class Relinker
         {
             if (_closures.Contains(t)) return;
             bool autoProperty = f.Name.StartsWith('<') && f.Name.EndsWith(">k__BackingField");
-            Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, MemberKind.Field)
-                { Field = f, NeedsRestart = autoProperty ? RestartNeeded.AutoPropertyAdded : RestartNeeded.InstanceFieldAdded,
-                  Detail = autoProperty ? f.Name[1..f.Name.IndexOf('>')] : "" });
+            string detail = autoProperty ? f.Name[1..f.Name.IndexOf('>')] : "";
+            if (liveType.IsValueType)
+            {
+                Changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, MemberKind.Field)
+                    { Field = f, NeedsRestart = autoProperty ? RestartNeeded.AutoPropertyAdded : RestartNeeded.InstanceFieldAdded, Detail = detail });
+                return;
+            }
+            // Objects of a class keep their layout: the field lives beside each of them (AddedInstanceFields.cs).
+            if (_live.AddedInstanceFields.TryGetValue(key, out var accessor)) _addedFieldAccess[f] = _import.Method(accessor);
+            else
+            {
+                _addedFieldAccess[f] = AddedInstanceFields.DefineAccessor(_module, _mapper.Map(f.FieldType), AddedFieldAccessors.Count);
+                AddedFieldAccessors[key] = _addedFieldAccess[f].DeclaringType.FullName;
+                Changes.Add(new MemberChange(key, t.FullName, autoProperty ? detail : f.Name, ChangeKind.Added, MemberKind.Field)
+                    { Field = f, Detail = detail });
+            }
             return;
         }
         if (!f.IsStatic || _closures.Contains(t)) return;
@@ -444,6 +463,7 @@ internal sealed class Relinker
     void RewriteBody(TypeDefinition owner, MethodDefinition method)
     {
         bool inHolderInitializer = method.IsConstructor && method.IsStatic && _mapped.ContainsKey(owner) && !_closures.Contains(owner);
+        AddedInstanceFields.RewriteAccesses(method, _addedFieldAccess);
         foreach (var ins in method.Body.Instructions)
         {
             switch (ins.Operand)

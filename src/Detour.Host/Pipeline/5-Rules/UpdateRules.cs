@@ -38,8 +38,8 @@ internal static class UpdateRules
         NeedsRestart(RestartNeeded.InterfaceMemberEdited, c => $"editing the interface member {c.ShortTypeName}.{c.MemberName} needs a restart"),
         NeedsRestart(RestartNeeded.HiddenBufferReturn, c => $"{c.ShortTypeName}.{c.MemberName} returns the struct {c.Detail} through a hidden buffer; patching it needs a restart"),
         NeedsRestart(RestartNeeded.FieldTypeChanged, c => $"changing the type of the field {c.ShortTypeName}.{c.MemberName} needs a restart"),
-        NeedsRestart(RestartNeeded.InstanceFieldAdded, c => $"adding the instance field {c.ShortTypeName}.{c.MemberName} changes the object layout and needs a restart"),
-        NeedsRestart(RestartNeeded.AutoPropertyAdded, c => $"adding the auto-property {c.ShortTypeName}.{c.Detail} adds an instance field, which changes the object layout and needs a restart"),
+        NeedsRestart(RestartNeeded.InstanceFieldAdded, c => $"adding the instance field {c.ShortTypeName}.{c.MemberName} to a struct changes its size, which values already made (and copied) cannot follow; it needs a restart"),
+        NeedsRestart(RestartNeeded.AutoPropertyAdded, c => $"adding the auto-property {c.ShortTypeName}.{c.Detail} to a struct adds a field, which changes its size; it needs a restart"),
         new("attributes changed, body unchanged", c => c.AttributesOnly,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)"))),
         new("changed body of the running entry point", c => c.Kind == ChangeKind.Changed && c.Live is MethodInfo m && m == m.Module.Assembly.EntryPoint,
@@ -63,6 +63,10 @@ internal static class UpdateRules
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "initializer changed; [KeepValueOnReload] keeps the current value"))),
         new("changed static initializer", c => c.InitializerChanged,
             (c, plan) => { plan.Reinitialize.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "initializer changed; value re-initialized")); }),
+        new("added instance field of a class", c => c.Kind == ChangeKind.Added && c.Field is { IsStatic: false },
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "objects made before the edit read its default value, new ones run its " +
+                                                                     "initializer; it lives beside each object, so reflection and serializers do not see it") with
+                { HiddenFromReflection = c.Field!.IsPublic || c.Detail.Length > 0 })),
         new("added static field", c => c.Kind == ChangeKind.Added && c.Field is not null,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "new static field, initialized"))),
         new("method turned into a property, or back", c => c.Reshaped is not null,

@@ -391,6 +391,11 @@ public sealed class ReloadSession
         // Added types and members keep the home they get now.
         foreach (var change in relinker.Changes.Where(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null))
         {
+            if (change.Field is { IsStatic: false } && relinker.AddedFieldAccessors.TryGetValue(change.Key, out var holderName))
+            {
+                if (assembly.GetType(holderName)?.GetMethod(AddedInstanceFields.AccessorName) is { } accessor) _live.AddedInstanceFields[change.Key] = accessor;
+                continue;
+            }
             var home = assembly.GetType(MetadataNames.ToReflection(change.TypeName));
             if (home is null) continue;
             if (change.Category == MemberKind.Type)
