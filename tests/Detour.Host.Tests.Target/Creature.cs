@@ -13,3 +13,9 @@ public struct Spot
     public int X;
     public int Sum() => X;
 }
+
+/// <summary>A record: a property added to it takes part in its equality, printing and copies.</summary>
+public record Pet(string Name)
+{
+    public string Show() => Name;
+}

@@ -126,3 +126,22 @@ public class AddedInstanceFieldTests : SessionFixture
         Assert.That(young.Describe(), Is.EqualTo("c lives=5 age=0"));
     }
 }
+
+[NonParallelizable]
+public class AddedRecordPropertyTests : SessionFixture
+{
+    [Test]
+    public void AddedRecordProperty_TakesPartInCopiesAndEquality_OfObjectsOldAndNew()
+    {
+        var old = new Pet("rex");
+        Assert.That(old.Show(), Is.EqualTo("rex"));
+        AssertApplied(Edit(Source("Creature.cs"), ("public string Show() => Name;", "public int Age { get; init; } = 2;\n    public string Show() => Name + Age;")));
+        Assert.That(old.Show(), Is.EqualTo("rex0"));
+        var young = new Pet("rex");
+        Assert.That(young.Show(), Is.EqualTo("rex2"));
+        Assert.That(old, Is.Not.EqualTo(young), "equality now compares the added property");
+        Assert.That((young with { Name = "max" }).Show(), Is.EqualTo("max2"), "a copy carries the added value");
+        AssertApplied(Edit(Source("Creature.cs"), ("public string Show() => Name;", "public int Age { get; init; } = 2;\n    public string Show() => Name + \"/\" + Age;")));
+        Assert.That((old.Show(), young.Show()), Is.EqualTo(("rex/0", "rex/2")));
+    }
+}
