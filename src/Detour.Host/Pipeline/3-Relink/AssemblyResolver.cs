@@ -28,12 +28,26 @@ internal sealed class AssemblyResolver(ProjectModel project, Func<IEnumerable<Li
         }
     }
 
+    readonly Dictionary<string, ModuleDefinition> _byPath = new();
+
+    /// <summary>The module in this file, read once per session: the same one name resolution found, when it found this file.</summary>
+    public ModuleDefinition ModuleAt(string path)
+    {
+        lock (_loaded)
+        {
+            if (_byPath.TryGetValue(path, out var known)) return known;
+            var same = _loaded.Values.FirstOrDefault(a => a.MainModule.FileName == path)?.MainModule;
+            return _byPath[path] = same ?? ModuleDefinition.ReadModule(path, new ReaderParameters { AssemblyResolver = this, ReadingMode = ReadingMode.Deferred });
+        }
+    }
+
     string? PathOf(string name)
     {
         if (name == project.AssemblyName && File.Exists(project.TargetPath)) return project.TargetPath;
         var candidates = project.References.Concat(programs().Select(p => p.Original.Location))
             .Append(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), name + ".dll"));
-        return candidates.FirstOrDefault(p => Path.GetFileNameWithoutExtension(p) == name && File.Exists(p));
+        return candidates.FirstOrDefault(p => Path.GetFileNameWithoutExtension(p) == name && File.Exists(p))
+               ?? programs().Select(p => p.View.PathOf(name)).FirstOrDefault(p => p is not null); // a shared framework's
     }
 
     public void Dispose()
@@ -41,7 +55,9 @@ internal sealed class AssemblyResolver(ProjectModel project, Func<IEnumerable<Li
         lock (_loaded)
         {
             foreach (var assembly in _loaded.Values) assembly.Dispose();
+            foreach (var module in _byPath.Values) module.Dispose();
             _loaded.Clear();
+            _byPath.Clear();
         }
     }
 }

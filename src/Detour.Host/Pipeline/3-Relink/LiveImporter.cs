@@ -10,11 +10,15 @@ internal sealed class LiveImporter(ModuleDefinition module)
 {
     readonly Dictionary<string, ModuleDefinition> _modules = new();
 
+    /// <summary>The very file the live type was read from, so its metadata tokens are the same: resolving by name could
+    /// find a reference assembly of the same name instead. Generations, read from memory, are resolved by name.</summary>
     ModuleDefinition ModuleOf(Assembly assembly)
     {
         string name = assembly.GetName().Name!;
         if (!_modules.TryGetValue(name, out var found))
-            _modules[name] = found = module.AssemblyResolver.Resolve(new AssemblyNameReference(name, null)).MainModule;
+            _modules[name] = found = module.AssemblyResolver is AssemblyResolver session && !string.IsNullOrEmpty(assembly.Location) && File.Exists(assembly.Location)
+                ? session.ModuleAt(assembly.Location)
+                : module.AssemblyResolver.Resolve(new AssemblyNameReference(name, null)).MainModule;
         return found;
     }
 

@@ -19,12 +19,22 @@ public sealed class LiveView : IDisposable
         var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         void Add(string path) { if (File.Exists(path)) paths.TryAdd(Path.GetFileNameWithoutExtension(path), path); }
         foreach (var a in app.Assemblies) Add(a.Path);
-        foreach (var folder in new[] { Path.GetDirectoryName(app.EntryAssembly), app.RuntimeDirectory }.OfType<string>().Where(Directory.Exists))
+        // The folders the app loads from: its own, the runtime's, and every shared framework it uses (ASP.NET Core's
+        // assemblies load lazily, from a folder of their own).
+        var folders = new[] { Path.GetDirectoryName(app.EntryAssembly), app.RuntimeDirectory }
+            .Concat(app.Assemblies.Select(a => Path.GetDirectoryName(a.Path))).OfType<string>().Distinct().Where(Directory.Exists);
+        foreach (var folder in folders)
         foreach (var dll in Directory.EnumerateFiles(folder, "*.dll")) Add(dll);
+        _paths = paths;
         _context = new MetadataLoadContext(new Resolver(paths, _generations), "System.Private.CoreLib");
     }
 
     public string EntryAssembly { get; }
+
+    readonly Dictionary<string, string> _paths;
+
+    /// <summary>The file the app loads (or would load) under this assembly name.</summary>
+    public string? PathOf(string name) => _paths.GetValueOrDefault(name);
 
     /// <summary>The assembly the app runs under this name, read from the file it loaded.</summary>
     public Assembly Load(string name) =>

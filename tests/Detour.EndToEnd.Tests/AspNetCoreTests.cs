@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+using NUnit.Framework;
+
+namespace Detour.EndToEnd.Tests;
+
+/// <summary>Issue 9 item 5: an ASP.NET Core app on a real Kestrel server, under the installed tool. Each handler kind
+/// is called before an edit, after it and after a second one: a minimal-API lambda (the endpoint keeps the delegate
+/// it got at startup), an MVC controller action, a Razor Pages handler, and a DI singleton made before the edits.</summary>
+[NonParallelizable]
+public class AspNetCoreTests
+{
+    string _dir = null!;
+    RunningApp? _app;
+
+    [SetUp]
+    public void CopyApp() => _dir = Installed.CopyApps("aspnet", "WebApp");
+
+    [TearDown]
+    public void KillApp() => _app?.Dispose();
+
+    [Test]
+    public void EveryHandlerKind_RunsTheNewBody_AfterAnEditAndASecondOne()
+    {
+        string web = Path.Combine(_dir, "WebApp");
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        string url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        listener.Stop();
+        _app = RunningApp.Tool(web, "--", "--urls", url);
+        _app.WaitFor(l => l.Contains("web: listening"), "Kestrel listening", seconds: 240);
+        _app.WaitFor(l => l.Contains("detour: watching WebApp.csproj"), "the host watching", seconds: 120);
+        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        string Get(string path) => client.GetStringAsync(path).Result.Trim();
+
+        var handlers = new (string File, string Path, string Word)[]
+        {
+            ("Program.cs", "/lambda", "lambda"),
+            ("Controllers/HelloController.cs", "/hello", "controller"),
+            ("Pages/Index.cshtml.cs", "/", "page"),
+            ("Greeter.cs", "/service", "service"),
+        };
+        foreach (var h in handlers) Assert.That(Get(h.Path), Does.Contain($"{h.Word}-0"), $"{h.Path} before the edits");
+        int callsBefore = int.Parse(Get("/service").Split('#')[1]);
+
+        for (int edit = 1; edit <= 2; edit++)
+            foreach (var h in handlers)
+            {
+                RunningApp.Save(Path.Combine(web, h.File), $"{h.Word}-{edit - 1}", $"{h.Word}-{edit}");
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                while (!Get(h.Path).Contains($"{h.Word}-{edit}"))
+                {
+                    Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(30), $"{h.Path} after edit {edit}");
+                    Thread.Sleep(20);
+                }
+            }
+
+        Assert.That(int.Parse(Get("/service").Split('#')[1]), Is.GreaterThan(callsBefore + 1), "the singleton made at startup kept its state");
+        Assert.That(_app.Lines.Where(l => l.Contains("Program.<Main>$") && l.Contains("restart")), Is.Empty,
+            "an edit of a handler lambda is not an edit of the running Main");
+        Assert.That(_app.Lines.Where(l => l.Contains("detour:") && (l.Contains("error") || l.Contains("rolled back"))), Is.Empty);
+    }
+}
