@@ -12,8 +12,11 @@ public sealed record LoadedAssembly(string Name, string Path, Guid Mvid, bool De
 
 /// <summary>The first message on every connection.</summary>
 /// <param name="StartupMilliseconds">Time the agent spent on the app's main thread at startup (in the startup hook).</param>
+/// <param name="FrameworkFolders">The folders of the app's trusted platform assemblies: its shared frameworks (ASP.NET
+/// Core's among them), whose assemblies it loads only when first used.</param>
 public sealed record Hello(int Version, PeerRole Role, int ProcessId, string EntryAssembly, string RuntimeDirectory,
-                           IReadOnlyList<LoadedAssembly> Assemblies, bool PrintsReports, double StartupMilliseconds = 0) : Message;
+                           IReadOnlyList<LoadedAssembly> Assemblies, bool PrintsReports, double StartupMilliseconds = 0,
+                           IReadOnlyList<string>? FrameworkFolders = null) : Message;
 
 /// <summary>The host's answer to <see cref="Hello"/>; when not accepted, the connection closes after it.</summary>
 public sealed record Welcome(bool Accepted, string Message) : Message;

@@ -8,7 +8,8 @@ public class CodecTests
 {
     static readonly Message[] Samples =
     [
-        new Hello(Frames.Version, PeerRole.Agent, 42, "/app/App.dll", "/runtime/", [new LoadedAssembly("App", "/app/App.dll", Guid.NewGuid(), true)], true, 1.5),
+        new Hello(Frames.Version, PeerRole.Agent, 42, "/app/App.dll", "/runtime/", [new LoadedAssembly("App", "/app/App.dll", Guid.NewGuid(), true)], true, 1.5,
+            ["/dotnet/shared/Microsoft.NETCore.App/10.0.12", "/dotnet/shared/Microsoft.AspNetCore.App/10.0.12"]),
         new Welcome(false, "no"),
         new PatchPlan(7, "App.Detour.3", [1, 2, 3], [4, 5], [new Redirect(new MethodHandleRef("App", 0x06000001), 0x06000002, "Game.Twice")],
             [new Reinitialization(0x02000003, "Speed", new FieldHandleRef("App", 0x04000001), "Game.Speed")], false,

@@ -117,8 +117,12 @@ public static class AgentMain
         foreach (var a in AssemblyLoadContext.Default.Assemblies) // loops, not LINQ: each assembly the agent touches costs the app memory
             if (!a.IsDynamic && !string.IsNullOrEmpty(a.Location))
                 assemblies.Add(new LoadedAssembly(a.GetName().Name!, a.Location, a.ManifestModule.ModuleVersionId, Engine.ReplacementCheck.IsJitOptimizationDisabled(a)));
+        var folders = new List<string>();
+        if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string trusted)
+            foreach (var path in trusted.Split(Path.PathSeparator))
+                if (Path.GetDirectoryName(path) is { Length: > 0 } folder && !folders.Contains(folder)) folders.Add(folder);
         return new Hello(Frames.Version, PeerRole.Agent, Environment.ProcessId, entry.Location, RuntimeEnvironment.GetRuntimeDirectory(), assemblies,
-                         printsReports, _startupMilliseconds);
+                         printsReports, _startupMilliseconds, folders);
     }
 
     /// <summary>A %-line from the app's terminal; the host answers with Say messages on the same stream.</summary>

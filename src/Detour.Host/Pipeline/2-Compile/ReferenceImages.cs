@@ -74,7 +74,9 @@ internal sealed class ReferenceImages
         foreach (var type in TypeMapper.AllTypes(module))
         {
             var visible = new HashSet<string>(VisibleNames(type));
-            for (var b = (type.BaseType as TypeReference)?.Resolve(); b is not null && b.Module == module; b = b.BaseType?.Resolve())
+            // A base type of this module is its definition already; one of another assembly is not resolved (the
+            // host may not find it: ASP.NET Core's come from a shared framework, and nothing here needs them).
+            for (var b = type.BaseType as TypeDefinition; b is not null; b = b.BaseType as TypeDefinition)
                 visible.UnionWith(VisibleNames(b));
             foreach (var f in type.Fields)
                 if (!f.IsPublic && (visible.Contains(f.Name) || type.Events.Any(e => e.Name == f.Name)))

@@ -22,7 +22,8 @@ public sealed class LiveView : IDisposable
         // The folders the app loads from: its own, the runtime's, and every shared framework it uses (ASP.NET Core's
         // assemblies load lazily, from a folder of their own).
         var folders = new[] { Path.GetDirectoryName(app.EntryAssembly), app.RuntimeDirectory }
-            .Concat(app.Assemblies.Select(a => Path.GetDirectoryName(a.Path))).OfType<string>().Distinct().Where(Directory.Exists);
+            .Concat(app.FrameworkFolders ?? []).Concat(app.Assemblies.Select(a => Path.GetDirectoryName(a.Path)))
+            .OfType<string>().Distinct().Where(Directory.Exists);
         foreach (var folder in folders)
         foreach (var dll in Directory.EnumerateFiles(folder, "*.dll")) Add(dll);
         _paths = paths;
