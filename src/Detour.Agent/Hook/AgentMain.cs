@@ -34,8 +34,8 @@ public static class AgentMain
                 Say($"inactive: {entry.GetName().Name} is an optimized build; hot patching needs a Debug build");
                 return;
             }
-            // The zero-config route starts its own host, so it can start another when that one dies (killed, crashed,
-            // or stopped by `dotnet detour shutdown`). Under `dotnet detour run` the host is the tool itself.
+            // The zero-config route starts its own host, so it can start another when that one dies (killed or crashed).
+            // Under `dotnet detour run` the host is the tool itself.
             bool ownsHost = string.IsNullOrEmpty(socketPath);
             if (ownsHost) socketPath = HostLauncher.SocketOfProject();
             for (int restarts = 0; ; restarts++)

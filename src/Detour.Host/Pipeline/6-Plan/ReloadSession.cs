@@ -319,7 +319,8 @@ public sealed class ReloadSession
         var redirects = plan.Detour.Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
         var reinitializations = plan.Reinitialize.Select(c => new Reinitialization(c.Field!.DeclaringType.MetadataToken.ToInt32(), c.Field.Name,
             new FieldHandleRef(c.LiveField!.Module.Assembly.GetName().Name!, c.LiveField.MetadataToken), c.DisplayName)).ToList();
-        bool addsMembers = relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null);
+        // Added lambdas are not: later edits compile their own.
+        bool addsMembers = relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null && !(c.Method is { } m && IlText.IsGenerated(m)));
         var result = _target.Apply(new PatchPlan(Interlocked.Increment(ref _nextPlanId), name, image, symbols, redirects, reinitializations,
             UpdatedTypes: UpdatedTypes(module, relinker, plan, name), AddsMembers: addsMembers));
         if (!result.Applied) throw new PlanRolledBack(result.Error ?? "the agent did not say why");
