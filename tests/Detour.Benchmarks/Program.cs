@@ -1,6 +1,6 @@
 using Detour.Benchmarks;
 
-// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|tool|soak|load]
+// Prints figures; asserts nothing. Usage: dotnet run -c Release --project tests/Detour.Benchmarks -- [engine|reload|tool|soak|load|fuzz|web]
 var suites = new Dictionary<string, Action>
 {
     ["engine"] = EngineBenchmark.Run,
@@ -8,9 +8,11 @@ var suites = new Dictionary<string, Action>
     ["tool"] = ToolBenchmark.Run,
     ["soak"] = SoakBenchmark.Run,
     ["load"] = LoadBenchmark.Run,
+    ["fuzz"] = LongEndToEnd.Fuzz,
+    ["web"] = LongEndToEnd.Web,
 };
-// The soak and the load take minutes each: they run only when named.
-var chosen = args.Length == 0 ? suites.Keys.Where(k => k is not ("soak" or "load")).ToList() : args.ToList();
+// The long suites take minutes each: they run only when named.
+var chosen = args.Length == 0 ? suites.Keys.Where(k => k is not ("soak" or "load" or "fuzz" or "web")).ToList() : args.ToList();
 foreach (var name in chosen)
 {
     if (!suites.TryGetValue(name, out var run))
