@@ -60,7 +60,23 @@ public class FuzzTests
                 ("half-written", () => { WriteInTwoHalves(greeter, GreeterText(word)); greeting = word; }),
                 ("binary", () => { File.WriteAllBytes(extra, RandomBytes(random, 2048)); ExpectReport("Extra.cs", "not C# text"); }),
                 ("not UTF-8", () => { File.WriteAllBytes(greeter, [.. Encoding.Latin1.GetBytes("// caf\u00e9 \u00e0 la cr\u00e8me\n"), .. Encoding.UTF8.GetBytes(GreeterText(word))]); greeting = word; }),
-                ("large", () => { Write(greeter, GreeterText(word, "// " + new string('x', 2_000_000) + "\n")); greeting = word; }),
+                ("large", () => { Write(greeter, GreeterText(word, "// " + new string('x', 10_000_000) + "\n")); greeting = word; }),
+                ("empty", () =>
+                {
+                    // Emptied, the file removes Extra; Program.cs still calls it, so the app keeps the old one and says so.
+                    Write(extra, "");
+                    ExpectReport("Extra.cs", "removed");
+                    Write(extra, ExtraText(word));
+                    mark = word;
+                }),
+                ("renamed, then restored", () =>
+                {
+                    File.Move(extra, extra + ".moved");
+                    ExpectReport("Extra.cs", "file deleted");
+                    File.WriteAllText(extra + ".moved", ExtraText(word));
+                    File.Move(extra + ".moved", extra);
+                    mark = word;
+                }),
                 ("deleted, then restored", () =>
                 {
                     File.Delete(extra);
