@@ -153,7 +153,11 @@ public sealed class AppReloader : IDisposable
             // save) is complete, and waits only for the other files of the same save.
             watcher.Changed += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
             watcher.Created += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
-            watcher.Renamed += (_, e) => Touched(e.FullPath, RenameSettleMs);
+            watcher.Renamed += (_, e) =>
+            {
+                Touched(e.FullPath, RenameSettleMs);
+                Touched(e.OldFullPath, RenameSettleMs); // renamed away (to a backup name, say): gone, and said so
+            };
             watcher.Deleted += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
             // Too many changes at once (a branch switch): events were lost, so every file is looked at;
             // those whose text the app already runs are passed over.
