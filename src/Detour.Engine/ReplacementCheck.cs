@@ -33,8 +33,7 @@ public static class ReplacementCheck
                 "would bypass a detour. Build it in Debug (dotnet build -c Debug, or <Optimize>false</Optimize>).");
     }
 
-    public static bool IsJitOptimizationDisabled(Assembly assembly) =>
-        assembly.GetCustomAttribute<DebuggableAttribute>() is { IsJITOptimizerDisabled: true };
+    public static bool IsJitOptimizationDisabled(Assembly assembly) => DebugBuilds.DisablesJitOptimizer(assembly);
 
     public static void EnsureCompatible(MethodBase original, MethodBase replacement)
     {

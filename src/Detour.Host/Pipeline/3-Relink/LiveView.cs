@@ -60,9 +60,7 @@ public sealed class LiveView : IDisposable
     /// <summary>Whether the app has loaded the assembly and it was built without optimizations.</summary>
     public bool IsDebugBuild(string name) => _loaded.TryGetValue(name, out var a) ? a.DebugBuild : IsDebugBuild(Load(name));
 
-    public static bool IsDebugBuild(Assembly assembly) =>
-        assembly.GetCustomAttributesData().FirstOrDefault(a => a.AttributeType.FullName == "System.Diagnostics.DebuggableAttribute") is { } d &&
-        d.ConstructorArguments.Count == 1 && d.ConstructorArguments[0].Value is int modes && (modes & 0x100) != 0;
+    public static bool IsDebugBuild(Assembly assembly) => DebugBuilds.DisablesJitOptimizer(assembly);
 
     public Assembly LoadGeneration(string name, byte[] image)
     {
