@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using NUnit.Framework;
 
 namespace Detour.EndToEnd.Tests;
@@ -23,10 +21,7 @@ public class AspNetCoreTests
     public void EveryHandlerKind_RunsTheNewBody_AfterAnEditAndASecondOne()
     {
         string web = Path.Combine(_dir, "WebApp");
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        string url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
-        listener.Stop();
+        string url = $"http://127.0.0.1:{WebLoadTests.FreePort()}";
         _app = RunningApp.Tool(web, "--", "--urls", url);
         _app.WaitFor(l => l.Contains("web: listening"), "Kestrel listening", seconds: 240);
         _app.WaitFor(l => l.Contains("detour: watching WebApp.csproj"), "the host watching", seconds: 120);

@@ -90,13 +90,19 @@ public class FaultTests
         return app;
     }
 
+    /// <summary>The packaged app built and running with the faults, and the pid of the one host its agent started.</summary>
+    (RunningApp App, int Host) BuildAndRun(string faults)
+    {
+        Installed.Run(Packaged, "dotnet", "build", "-nologo", "-v:q");
+        var app = StartPackaged(faults);
+        app.WaitFor(l => l.StartsWith("tick ") && l.Contains("hello"), "the app running");
+        return (app, Sockets.HostsServing(_dir).Single());
+    }
+
     [Test]
     public void TheHostKilledMidEdit_TheAppRunsOn_StartsANewHost_AndTheNextEditApplies()
     {
-        Installed.Run(Packaged, "dotnet", "build", "-nologo", "-v:q");
-        var app = StartPackaged("written:kill");
-        app.WaitFor(l => l.StartsWith("tick ") && l.Contains("hello"), "the app running");
-        var firstHost = Sockets.HostsServing(_dir).Single();
+        var (app, firstHost) = BuildAndRun("written:kill");
 
         RunningApp.Save(PackagedGreeter, "\"hello\"", "\"lost\"");
         app.WaitFor(l => l.Contains("detour: the compile host went away; starting a new one"), "the agent noticing its host's death");
@@ -113,10 +119,7 @@ public class FaultTests
     [Test]
     public void TheAppExitingMidEdit_LeavesTheHostServing_AndTheNextRunTakesEdits()
     {
-        Installed.Run(Packaged, "dotnet", "build", "-nologo", "-v:q");
-        var app = StartPackaged("detours:exit");
-        app.WaitFor(l => l.StartsWith("tick ") && l.Contains("hello"), "the app running");
-        var host = Sockets.HostsServing(_dir).Single();
+        var (app, host) = BuildAndRun("detours:exit");
 
         RunningApp.Save(PackagedGreeter, "\"hello\"", "\"midway\"");
         Assert.That(app.WaitForExit(), Is.EqualTo(3), "the app exited in the middle of applying the edit");

@@ -21,7 +21,8 @@ public class WebLoadTests
     [TearDown]
     public void KillApp() => _app?.Dispose();
 
-    static int FreePort()
+    /// <summary>A local port nothing listens on now.</summary>
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
