@@ -37,6 +37,13 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
     public string? ClosureNotUpdated { get; init; }
     public bool StaticConstructorChanged { get; init; }
 
+    /// <summary>An addition the running program takes (no restart needed).</summary>
+    public bool IsTakenAddition => Kind == ChangeKind.Added && NeedsRestart is null;
+
+    /// <summary>A taken addition that later edits bind to, so its generation is its home for good. Not a lambda or
+    /// local function: later edits compile their own.</summary>
+    public bool NeedsAHome => IsTakenAddition && !(Method is { } m && IlText.IsGenerated(m));
+
     /// <summary>"Ns.Type.Member", or the type's name for a change to the type itself: how reports name it.</summary>
     public string DisplayName => MemberName.Length > 0 ? TypeName + "." + MemberName : TypeName;
 

@@ -319,8 +319,7 @@ public sealed class ReloadSession
         var redirects = plan.Detour.Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
         var reinitializations = plan.Reinitialize.Select(c => new Reinitialization(c.Field!.DeclaringType.MetadataToken.ToInt32(), c.Field.Name,
             new FieldHandleRef(c.LiveField!.Module.Assembly.GetName().Name!, c.LiveField.MetadataToken), c.DisplayName)).ToList();
-        // Added lambdas are not: later edits compile their own.
-        bool addsMembers = relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null && !(c.Method is { } m && IlText.IsGenerated(m)));
+        bool addsMembers = relinker.Changes.Any(c => c.NeedsAHome);
         var result = _target.Apply(new PatchPlan(Interlocked.Increment(ref _nextPlanId), name, image, symbols, redirects, reinitializations,
             UpdatedTypes: UpdatedTypes(module, relinker, plan, name), AddsMembers: addsMembers));
         if (!result.Applied) throw new PlanRolledBack(result.Error ?? "the agent did not say why");
@@ -354,7 +353,7 @@ public sealed class ReloadSession
         }
         foreach (var c in plan.Detour) AddLive(c.Live!.DeclaringType);
         foreach (var c in plan.Reinitialize) AddLive(c.LiveField!.DeclaringType);
-        foreach (var c in relinker.Changes.Where(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null))
+        foreach (var c in relinker.Changes.Where(c => c.IsTakenAddition))
         {
             if (_live.FindType(c.TypeName) is { } live) AddLive(live);
             else if (c.Category == MemberKind.Type && module.GetType(c.TypeName) is { } added) Add(new TypeHandleRef(generationName, added.MetadataToken.ToInt32()));
@@ -388,9 +387,10 @@ public sealed class ReloadSession
         _unknownBaseline.ExceptWith(set);
         _live.ShiftedLambdaGroups.UnionWith(relinker.ShiftedLambdaGroups);
         foreach (var path in set) _lastTexts[path] = (SetKey(set), current);
+        // A generation that homes nothing is never read again (ApplyToProcess): it comes as null.
         if (assembly is null) return;
         // Added types and members keep the home they get now.
-        foreach (var change in relinker.Changes.Where(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null))
+        foreach (var change in relinker.Changes.Where(c => c.NeedsAHome))
         {
             if (change.Field is { IsStatic: false } && relinker.AddedFieldAccessors.TryGetValue(change.Key, out var holderName))
             {
@@ -401,12 +401,12 @@ public sealed class ReloadSession
             if (home is null) continue;
             if (change.Category == MemberKind.Type)
                 _live.AddedTypes[change.TypeName] = home;
-            else if (change.Method is not null && !IlText.IsGenerated(change.Method))
+            else if (change.Method is not null)
                 _live.AddedMethods[change.Key] = (MethodInfo)LiveProgram.MethodByToken(home, change.Method.MetadataToken.ToInt32())!;
             else if (change.Field is not null)
                 _live.AddedFields[change.Key] = LiveProgram.FieldByToken(home, change.Field.MetadataToken.ToInt32())!;
         }
-        if (relinker.Changes.Any(c => c.Kind == ChangeKind.Added && c.NeedsRestart is null)) _sticky.UnionWith(set);
+        _sticky.UnionWith(set);
     }
 
     /// <summary>The changed files, the other parts of their partial types, the files that embed a constant,
