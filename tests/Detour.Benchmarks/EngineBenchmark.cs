@@ -113,5 +113,10 @@ public static class EngineBenchmark
             var result = StressRun.Run(original, repl, call, flips: 200_000, callers: 2);
             Console.WriteLine($"concurrency, {kind,-11}: {result}");
         }
+        // More callers than cores: threads get paused mid-method, which is what the first write must survive.
+        var hot = typeof(HotVirtuals).GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
+            .Where(m => m.Name.StartsWith("Hot")).OrderBy(m => m.Name).ToList();
+        var firstWrites = FirstWriteRun.Run(hot, typeof(HotVirtuals).GetMethod(nameof(HotVirtuals.Replacement))!, callers: 2 * Environment.ProcessorCount);
+        Console.WriteLine($"first write, {2 * Environment.ProcessorCount} callers: {firstWrites}");
     }
 }

@@ -56,12 +56,11 @@ public static class StressRun
             Interlocked.Add(ref olds, localOld);
             Interlocked.Add(ref news, localNew);
         }) { IsBackground = true }).ToList();
-        // The method's code is written once, at its first install, before the callers start: a caller standing inside
-        // the first instruction at that instant is the documented residual risk (native-notes/residual-risks.md), not
-        // what this run measures. Every flip below is a pointer swap, made while both callers run the method.
-        var detour = Detours.Install(original, replacement);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         threads.ForEach(t => t.Start());
+        Thread.Sleep(20);
+        // The first install writes the method's code while both callers run it; every flip after it is a pointer swap.
+        var detour = Detours.Install(original, replacement);
         for (int i = 0; i < flips; i++)
         {
             if (i % 2 == 0) detour.Undo();

@@ -8,6 +8,19 @@ public readonly record struct EntryPoint(nint Stub, nint Slot, nint Code)
     public bool HasPrecode => Slot != 0;
 }
 
+/// <summary>Where a method's code gets its jump. Only the bytes of one instruction change, so a thread anywhere in
+/// the method sees the old instruction or the whole jump.</summary>
+/// <param name="Offset">The instruction the jump replaces, from the code start.</param>
+/// <param name="FixedTarget">Nonzero when only the byte at the site changes: the bytes after it are the jump's
+/// displacement, so the trampoline must be mapped exactly there.</param>
+public sealed record JumpSite(int Offset, nint FixedTarget, string Description)
+{
+    public bool ChangesOneByte => FixedTarget != 0;
+}
+
+/// <summary>A single store into code: one byte, or an aligned 8- or 16-byte block.</summary>
+public readonly record struct CodeWrite(nint Address, byte[] Bytes);
+
 /// <summary>The instruction-set services the engine needs; one implementation per architecture.</summary>
 public interface IArchitecture
 {
@@ -18,19 +31,20 @@ public interface IArchitecture
     /// <summary>True when the bytes at <paramref name="code"/> are a method start the engine knows.</summary>
     bool IsKnownPrologue(nint code, out string description);
 
-    /// <summary>Bytes of a code-start jump to <paramref name="trampoline"/> ("E9 rel32"), and how many bytes at the code start it replaces.</summary>
-    byte[] EncodeCodeStartJump(nint code, nint trampoline);
+    /// <summary>Where the jump to a trampoline can go in the method's code, best first; empty when nowhere is safe.</summary>
+    IReadOnlyList<JumpSite> FindJumpSites(nint code);
 
-    /// <summary>Where a one-byte code-start jump would land: the rel32 is the four bytes already after
-    /// the first instruction, so only byte 0 changes (native-notes/code-start-jump.md).</summary>
-    nint OneByteJumpTarget(nint code);
+    /// <summary>The one atomic store that puts a jump to <paramref name="trampoline"/> at <paramref name="site"/>.</summary>
+    CodeWrite EncodeSiteJump(nint code, JumpSite site, nint trampoline);
+
+    /// <summary>Code at <paramref name="at"/> that undoes what ran before the site, then jumps through <paramref name="targetSlot"/>.</summary>
+    byte[] EncodeEntry(nint at, nint code, JumpSite site, nint targetSlot);
+
+    /// <summary>The instruction the jump replaced, moved to <paramref name="at"/>, then a jump back to the rest of the method.</summary>
+    byte[] EncodeContinuation(nint at, nint code, JumpSite site);
 
     /// <summary>Encodes an indirect jump at <paramref name="at"/> through the pointer at <paramref name="slot"/>.</summary>
     byte[] EncodeIndirectJump(nint at, nint slot);
-
-    /// <summary>Copies the whole instructions covering the first <paramref name="minimumBytes"/> bytes of
-    /// <paramref name="code"/> to <paramref name="at"/>, followed by a jump back to the rest of the method.</summary>
-    byte[] EncodeContinuation(nint at, nint code, int minimumBytes);
 
     /// <summary>Disassembles a few instructions, for error messages.</summary>
     string Describe(nint address, int instructions = 3);

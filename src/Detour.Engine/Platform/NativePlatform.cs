@@ -19,6 +19,6 @@ public static class NativePlatform
             OperatingSystem.IsLinux() ? new LinuxMemory() :
             OperatingSystem.IsWindows() ? new WindowsMemory() :
             throw new PlatformNotSupportedException($"Detour has no memory layer for {RuntimeInformation.OSDescription}; see native-notes/platforms.md.");
-        return (new X64Architecture(), memory);
+        return (new X64Architecture(windowsAbi: OperatingSystem.IsWindows()), memory);
     }
 }

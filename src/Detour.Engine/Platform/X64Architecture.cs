@@ -1,12 +1,18 @@
+using System.Runtime.Intrinsics.X86;
 using Iced.Intel;
 
 namespace Detour.Engine.Platform;
 
 /// <summary>x64, decoded and encoded with Iced. See native-notes/precode-stubs.md and
 /// native-notes/code-start-jump.md for the byte patterns relied on here.</summary>
-internal sealed unsafe class X64Architecture : IArchitecture
+internal sealed unsafe class X64Architecture(bool windowsAbi) : IArchitecture
 {
     const byte PushRbp = 0x55, JmpRel32 = 0xE9;
+
+    // Volatile registers that carry no argument: a trampoline may leave them as the moved-over prologue set them.
+    readonly HashSet<Register> _scratch = windowsAbi
+        ? [Register.RAX, Register.R10, Register.R11, Register.ZMM4, Register.ZMM5]
+        : [Register.RAX, Register.R10, Register.R11, .. Enumerable.Range(0, 8).Select(n => Register.ZMM8 + n)];
 
     static Decoder DecoderAt(nint address, int length) =>
         Decoder.Create(64, new ByteArrayCodeReader(new ReadOnlySpan<byte>((void*)address, length).ToArray()), (ulong)address);
@@ -45,38 +51,67 @@ internal sealed unsafe class X64Architecture : IArchitecture
             && instructions.All(i => !i.IsInvalid && i.FlowControl == FlowControl.Next);
     }
 
-    public nint OneByteJumpTarget(nint code) => (nint)((long)code + 5 + *(int*)(code + 1));
+    public IReadOnlyList<JumpSite> FindJumpSites(nint code) => PrologueAt(code).Sites().ToList();
 
-    public byte[] EncodeCodeStartJump(nint code, nint trampoline)
+    X64Prologue PrologueAt(nint code) =>
+        new(new ReadOnlySpan<byte>((void*)code, X64Prologue.BytesToRead(code, Environment.SystemPageSize)), code, _scratch,
+            sixteenByteStoresAtomic: Avx.IsSupported);
+
+    public CodeWrite EncodeSiteJump(nint code, JumpSite site, nint trampoline)
     {
-        long rel = (long)trampoline - ((long)code + 5);
+        nint at = code + site.Offset;
+        long rel = (long)trampoline - ((long)at + 5);
         if (rel is < int.MinValue or > int.MaxValue)
-            throw new DetourException($"trampoline 0x{trampoline:X} is out of rel32 reach of 0x{code:X}");
-        var bytes = new byte[5];
-        bytes[0] = JmpRel32;
-        BitConverter.TryWriteBytes(bytes.AsSpan(1), (int)rel);
-        return bytes;
+            throw new DetourException($"trampoline 0x{trampoline:X} is out of rel32 reach of 0x{at:X}");
+        if (site.ChangesOneByte)
+        {
+            if (trampoline != site.FixedTarget) throw new DetourException($"a one-byte jump at 0x{at:X} can only reach 0x{site.FixedTarget:X}");
+            return new CodeWrite(at, [JmpRel32]);
+        }
+        // The five bytes lie inside one aligned block; the whole block goes in one store.
+        int block = (long)at / 8 == ((long)at + 4) / 8 ? 8 : 16;
+        nint blockStart = at & ~(nint)(block - 1);
+        var bytes = new ReadOnlySpan<byte>((void*)blockStart, block).ToArray();
+        int into = (int)(at - blockStart);
+        bytes[into] = JmpRel32;
+        BitConverter.TryWriteBytes(bytes.AsSpan(into + 1), (int)rel);
+        return new CodeWrite(blockStart, bytes);
+    }
+
+    public byte[] EncodeEntry(nint at, nint code, JumpSite site, nint targetSlot)
+    {
+        var frame = PrologueAt(code).FrameBefore(site);
+        var undo = new List<Instruction>();
+        foreach (var (register, offset) in frame.Saved)
+            undo.Add(Instruction.Create(Code.Mov_r64_rm64, register, new MemoryOperand(Register.RSP, offset - frame.StackOffset)));
+        if (frame.StackOffset != 0)
+            undo.Add(Instruction.Create(Code.Lea_r64_m, Register.RSP, new MemoryOperand(Register.RSP, -frame.StackOffset)));
+        undo.Add(Instruction.Create(Code.Jmp_rm64, new MemoryOperand(Register.RIP, (long)targetSlot)));
+        var writer = new BufferWriter();
+        if (!BlockEncoder.TryEncode(64, new InstructionBlock(writer, undo, (ulong)at), out var error, out _))
+            throw new DetourException($"could not encode the entry for 0x{code:X}: {error}");
+        return writer.Bytes.ToArray();
+    }
+
+    public byte[] EncodeContinuation(nint at, nint code, JumpSite site)
+    {
+        // The one instruction the jump replaced, moved, then back to the instruction after it.
+        nint from = code + site.Offset;
+        var decoder = DecoderAt(from, 16);
+        var moved = decoder.Decode();
+        var writer = new BufferWriter();
+        if (!BlockEncoder.TryEncode(64, new InstructionBlock(writer, [moved], (ulong)at), out var error, out _))
+            throw new DetourException($"could not relocate the instruction at 0x{from:X}: {error}");
+        // jmp [rip+0] followed by the absolute address to resume at.
+        writer.Bytes.AddRange([0xFF, 0x25, 0, 0, 0, 0]);
+        writer.Bytes.AddRange(BitConverter.GetBytes(moved.NextIP));
+        return writer.Bytes.ToArray();
     }
 
     public byte[] EncodeIndirectJump(nint at, nint slot)
     {
         var writer = new BufferWriter();
         Encoder.Create(64, writer).Encode(Instruction.Create(Code.Jmp_rm64, new MemoryOperand(Register.RIP, (long)slot)), (ulong)at);
-        return writer.Bytes.ToArray();
-    }
-
-    public byte[] EncodeContinuation(nint at, nint code, int minimumBytes)
-    {
-        var decoder = DecoderAt(code, 32);
-        var moved = new List<Instruction>();
-        while ((long)decoder.IP - (long)code < minimumBytes) moved.Add(decoder.Decode());
-        ulong resume = decoder.IP;
-        var writer = new BufferWriter();
-        if (!BlockEncoder.TryEncode(64, new InstructionBlock(writer, moved, (ulong)at), out var error, out _))
-            throw new DetourException($"could not relocate the prologue at 0x{code:X}: {error}");
-        // jmp [rip+0] followed by the absolute address to resume at.
-        writer.Bytes.AddRange([0xFF, 0x25, 0, 0, 0, 0]);
-        writer.Bytes.AddRange(BitConverter.GetBytes(resume));
         return writer.Bytes.ToArray();
     }
 
