@@ -64,36 +64,38 @@ internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory m
     IRedirect BuildCodeStart(MethodBase method, nint code)
     {
         const int IndirectJumpLength = 6;
-        var sites = arch.FindJumpSites(code);
-        // A one-byte site needs its trampoline at the one address its bytes already name; the runtime has often
-        // reserved that address, and then the next site is tried.
-        var site = sites.FirstOrDefault(s => !s.ChangesOneByte || _arena.TryClaimExact(s.FixedTarget, IndirectJumpLength))
+        // A one-byte site's trampoline lives at the one address its bytes already name, with its route slot after it;
+        // the runtime has often reserved that address, and then the next site is tried.
+        static nint RouteAfter(nint trampoline) => (trampoline + IndirectJumpLength + 7) & ~(nint)7;
+        var site = arch.FindJumpSites(code).FirstOrDefault(s =>
+                !s.ChangesOneByte || _arena.TryClaimExact(s.FixedTarget, (int)(RouteAfter(s.FixedTarget) + 8 - s.FixedTarget)))
             ?? throw new DetourException(
                 $"{MethodNames.Describe(method)}: no instruction in its prologue can take a jump that running threads would never see torn ({arch.Describe(code, 6)})");
-        nint trampoline, route;
-        if (site.ChangesOneByte)
-        {
-            trampoline = site.FixedTarget;
-            route = _arena.AllocateSlot(trampoline);
-        }
-        else
-        {
-            // The route shares the trampoline's 16 bytes: jmp [rip+2] at +0, the pointer at +8.
-            trampoline = _arena.AllocateCode(code, 16);
-            route = trampoline + 8;
-        }
+
+        // Everything else lives in one block near the code, so a method costs one allocation and no page of its own:
+        // +0 the trampoline "jmp [route]" and +8 its route (unused for a one-byte site), +16 the target slot,
+        // +24 the entry, then the continuation. Encoded sizes do not depend on the address; they are checked anyway.
+        int entryLength = arch.EncodeEntry(code, code, site, code).Length;
+        int continuationLength = arch.EncodeContinuation(code, code, site).Length;
+        int continuationAt = (24 + entryLength + 15) & ~15;
+        nint block = _arena.AllocateCode(code, continuationAt + continuationLength);
+        nint trampoline = site.ChangesOneByte ? site.FixedTarget : block;
+        nint route = site.ChangesOneByte ? RouteAfter(trampoline) : block + 8;
+        nint targetSlot = block + 16, entry = block + 24, continuation = block + continuationAt;
         TrampolineArena.Write(trampoline, arch.EncodeIndirectJump(trampoline, route));
+        WriteSized(entry, arch.EncodeEntry(entry, code, site, targetSlot), entryLength);
+        WriteSized(continuation, arch.EncodeContinuation(continuation, code, site), continuationLength);
+
         var jump = arch.EncodeSiteJump(code, site, trampoline);
         var expected = new CodeWrite(jump.Address, new ReadOnlySpan<byte>((void*)jump.Address, jump.Bytes.Length).ToArray());
-
-        // Sized as if placed at the code itself, where any rip-relative operand is in reach.
-        nint entry = _arena.AllocateCode(code, arch.EncodeEntry(code, code, site, code).Length);
-        nint targetSlot = _arena.AllocateSlot(entry);
-        TrampolineArena.Write(entry, arch.EncodeEntry(entry, code, site, targetSlot));
-        nint continuation = _arena.AllocateCode(code, arch.EncodeContinuation(code, code, site).Length);
-        TrampolineArena.Write(continuation, arch.EncodeContinuation(continuation, code, site));
         Sites.Add(site.Description);
         return new CodeStartRedirect(expected, jump, route, entry, targetSlot, continuation, memory);
+    }
+
+    static void WriteSized(nint at, byte[] bytes, int planned)
+    {
+        if (bytes.Length != planned) throw new DetourException($"code for 0x{at:X} encoded to {bytes.Length} bytes, not the {planned} planned");
+        TrampolineArena.Write(at, bytes);
     }
 
     /// <summary>Which kind of site each code-start redirect used, for the tests and the benchmark.</summary>

@@ -2,14 +2,15 @@ using Detour.Engine.Platform;
 
 namespace Detour.Engine;
 
-/// <summary>Owns the memory the engine runs code from: trampolines (each within rel32 reach of the
-/// method it serves), their target slots, and continuations that resume an original method.</summary>
+/// <summary>Owns the memory the engine runs code from: trampolines (each within rel32 reach of the method it
+/// serves), their slots, entries, and continuations that resume an original method. Slots live beside the code that
+/// reads them, in the same read-write-execute pages: near a method's code there is often no hole for a page more.</summary>
 internal sealed unsafe class TrampolineArena(INativeMemory memory)
 {
     const long Reach = 0x7FF0_0000; // within rel32 reach (±2 GB) with a page to spare
     readonly HashSet<nint> _exactPages = new();
     readonly List<(nint Start, nint End)> _exactUsed = new();
-    readonly List<Pool> _codePools = new(), _dataPools = new();
+    readonly List<Pool> _codePools = new();
 
     sealed class Pool(nint start, int size)
     {
@@ -35,26 +36,23 @@ internal sealed unsafe class TrampolineArena(INativeMemory memory)
     }
 
     /// <summary>Executable bytes within rel32 reach of <paramref name="near"/>, 16-byte aligned.</summary>
-    public nint AllocateCode(nint near, int length) => Allocate(_codePools, near, (length + 15) & ~15, executable: true);
-
-    /// <summary>An 8-byte aligned pointer slot within rel32 reach of <paramref name="near"/>.</summary>
-    public nint AllocateSlot(nint near) => Allocate(_dataPools, near, 8, executable: false);
-
-    /// <summary>Our own pages are mapped writable, so this needs no protection change.</summary>
-    public static void Write(nint at, ReadOnlySpan<byte> bytes) => CodeWrites.Store((byte*)at, bytes);
-
-    nint Allocate(List<Pool> pools, nint near, int length, bool executable)
+    public nint AllocateCode(nint near, int length)
     {
-        var pool = pools.FirstOrDefault(p => p.Fits(near, length));
+        length = (length + 15) & ~15;
+        if (length > memory.PageSize) throw new DetourException($"{length} bytes of trampoline code do not fit a page");
+        var pool = _codePools.FirstOrDefault(p => p.Fits(near, length));
         if (pool is null)
         {
-            nint fresh = memory.MapNear(near, memory.PageSize, executable);
+            nint fresh = memory.MapNear(near, memory.PageSize, executable: true);
             if (fresh == 0) throw new DetourException($"no free memory within reach of 0x{near:X} for a trampoline");
             pool = new Pool(fresh, memory.PageSize);
-            pools.Add(pool);
+            _codePools.Add(pool);
         }
         nint at = pool.Start + pool.Used;
         pool.Used += length;
         return at;
     }
+
+    /// <summary>Our own pages are mapped writable, so this needs no protection change.</summary>
+    public static void Write(nint at, ReadOnlySpan<byte> bytes) => CodeWrites.Store((byte*)at, bytes);
 }
