@@ -55,4 +55,37 @@ public class AspNetCoreTests
             "an edit of a handler lambda is not an edit of the running Main");
         Assert.That(_app.Lines.Where(l => l.Contains("detour:") && (l.Contains("error") || l.Contains("rolled back"))), Is.Empty);
     }
+
+    /// <summary>Issue 9 item 9, the defect found on a minimal-API app: a MapGet added before the handlers renumbered the
+    /// lambdas, and froze every existing handler. Matching lambdas by syntax keeps each endpoint on its own lambda.</summary>
+    [Test]
+    public void MapGetAddedBeforeAHandler_TheHandlerTakesThatEditAndLaterOnes_AndItsRemoval()
+    {
+        string web = Path.Combine(_dir, "WebApp");
+        string program = Path.Combine(web, "Program.cs");
+        string url = $"http://127.0.0.1:{WebLoadTests.FreePort()}";
+        _app = RunningApp.Tool(web, "--", "--urls", url);
+        _app.WaitFor(l => l.Contains("web: listening"), "Kestrel listening", seconds: 240);
+        _app.WaitFor(l => l.Contains("detour: watching WebApp.csproj"), "the host watching", seconds: 120);
+        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        void Expect(string body, string when)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (client.GetStringAsync("/lambda").Result.Trim() != body)
+            {
+                Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(30), $"/lambda {when}; the tool said:\n{string.Join("\n", _app!.Lines.TakeLast(12))}");
+                Thread.Sleep(20);
+            }
+        }
+        Expect("lambda-0", "before the edits");
+        const string handler = "app.MapGet(\"/lambda\", () => \"lambda-0\");";
+        RunningApp.Save(program, handler, "app.MapGet(\"/added\", () => \"added\");\n" + handler.Replace("lambda-0", "lambda-1"));
+        Expect("lambda-1", "in the edit that added a MapGet before it");
+        RunningApp.Save(program, "lambda-1", "lambda-2");
+        Expect("lambda-2", "after a second edit");
+        RunningApp.Save(program, ("app.MapGet(\"/added\", () => \"added\");\n", ""), ("lambda-2", "lambda-3"));
+        Expect("lambda-3", "in the edit that removed the MapGet again");
+        Assert.That(_app.Lines.Where(l => l.Contains("out of date") && !l.Contains("was removed")), Is.Empty,
+            "no handler that still exists is reported out of date");
+    }
 }

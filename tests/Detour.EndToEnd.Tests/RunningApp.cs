@@ -124,11 +124,18 @@ public sealed class RunningApp : IDisposable
     }
 
     /// <summary>Saves the way many editors do: write a temp file, then rename it over the original.</summary>
-    public static void Save(string path, string from, string to)
+    public static void Save(string path, string from, string to) => Save(path, (from, to));
+
+    /// <summary>Several replacements in one save, written by rename as editors save.</summary>
+    public static void Save(string path, params (string From, string To)[] edits)
     {
         string text = File.ReadAllText(path);
-        Assert.That(text, Does.Contain(from), "test setup: text to replace");
-        File.WriteAllText(path + ".tmp", text.Replace(from, to));
+        foreach (var (from, to) in edits)
+        {
+            Assert.That(text, Does.Contain(from), "test setup: text to replace");
+            text = text.Replace(from, to);
+        }
+        File.WriteAllText(path + ".tmp", text);
         File.Move(path + ".tmp", path, overwrite: true);
     }
 }

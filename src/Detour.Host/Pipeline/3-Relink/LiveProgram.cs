@@ -14,9 +14,6 @@ internal sealed class LiveProgram(Assembly original, LiveView view)
     public readonly Dictionary<string, FieldInfo> AddedFields = new();
     /// <summary>Instance fields edits added to classes, by member key: the accessor of each one's storage in its home.</summary>
     public readonly Dictionary<string, MethodInfo> AddedInstanceFields = new();
-    /// <summary>Lambda groups whose numbering an applied edit shifted: the running program's lambdas of that method no
-    /// longer share their names with the source's, so none is matched by name again until a restart.</summary>
-    public readonly HashSet<string> ShiftedLambdaGroups = new();
     /// <summary>The generations that declare added types or members: the only ones later edits bind to.</summary>
     public readonly List<Assembly> Generations = new();
     /// <summary>The image of each of those generations by assembly name, for reading its metadata again.</summary>

@@ -66,7 +66,6 @@ internal sealed class Relinker
     readonly Dictionary<FieldDefinition, FieldInfo?> _fieldHome = new();
     readonly TypeMapper _mapper;
     IReadOnlyDictionary<string, StaticInitializer> _newInitializers = new Dictionary<string, StaticInitializer>();
-    HashSet<string> _renumberedLambdas = new();
     public readonly List<MemberChange> Changes = new();
 
     readonly Func<string, LiveProgram?> _referencedProject;
@@ -110,8 +109,6 @@ internal sealed class Relinker
                      IReadOnlyDictionary<string, StaticInitializer> oldInitializers, IReadOnlyDictionary<string, StaticInitializer> newInitializers)
     {
         _newInitializers = newInitializers;
-        ShiftedLambdaGroups = RenumberedLambdaGroups(previous, current);
-        _renumberedLambdas = [.. ShiftedLambdaGroups, .. _live.ShiftedLambdaGroups];
         var types = TypeMapper.AllTypes(_module).Where(t => !IsInfrastructure(t)).ToList();
         foreach (var t in types.Where(t => !IlText.IsGenerated(t)))
             if (_live.FindType(t.FullName) is { } liveType) _mapped[t] = liveType;
@@ -160,12 +157,13 @@ internal sealed class Relinker
                     { ClosureNotUpdated = CapturesDiffer(t, liveClosure) });
         }
 
-        foreach (var t in _closures)
-        foreach (var method in t.Methods.Where(m => LambdaGroup(t.FullName, m.Name) is { } g && _renumberedLambdas.Contains(g))
-                                        .Select(m => m.Name[1..m.Name.IndexOf(">b__", StringComparison.Ordinal)]).Distinct())
-            Changes.Add(new MemberChange($"{t.FullName}::{method}", t.DeclaringType.FullName, method, ChangeKind.Changed, MemberKind.Closure)
-                { ClosureNotUpdated = $"out of date until a restart: lambdas were added or removed in {method} (by this edit or an earlier one), " +
-                                      "so delegates the running program made of them keep their old bodies; new ones run the new" });
+        foreach (var gone in Lambdas.Unmatched)
+        {
+            string owner = gone.Group[..gone.Group.LastIndexOf("::", StringComparison.Ordinal)], method = gone.Group[(owner.Length + 2)..];
+            Changes.Add(new MemberChange($"{owner}/{gone.Closure}::{gone.Name}", owner, method, ChangeKind.Changed, MemberKind.Closure)
+                { ClosureNotUpdated = $"out of date until a restart: a lambda of {method} ({gone.Name}) was removed, or the code around it changed past " +
+                                      "recognition, so delegates the running program made of it keep their old body" });
+        }
     }
 
     /// <summary>A method X that became a property X (accessor get_X), or the reverse, is one added and one
@@ -191,25 +189,14 @@ internal sealed class Relinker
         }
     }
 
-    /// <summary>The compiler names lambdas by their order in the method ("&lt;M&gt;b__5_0", "&lt;M&gt;b__5_1"; cached in
-    /// "&lt;&gt;9__5_0"). When a method gains or loses a lambda, a name can pass to another lambda, so an old
-    /// delegate must not be sent to whatever now has its name: those lambdas and caches count as new. Lambdas only
-    /// appended after the others, which keep their names and bodies, shift nothing.</summary>
-    static HashSet<string> RenumberedLambdaGroups(IReadOnlyDictionary<string, string> previous, IReadOnlyDictionary<string, string> current)
+    /// <summary>Renames the delta's lambdas to the names of the previous generation's lambdas they match, so that delegates
+    /// made of them follow; called before the delta's texts are taken.</summary>
+    public void MatchLambdas(IReadOnlyList<Microsoft.CodeAnalysis.SyntaxTree> trees, IReadOnlyDictionary<string, LambdaSite> previous)
     {
-        static ILookup<string, string> ByGroup(IEnumerable<string> keys) => keys
-            .Select(k => (Key: k, Group: LambdaGroup(k[..k.IndexOf("::", StringComparison.Ordinal)], NameOf(k))))
-            .Where(p => p.Group is not null).ToLookup(p => p.Group!, p => p.Key);
-        var before = ByGroup(previous.Keys);
-        var now = ByGroup(current.Keys);
-        bool OnlyAppended(string group) =>
-            before[group].Any() && before[group].All(k => current.TryGetValue(k, out var text) && text == previous[k]);
-        return before.Select(g => g.Key).Union(now.Select(g => g.Key))
-            .Where(g => !before[g].ToHashSet().SetEquals(now[g]) && !OnlyAppended(g)).ToHashSet();
+        Lambdas = LambdaMatcher.Match(_module, trees, previous,
+            closure => _live.FindType(closure) is { } live ? live.GetMembers(NestedInstance | System.Reflection.BindingFlags.Static).Select(m => m.Name) : []);
+        LambdaSites = LambdaMatcher.Sites(_module, trees);
     }
-
-    /// <summary>The lambda groups this edit renumbered; once applied, they stay renumbered for the session.</summary>
-    public HashSet<string> ShiftedLambdaGroups { get; private set; } = new();
 
     static string NameOf(string key)
     {
@@ -217,24 +204,10 @@ internal sealed class Relinker
         return key[(colons + 2)..key.IndexOf('(', colons)];
     }
 
-    /// <summary>The lambdas of one source method, across its closure classes: "Owner#5" for "&lt;&gt;c::&lt;M&gt;b__5_0",
-    /// its cache "&lt;&gt;c::&lt;&gt;9__5_0" and "&lt;&gt;c__DisplayClass5_0::&lt;M&gt;b__1" (5 is the method's ordinal).</summary>
-    static string? LambdaGroup(string closureType, string member)
-    {
-        int slash = closureType.LastIndexOf('/');
-        if (slash < 0) return null;
-        string owner = closureType[..slash], closure = closureType[(slash + 1)..];
-        int at = member.IndexOf(">b__", StringComparison.Ordinal);
-        if (closure == "<>c")
-        {
-            string? numbers = at >= 0 ? member[(at + 4)..] : member.StartsWith("<>9__") ? member[5..] : null;
-            return numbers?.Contains('_') == true ? $"{owner}#{numbers[..numbers.IndexOf('_')]}" : null;
-        }
-        const string display = "<>c__DisplayClass";
-        if (closure.StartsWith(display) && at >= 0 && closure.IndexOf('_', display.Length) is var end and > 0)
-            return $"{owner}#{closure[display.Length..end]}";
-        return null;
-    }
+    public LambdaMatch Lambdas { get; private set; } = new(new Dictionary<string, IReadOnlyDictionary<string, string>>(), []);
+
+    /// <summary>Where this delta's lambdas sit, under the names matching gave them.</summary>
+    public Dictionary<string, LambdaSite> LambdaSites { get; private set; } = new();
 
     void CheckTypeShape(TypeDefinition t, Type liveType)
     {
@@ -261,8 +234,6 @@ internal sealed class Relinker
         // A generic method added by an earlier edit is added afresh each time: generics cannot be detoured,
         // and its callers are recompiled with it (files with added members are always in the compile set).
         var live = FindLiveMethod(liveType, m) ?? (m.HasGenericParameters ? null : _live.AddedMethods.GetValueOrDefault(key));
-        bool renumbered = _closures.Contains(t) && LambdaGroup(t.FullName, m.Name) is { } group && _renumberedLambdas.Contains(group);
-        if (renumbered) live = null;
         _methodHome[m] = live;
         var now = current.GetValueOrDefault(key) ?? "";
         bool changed = !previous.TryGetValue(key, out var before) || before != now;
@@ -311,7 +282,6 @@ internal sealed class Relinker
     {
         string key = $"{t.FullName}::{f.Name}";
         var live = LiveProgram.FieldOf(liveType, f.Name) ?? _live.AddedFields.GetValueOrDefault(key);
-        if (_closures.Contains(t) && LambdaGroup(t.FullName, f.Name) is { } group && _renumberedLambdas.Contains(group)) live = null;
         _fieldHome[f] = live;
         if (f.HasConstant) return;
         if (live is not null && ToLive(f.FieldType) is { } ft && ft != live.FieldType)

@@ -18,7 +18,10 @@ public sealed class ReloadSession
     readonly Dictionary<string, string> _applied = new();   // path -> text the program now runs
     readonly HashSet<string> _sticky = new();               // files with added types or members
     readonly HashSet<string> _unknownBaseline = new();      // saved after the build: what the app runs is not this text
-    readonly Dictionary<string, (string Key, Dictionary<string, string> Texts)> _lastTexts = new();
+    readonly Dictionary<string, (string Key, Dictionary<string, string> Texts, Dictionary<string, LambdaSite> Lambdas)> _lastTexts = new();
+    /// <summary>By lambda group: the renames the last applied compile of its text needed (LambdaMatcher), to give a
+    /// fresh compile of that text the names the running program has.</summary>
+    readonly Dictionary<string, IReadOnlyDictionary<string, string>> _lambdaNames = new();
     readonly Dictionary<MethodHandleRef, PatchedMethod> _patched = new();   // originals the app runs detoured
     readonly object _gate = new();
     readonly ProjectSessions? _projects;
@@ -138,7 +141,7 @@ public sealed class ReloadSession
     void WarmUpFile(string path, bool inTheApp)
     {
         var set = CompileSet([path], new Dictionary<string, string>(_applied));
-        PreviousTexts(set, [], out var baseline);
+        PreviousTexts(set, [], out var baseline, out _);
         DryRun(set, inTheApp, set.Any(_unknownBaseline.Contains) ? null : baseline);
     }
 
@@ -218,15 +221,17 @@ public sealed class ReloadSession
         if (delta is null) return Failed(files, errors, clock.Elapsed);
         FaultInjection?.Invoke("compiled");
         if (hold) _held = (heldKey, newTrees, delta);
-        var previous = PreviousTexts(set, errors);
+        var previousLambdas = new Dictionary<string, LambdaSite>();
+        var previous = PreviousTexts(set, errors, out _, out previousLambdas);
         if (previous is null) return Failed(files, errors, clock.Elapsed);
         var compileTime = clock.Elapsed;
 
         clock.Restart();
         var module = ReadModule(delta);
+        var relinker = new Relinker(module, _live, ReferencedProject);
+        relinker.MatchLambdas(newTrees, previousLambdas);
         var current = MemberTexts(module);
         var oldTrees = set.Select(p => _compiler.Parse(p, Baseline(p))).ToList();
-        var relinker = new Relinker(module, _live, ReferencedProject);
         relinker.Bind(previous, current, DeltaCompiler.StaticInitializers(oldTrees), DeltaCompiler.StaticInitializers(newTrees));
         var plan = UpdateRules.Plan(relinker.Changes);
         if (plan.Rude.Count > 0)
@@ -385,8 +390,8 @@ public sealed class ReloadSession
     {
         foreach (var path in set) _applied[path] = texts[path];
         _unknownBaseline.ExceptWith(set);
-        _live.ShiftedLambdaGroups.UnionWith(relinker.ShiftedLambdaGroups);
-        foreach (var path in set) _lastTexts[path] = (SetKey(set), current);
+        foreach (var path in set) _lastTexts[path] = (SetKey(set), current, relinker.LambdaSites);
+        foreach (var (group, renames) in relinker.Lambdas.Renames) _lambdaNames[group] = renames;
         // A generation that homes nothing is never read again (ApplyToProcess): it comes as null.
         if (assembly is null) return;
         // Added types and members keep the home they get now.
@@ -455,23 +460,30 @@ public sealed class ReloadSession
 
     /// <summary>IL texts of the previous generation of the set's members: cached from the last edit of
     /// the same files, or compiled from the text the program now runs.</summary>
-    Dictionary<string, string>? PreviousTexts(List<string> set, List<string> errors) => PreviousTexts(set, errors, out _);
-
     /// <param name="compiled">The baseline compile, when this call made one (null when the texts were cached).</param>
-    Dictionary<string, string>? PreviousTexts(List<string> set, List<string> errors, out CompiledDelta? compiled)
+    /// <param name="lambdas">Where the previous generation's lambdas sit, under the names the running program gave them.</param>
+    Dictionary<string, string>? PreviousTexts(List<string> set, List<string> errors, out CompiledDelta? compiled, out Dictionary<string, LambdaSite> lambdas)
     {
         compiled = null;
         string key = SetKey(set);
         if (set.All(p => _lastTexts.TryGetValue(p, out var known) && known.Key == key))
+        {
+            lambdas = _lastTexts[set[0]].Lambdas;
             return _lastTexts[set[0]].Texts;
-        var before = compiled = _compiler.Compile(set.Select(p => _compiler.Parse(p, Baseline(p))).ToList(), errors, GlobalUsingsOutside(set, _applied));
+        }
+        var trees = set.Select(p => _compiler.Parse(p, Baseline(p))).ToList();
+        var before = compiled = _compiler.Compile(trees, errors, GlobalUsingsOutside(set, _applied));
         if (before is null)
         {
             errors.Insert(0, "the source as it was before this edit does not compile; was the app built from it?");
+            lambdas = new();
             return null;
         }
-        var texts = MemberTexts(ReadModule(before));
-        foreach (var path in set) _lastTexts[path] = (key, texts);
+        var module = ReadModule(before);
+        LambdaMatcher.Rename(module, _lambdaNames.Values.SelectMany(r => r).ToDictionary(r => r.Key, r => r.Value));
+        var texts = MemberTexts(module);
+        lambdas = LambdaMatcher.Sites(module, trees);
+        foreach (var path in set) _lastTexts[path] = (key, texts, lambdas);
         return texts;
     }
 

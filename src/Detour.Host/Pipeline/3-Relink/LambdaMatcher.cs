@@ -1,0 +1,225 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Mono.Cecil;
+
+namespace Detour.Host;
+
+/// <summary>Where one lambda of a compile sits. <paramref name="Group"/> is its source method ("Ns.Owner::M"),
+/// <paramref name="Closure"/> the class holding it ("&lt;&gt;c" or a display class), <paramref name="Context"/> the
+/// statement around it with the lambda itself left out, so an edit of its body keeps its context; <paramref name="Text"/>
+/// the lambda's own, which tells apart lambdas in like statements.</summary>
+internal sealed record LambdaSite(string Group, string Closure, string Name, int MethodOrdinal, int Ordinal, string Context, string Text = "");
+
+/// <summary>What matching found: by group, the renames made (closure type "::" compiled name → the name it now has; empty
+/// when none was needed), and the previous generation's lambdas nothing matched, whose delegates keep their old bodies.</summary>
+internal sealed record LambdaMatch(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Renames, IReadOnlyList<LambdaSite> Unmatched);
+
+/// <summary>The compiler numbers a method's lambdas in source order, so inserting one renames those after it. This
+/// matches each lambda of a fresh compile to the previous generation's by its place in the syntax, as .NET's EnC does
+/// with its syntax map, and renames it (and its delegate cache) to that lambda's name. Delegates the running program
+/// made of a lambda then follow its new body (native-notes/lambda-numbering.md).</summary>
+internal static class LambdaMatcher
+{
+    const string DisplayClass = "<>c__DisplayClass";
+
+    /// <summary>The lambdas of a module and where they sit, keyed by member key.</summary>
+    public static Dictionary<string, LambdaSite> Sites(ModuleDefinition module, IReadOnlyList<SyntaxTree> trees)
+    {
+        var sites = new Dictionary<string, LambdaSite>();
+        foreach (var (method, parsed) in Lambdas(module))
+            sites[IlText.Key(method)] = Placed(parsed, method, trees);
+        return sites;
+    }
+
+    /// <summary>Renames the module's lambdas to the names of the previous lambdas they match.</summary>
+    /// <param name="liveNames">Member names of a live closure class by full name: fresh names must not take one.</param>
+    public static LambdaMatch Match(ModuleDefinition module, IReadOnlyList<SyntaxTree> trees, IReadOnlyDictionary<string, LambdaSite> previous,
+        Func<string, IEnumerable<string>> liveNames)
+    {
+        var fresh = Lambdas(module).Select(l => (l.Method, Site: Placed(l.Site, l.Method, trees))).ToList();
+        var renames = new Dictionary<string, IReadOnlyDictionary<string, string>>();
+        var unmatched = new List<LambdaSite>();
+        foreach (var group in fresh.Select(f => f.Site.Group).Union(previous.Values.Select(p => p.Group)).ToList())
+        {
+            var before = previous.Values.Where(p => p.Group == group).OrderBy(p => p.MethodOrdinal).ThenBy(p => p.Ordinal).ToList();
+            var now = fresh.Where(f => f.Site.Group == group).OrderBy(f => f.Site.MethodOrdinal).ThenBy(f => f.Site.Ordinal).ToList();
+            var pairs = Align(before, now.Select(n => n.Site).ToList());
+            var groupRenames = new Dictionary<string, string>();
+            renames[group] = groupRenames;
+            var taken = new HashSet<string>(pairs.Values.Select(b => b.Closure + "::" + b.Name));
+            unmatched.AddRange(before.Where(b => !pairs.Values.Contains(b)));
+            for (int i = 0; i < now.Count; i++)
+            {
+                var (method, site) = now[i];
+                string closureType = method.DeclaringType.FullName;
+                string name = pairs.TryGetValue(i, out var match) ? match.Name : FreshName(site, closureType, before, now.Select(n => n.Site), taken, liveNames);
+                taken.Add(site.Closure + "::" + name);
+                if (name != method.Name) groupRenames[closureType + "::" + method.Name] = name;
+            }
+        }
+        Rename(module, renames.Values.SelectMany(r => r).ToDictionary(r => r.Key, r => r.Value));
+        return new LambdaMatch(renames, unmatched);
+    }
+
+    /// <summary>Applies renames to lambdas and their delegate caches ("&lt;&gt;9__m_k" follows "&lt;M&gt;b__m_k").</summary>
+    public static void Rename(ModuleDefinition module, IReadOnlyDictionary<string, string> renames)
+    {
+        if (renames.Count == 0) return;
+        var work = new List<(IMemberDefinition Member, string Name)>();
+        foreach (var t in TypeMapper.AllTypes(module).Where(IsClosure))
+        {
+            foreach (var m in t.Methods)
+            {
+                if (!renames.TryGetValue(t.FullName + "::" + m.Name, out var to)) continue;
+                work.Add((m, to));
+                if (t.Name == "<>c" && t.Fields.FirstOrDefault(f => f.Name == CacheOf(m.Name)) is { } cache) work.Add((cache, CacheOf(to)));
+            }
+        }
+        // All names are looked up before any changes, so a rename chain (0 to 1, 1 to 2) cannot catch its own tail.
+        foreach (var (member, name) in work) member.Name = name;
+    }
+
+    static string CacheOf(string lambda) => "<>9__" + lambda[(lambda.LastIndexOf(">b__", StringComparison.Ordinal) + 4)..];
+
+    static bool IsClosure(TypeDefinition t) => t.DeclaringType is not null && (t.Name == "<>c" || t.Name.StartsWith(DisplayClass, StringComparison.Ordinal));
+
+    static IEnumerable<(MethodDefinition Method, LambdaSite Site)> Lambdas(ModuleDefinition module)
+    {
+        foreach (var t in TypeMapper.AllTypes(module).Where(IsClosure))
+        foreach (var m in t.Methods)
+            if (Parse(t, m.Name) is { } site) yield return (m, site);
+    }
+
+    /// <summary>"&lt;M&gt;b__5_0" in &lt;&gt;c, or "&lt;M&gt;b__1" in &lt;&gt;c__DisplayClass5_0 (5: the method's ordinal in
+    /// its type, 0 or 1: the lambda's in its method).</summary>
+    static LambdaSite? Parse(TypeDefinition closure, string name)
+    {
+        int at = name.LastIndexOf(">b__", StringComparison.Ordinal);
+        if (!name.StartsWith('<') || at < 0) return null;
+        string member = name[1..at], numbers = name[(at + 4)..];
+        string group = closure.DeclaringType.FullName + "::" + member;
+        if (closure.Name == "<>c")
+        {
+            var parts = numbers.Split('_');
+            return parts.Length == 2 && int.TryParse(parts[0], out int m) && int.TryParse(parts[1], out int k)
+                ? new LambdaSite(group, closure.Name, name, m, k, "") : null;
+        }
+        var scope = closure.Name[DisplayClass.Length..].Split('_');
+        return int.TryParse(numbers, out int ordinal) && scope.Length == 2 && int.TryParse(scope[0], out int method)
+            ? new LambdaSite(group, closure.Name, name, method, ordinal, "") : null;
+    }
+
+    /// <summary>Pairs fresh lambdas (by index) with previous ones, in passes that each work between the pairs the last one
+    /// fixed: same closure class, context and text; then same closure class and context (the lambda's body was edited);
+    /// then, where both sides have as many left over, those in order when their closure classes agree (a statement
+    /// around a lambda was edited). Each pass takes a longest common subsequence, so order is kept.</summary>
+    static Dictionary<int, LambdaSite> Align(List<LambdaSite> before, List<LambdaSite> now)
+    {
+        var pairs = new Dictionary<int, LambdaSite>();
+        AlignBetween(before, 0, before.Count, now, 0, now.Count, pass: 0, pairs);
+        return pairs;
+    }
+
+    static readonly Func<LambdaSite, LambdaSite, bool>[] Passes =
+    [
+        (b, n) => b.Closure == n.Closure && b.Context == n.Context && b.Text == n.Text,
+        (b, n) => b.Closure == n.Closure && b.Context == n.Context,
+    ];
+
+    static void AlignBetween(List<LambdaSite> before, int b0, int b1, List<LambdaSite> now, int n0, int n1, int pass, Dictionary<int, LambdaSite> pairs)
+    {
+        if (b0 >= b1 || n0 >= n1) return;
+        if (pass == Passes.Length)
+        {
+            if (b1 - b0 == n1 - n0)
+                for (int k = 0; k < b1 - b0; k++)
+                    if (before[b0 + k].Closure == now[n0 + k].Closure) pairs[n0 + k] = before[b0 + k];
+            return;
+        }
+        var same = Passes[pass];
+        var length = new int[b1 - b0 + 1, n1 - n0 + 1];
+        for (int i = b1 - 1; i >= b0; i--)
+        for (int j = n1 - 1; j >= n0; j--)
+            length[i - b0, j - n0] = same(before[i], now[j]) ? length[i - b0 + 1, j - n0 + 1] + 1
+                : Math.Max(length[i - b0 + 1, j - n0], length[i - b0, j - n0 + 1]);
+        int fromB = b0, fromN = n0;
+        for (int i = b0, j = n0; i < b1 && j < n1;)
+        {
+            if (same(before[i], now[j]))
+            {
+                AlignBetween(before, fromB, i, now, fromN, j, pass + 1, pairs);
+                pairs[j] = before[i];
+                fromB = ++i;
+                fromN = ++j;
+            }
+            else if (length[i - b0 + 1, j - n0] >= length[i - b0, j - n0 + 1]) i++;
+            else j++;
+        }
+        AlignBetween(before, fromB, b1, now, fromN, n1, pass + 1, pairs);
+    }
+
+    /// <summary>A name for a lambda that matched none: its own ordinal moved past every name in use.</summary>
+    static string FreshName(LambdaSite site, string closureType, List<LambdaSite> before, IEnumerable<LambdaSite> now, HashSet<string> taken,
+        Func<string, IEnumerable<string>> liveNames)
+    {
+        string member = site.Group[(site.Group.LastIndexOf("::", StringComparison.Ordinal) + 2)..];
+        string Named(int ordinal) => site.Closure == "<>c" ? $"<{member}>b__{site.MethodOrdinal}_{ordinal}" : $"<{member}>b__{ordinal}";
+        var inUse = new HashSet<string>(taken);
+        inUse.UnionWith(before.Select(b => b.Closure + "::" + b.Name));
+        inUse.UnionWith(liveNames(closureType).Select(n => site.Closure + "::" + n));
+        if (!inUse.Contains(site.Closure + "::" + site.Name)) return site.Name;
+        int next = Math.Max(site.Ordinal, before.Concat(now).Select(s => s.Ordinal).DefaultIfEmpty(0).Max()) + 1;
+        while (inUse.Contains(site.Closure + "::" + Named(next))) next++;
+        return Named(next);
+    }
+
+    /// <summary>The site with its syntax: the lambda whose code the method holds, found through the method's first
+    /// sequence point.</summary>
+    static LambdaSite Placed(LambdaSite site, MethodDefinition method, IReadOnlyList<SyntaxTree> trees)
+    {
+        var point = method.DebugInformation?.SequencePoints.FirstOrDefault(p => !p.IsHidden);
+        var tree = point is null ? null : trees.FirstOrDefault(t => PathsEqual(t.FilePath, point.Document.Url));
+        if (point is null || tree is null) return site;
+        var text = tree.GetText();
+        if (point.StartLine - 1 >= text.Lines.Count) return site;
+        int position = text.Lines[point.StartLine - 1].Start + point.StartColumn - 1;
+        var lambda = tree.GetRoot().FindToken(position).Parent?.AncestorsAndSelf().OfType<AnonymousFunctionExpressionSyntax>().FirstOrDefault();
+        return lambda is null ? site : site with { Context = ContextOf(lambda), Text = Collapse(lambda.ToString()) };
+    }
+
+    /// <summary>The statement (or member body, or initializer) around the lambda, with the lambda's own text replaced by
+    /// a marker and its parameters, whitespace collapsed, after the member's name and parameters.</summary>
+    static string ContextOf(AnonymousFunctionExpressionSyntax lambda)
+    {
+        SyntaxNode around = lambda.Parent!;
+        while (around is not (StatementSyntax or MemberDeclarationSyntax or ArrowExpressionClauseSyntax or EqualsValueClauseSyntax) && around.Parent is not null)
+            around = around.Parent;
+        var member = lambda.Ancestors().OfType<MemberDeclarationSyntax>().FirstOrDefault();
+        string whole = around.ToString();
+        int from = lambda.SpanStart - around.SpanStart;
+        string marked = whole[..from] + "λ" + lambda.ParameterList() + whole[(from + lambda.Span.Length)..];
+        return Collapse(member is null ? "" : MemberName(member)) + "|" + Collapse(marked);
+    }
+
+    static string ParameterList(this AnonymousFunctionExpressionSyntax lambda) => lambda switch
+    {
+        SimpleLambdaExpressionSyntax s => "(" + s.Parameter.Identifier.Text + ")",
+        ParenthesizedLambdaExpressionSyntax p => p.ParameterList.ToString(),
+        AnonymousMethodExpressionSyntax a => a.ParameterList?.ToString() ?? "()",
+        _ => "",
+    };
+
+    static string MemberName(MemberDeclarationSyntax member) => member switch
+    {
+        MethodDeclarationSyntax m => m.Identifier.Text + m.ParameterList,
+        PropertyDeclarationSyntax p => p.Identifier.Text,
+        ConstructorDeclarationSyntax => ".ctor",
+        GlobalStatementSyntax => "<Main>$",
+        _ => member.Kind().ToString(),
+    };
+
+    static string Collapse(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    static bool PathsEqual(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
+}
