@@ -88,4 +88,39 @@ public class AspNetCoreTests
         Assert.That(_app.Lines.Where(l => l.Contains("out of date") && !l.Contains("was removed")), Is.Empty,
             "no handler that still exists is reported out of date");
     }
+
+    /// <summary>Issue 9 item 6: a Razor Page's markup (.cshtml) edited, as `dotnet watch` applies it. A C# error inside the
+    /// markup is reported at its line in the .cshtml, the page keeps serving, and the next good edit applies.</summary>
+    [Test]
+    public void RazorPageMarkup_EditedTwice_IsServed_AndAnErrorInItIsReportedAtItsLine()
+    {
+        string web = Path.Combine(_dir, "WebApp");
+        string page = Path.Combine(web, "Pages", "Index.cshtml");
+        string url = $"http://127.0.0.1:{WebLoadTests.FreePort()}";
+        _app = RunningApp.Tool(web, "--", "--urls", url);
+        _app.WaitFor(l => l.Contains("web: listening"), "Kestrel listening", seconds: 240);
+        _app.WaitFor(l => l.Contains("detour: watching WebApp.csproj"), "the host watching", seconds: 120);
+        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
+        void Expect(string text, string when)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!client.GetStringAsync("/").Result.Contains(text))
+            {
+                Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(60), $"/ {when}; the tool said:\n{string.Join("\n", _app!.Lines.TakeLast(12))}");
+                Thread.Sleep(20);
+            }
+        }
+        Expect("<p>page-0</p>", "before the edits");
+        RunningApp.Save(page, "<p>@Model.Message</p>", "<p>razor-1 @Model.Message</p>");
+        Expect("<p>razor-1 page-0</p>", "after the first edit of the markup");
+        RunningApp.Save(page, "razor-1", "razor-2");
+        Expect("<p>razor-2 page-0</p>", "after a second edit");
+
+        RunningApp.Save(page, "@Model.Message", "@Model.Mesage");
+        var error = _app.WaitFor(l => l.Contains("Index.cshtml(3,") && l.Contains("error"), "the error at its line in the .cshtml", seconds: 60);
+        TestContext.Out.WriteLine(error);
+        Assert.That(client.GetStringAsync("/").Result, Does.Contain("<p>razor-2 page-0</p>"), "the page serves its last good markup");
+        RunningApp.Save(page, ("@Model.Mesage", "@Model.Message"), ("razor-2", "razor-3"));
+        Expect("<p>razor-3 page-0</p>", "after the fix");
+    }
 }

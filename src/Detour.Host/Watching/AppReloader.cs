@@ -120,23 +120,25 @@ public sealed class AppReloader : IDisposable
         lock (_gate)
         {
             _sessions.Add(session);
-            foreach (var source in project.Sources) _sessionOf[source] = session;
+            foreach (var source in project.Sources.Concat(project.Views)) _sessionOf[source] = session;
         }
     }
 
     void Watch(ProjectModel project)
     {
-        var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).ToHashSet();
+        var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).Concat(project.Views).ToHashSet();
         lock (_gate) _watched = _watched.Union(watched).ToHashSet();
         // One watcher per top folder of the project's sources (sources outside the project folder included).
         var folders = watched.Select(Path.GetDirectoryName).Distinct().OfType<string>().Where(Directory.Exists).ToList();
         foreach (var folder in folders.Where(f => !folders.Any(o => o != f && f.StartsWith(o + Path.DirectorySeparatorChar))))
         {
-            var watcher = new FileSystemWatcher(folder, "*.cs")
+            var watcher = new FileSystemWatcher(folder)
             {
                 IncludeSubdirectories = true,
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
             };
+            watcher.Filters.Add("*.cs");
+            if (project.Views.Count > 0) { watcher.Filters.Add("*.cshtml"); watcher.Filters.Add("*.razor"); }
             void Touched(string? path, int settleMs)
             {
                 if (path is null) return;

@@ -25,6 +25,7 @@ internal static class MSBuildQuery
         finally
         {
             File.Delete(manifest);
+            File.Delete(manifest + ProjectModel.CompilerArgumentsSuffix);
         }
     }
 
@@ -39,6 +40,8 @@ internal static class MSBuildQuery
         };
         foreach (var argument in new[] { "msbuild", project, "-nologo", "-v:q", "-t:Compile", "-p:DesignTimeBuild=true",
                      "-p:SkipCompilerExecution=true", "-p:ProvideCommandLineArgs=true", "-p:BuildProjectReferences=false",
+                     // CoreCompile runs even when up to date, as in an IDE's design-time build, so it gives its command line.
+                     "-p:NonExistentFile=__NonExistentSubDir__/__NonExistentFile__",
                      $"-p:CustomAfterMicrosoftCommonTargets={targetsFile}", $"-p:DetourManifestOutput={manifest}" })
             start.ArgumentList.Add(argument);
         // bin/<Configuration>/<TargetFramework>/App.dll: ask about the same build.

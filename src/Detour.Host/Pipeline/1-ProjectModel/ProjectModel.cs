@@ -1,3 +1,5 @@
+using Microsoft.CodeAnalysis.CSharp;
+
 namespace Detour.Host;
 
 /// <summary>What Detour needs to recompile one project's sources as its build did. Read from the
@@ -18,6 +20,9 @@ public sealed record ProjectModel(
 {
     public const string ManifestSuffix = ".detour";
 
+    /// <summary>Beside the manifest: the compiler's command line as the build ran it, one argument a line.</summary>
+    public const string CompilerArgumentsSuffix = ".rsp";
+
     public string ProjectDirectory => Path.GetDirectoryName(ProjectPath)!;
 
     /// <summary>Analyzer assemblies of the build; the source generators among them complete partial types.</summary>
@@ -29,6 +34,17 @@ public sealed record ProjectModel(
     /// <summary>Sources the manifest names that lie outside the project's tree (<see cref="SourceTree"/>): Detour
     /// neither reads nor compiles them.</summary>
     public IReadOnlyList<string> OutsideTree { get; init; } = [];
+
+    /// <summary>The build's compiler command line, read with Roslyn's own parser; null when the build wrote none.</summary>
+    public CSharpCommandLineArguments? CompilerArguments { get; init; }
+
+    /// <summary>Razor files (.cshtml, .razor) the build gave the compiler, inside the project's tree.</summary>
+    public IReadOnlyList<string> Views => _views ??= CompilerArguments is null ? [] : CompilerArguments.AdditionalFiles
+        .Select(f => f.Path).Where(p => RazorViews.IsView(p) && SourceTree.Contains(TreeRoot, p)).ToList();
+    IReadOnlyList<string>? _views;
+
+    /// <summary>The analyzer configs generators read options from: the compiler's, else the manifest's.</summary>
+    public IReadOnlyList<string> AnalyzerConfigs => CompilerArguments?.AnalyzerConfigPaths is { Length: > 0 } paths ? paths : EditorConfigs;
 
     /// <summary>Where this project's sources may live (the repository holding it).</summary>
     public string TreeRoot => _treeRoot ??= SourceTree.RootOf(ProjectDirectory);
@@ -90,6 +106,10 @@ public sealed record ProjectModel(
             if (File.Exists(ManifestPathFor(copy))) projectReferences.Add(Load(copy));
             else if (discoverReferences?.Invoke(reference) is { } discovered) projectReferences.Add(discovered);
         }
+        string arguments = manifest + CompilerArgumentsSuffix;
+        var compilerArguments = File.Exists(arguments) && File.ReadAllLines(arguments) is { Length: > 0 } lines
+            ? CSharpCommandLineParser.Default.Parse(lines, Path.GetDirectoryName(One("project"))!, sdkDirectory: null)
+            : null;
         return new ProjectModel(
             One("project"), One("assembly"), One("target"), sources, generated, unwatched,
             One("define").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
@@ -102,6 +122,7 @@ public sealed record ProjectModel(
             Analyzers = values["analyzer"].ToList(),
             EditorConfigs = values["editorconfig"].ToList(),
             OutsideTree = outside,
+            CompilerArguments = compilerArguments,
         };
     }
 

@@ -59,6 +59,14 @@ internal sealed class DeltaCompiler
 
     readonly SourceGenerators _generators;
 
+    public SourceGenerators Generators => _generators;
+
+    /// <summary>The project's C# as it now reads, bound but never emitted: what Razor's generator discovers tag helpers
+    /// and components in.</summary>
+    public CSharpCompilation ProjectCompilation(IEnumerable<SyntaxTree> sources) =>
+        CSharpCompilation.Create(_project.AssemblyName, sources.Concat(_supportTrees),
+            _otherReferences.Select(r => ReferencedProjectSurface(r.Name) ?? r.Reference), _options);
+
     /// <summary>Generated files of the build, plus the declaration that lets the delta reach the
     /// live assembly's private members at run time (CoreCLR honours it when the delta declares it).</summary>
     List<SyntaxTree> _supportTrees = null!;

@@ -15,7 +15,8 @@ public sealed class ReloadSession
     readonly DeltaCompiler _compiler;
     readonly LiveProgram _live;
     readonly AssemblyResolver _resolver;
-    readonly Dictionary<string, string> _applied = new();   // path -> text the program now runs
+    readonly Dictionary<string, string> _applied = new();   // path -> text the program now runs (C#; a view's as generated)
+    readonly Dictionary<string, string> _views = new();     // .cshtml/.razor path -> text the program now runs
     readonly HashSet<string> _sticky = new();               // files with added types or members
     readonly HashSet<string> _unknownBaseline = new();      // saved after the build: what the app runs is not this text
     readonly Dictionary<string, (string Key, Dictionary<string, string> Texts, Dictionary<string, LambdaSite> Lambdas)> _lastTexts = new();
@@ -45,7 +46,11 @@ public sealed class ReloadSession
         _compiler.ReferencedProjectSurface = name => _projects?.Find(name)?.Surface();
         _resolver = new AssemblyResolver(project, () => AllPrograms());
         foreach (var path in project.Sources.Where(File.Exists)) _applied[path] = File.ReadAllText(path);
+        foreach (var path in project.Views.Where(File.Exists)) _views[path] = File.ReadAllText(path);
+        _razor = new RazorViews(_compiler);
     }
+
+    readonly RazorViews _razor;
 
     readonly IPatchTarget _target;
     static int _nextPlanId;
@@ -111,7 +116,10 @@ public sealed class ReloadSession
     /// <summary>Whether the program already runs this text of the file (a save without changes, say).</summary>
     public bool Runs(string path, string text)
     {
-        lock (_gate) return !_unknownBaseline.Contains(path) && _applied.TryGetValue(path, out var applied) && applied == text;
+        lock (_gate)
+            return RazorViews.IsView(path)
+                ? _views.TryGetValue(path, out var view) && view == text
+                : !_unknownBaseline.Contains(path) && _applied.TryGetValue(path, out var applied) && applied == text;
     }
 
     string Baseline(string path) => _unknownBaseline.Contains(path) ? "" : _applied.GetValueOrDefault(path, "");
@@ -186,7 +194,16 @@ public sealed class ReloadSession
         {
             try
             {
-                return ApplyLocked(changed, isSkipped ?? (_ => false), hold);
+                var views = changed.Where(c => RazorViews.IsView(c.Key)).ToDictionary(c => c.Key, c => c.Value);
+                if (views.Count == 0) return ApplyLocked(changed, changed.Keys.ToList(), isSkipped ?? (_ => false), hold);
+                var errors = new List<string>();
+                var generated = GenerateViews(views, changed, errors);
+                if (generated is null) return Failed(changed.Keys.ToList(), errors, TimeSpan.Zero);
+                var report = ApplyLocked(changed.Where(c => !views.ContainsKey(c.Key)).Concat(generated).ToDictionary(c => c.Key, c => c.Value),
+                    changed.Keys.ToList(), isSkipped ?? (_ => false), hold);
+                if (report.Succeeded && !report.Held)
+                    foreach (var (path, text) in views) _views[path] = text;
+                return report;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -199,10 +216,33 @@ public sealed class ReloadSession
 
     (string Key, List<SyntaxTree> Trees, CompiledDelta Delta)? _held;
 
-    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, Func<string, bool> isSkipped, bool hold)
+    /// <summary>The C# of edited views, by the path it is kept under; null when a view does not generate (its errors
+    /// are added). The first edit of a view also generates the C# the program runs, from the view as it was.</summary>
+    Dictionary<string, string>? GenerateViews(Dictionary<string, string> views, IReadOnlyDictionary<string, string> changed, List<string> errors)
+    {
+        var unknown = views.Keys.Where(v => !_applied.ContainsKey(RazorViews.GeneratedPath(v))).ToList();
+        if (unknown.Count > 0)
+        {
+            var baseline = _razor.Generate(_applied, _views, unknown, errors);
+            if (errors.Count > 0)
+            {
+                errors.Insert(0, "the views as they were before this edit do not generate; was the app built from them?");
+                return null;
+            }
+            foreach (var (view, text) in baseline) _applied[RazorViews.GeneratedPath(view)] = text;
+        }
+        var csharp = new Dictionary<string, string>(_applied);
+        foreach (var (path, text) in changed.Where(c => !views.ContainsKey(c.Key))) csharp[path] = text;
+        var now = new Dictionary<string, string>(_views);
+        foreach (var (path, text) in views) now[path] = text;
+        var generated = _razor.Generate(csharp, now, views.Keys, errors);
+        return errors.Count > 0 ? null : generated.ToDictionary(g => RazorViews.GeneratedPath(g.Key), g => g.Value);
+    }
+
+    /// <param name="files">The files the user saved, as the report names them (a view, not its generated C#).</param>
+    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, List<string> files, Func<string, bool> isSkipped, bool hold)
     {
         var clock = Stopwatch.StartNew();
-        var files = changed.Keys.ToList();
         var texts = new Dictionary<string, string>(_applied);
         foreach (var (path, text) in changed) texts[path] = text;
         var set = CompileSet(changed.Keys, texts);
@@ -533,7 +573,7 @@ public sealed class ReloadSession
 
     /// <summary>Full names of the top-level types a source file declares.</summary>
     public IReadOnlyList<string> TypesDeclaredIn(string path, string text) =>
-        DeltaCompiler.DeclaredTypes(_compiler.Parse(path, text)).ToList();
+        RazorViews.IsView(path) ? [] : DeltaCompiler.DeclaredTypes(_compiler.Parse(path, text)).ToList();
 
     /// <summary>This project's live program and those of the other projects of the app.</summary>
     IEnumerable<LiveProgram> AllPrograms() => _projects?.All().Select(s => s._live).Prepend(_live).Distinct() ?? [_live];
