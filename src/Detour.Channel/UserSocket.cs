@@ -60,6 +60,18 @@ public static class UserSocket
         return socket;
     }
 
+    /// <summary>A connection to the host at <paramref name="path"/> as a stream; null when nobody listens there. On Linux
+    /// it never loads System.Net.Sockets into the app (<see cref="UnixStream"/>).</summary>
+    public static Stream? TryConnectStream(string path)
+    {
+        if (!File.Exists(path)) return null;
+        return OperatingSystem.IsLinux() ? UnixStream.TryConnect(path) : ConnectThroughSockets(path);
+    }
+
+    // Its own method: the JIT loads System.Net.Sockets for a method that names its types, even on a branch not taken.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static Stream? ConnectThroughSockets(string path) => TryConnect(path, out var socket) ? new NetworkStream(socket!, ownsSocket: true) : null;
+
     public static bool TryConnect(string path, out Socket? socket)
     {
         socket = null;

@@ -35,7 +35,8 @@ internal static class CompiledMethod
 
     public static void EnsureKnownPrologue(MethodBase method, nint code, IArchitecture arch)
     {
-        if (!arch.IsKnownPrologue(code, out var seen))
-            throw new DetourException($"{MethodNames.Describe(method)}: unexpected code at 0x{code:X} ({seen}); expected a Debug prologue starting with push rbp");
+        // Disassembled only for the message: Iced's formatter is large, and the app would carry it for nothing.
+        if (!arch.IsKnownPrologue(code))
+            throw new DetourException($"{MethodNames.Describe(method)}: unexpected code at 0x{code:X} ({arch.Describe(code)}); expected a Debug prologue starting with push rbp");
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
@@ -47,7 +46,7 @@ public static class AgentMain
                     served = true;
                 }
                 // A host that was still dying accepted the new connection, then dropped it: try again.
-                catch (Exception e) when (restarts > 0 && e is IOException or SocketException or ChannelException) { }
+                catch (Exception e) when (restarts > 0 && e is IOException or ChannelException) { }
                 _host = null;
                 SafePoints.Release();
                 if (restarts >= MaxHostRestarts || (served && !ownsHost))
@@ -73,7 +72,7 @@ public static class AgentMain
         {
             Message? message;
             try { message = Frames.Read(stream); }
-            catch (Exception e) when (e is IOException or ChannelException or SocketException) { return; }
+            catch (Exception e) when (e is IOException or ChannelException) { return; }
             switch (message)
             {
                 case null: return;
@@ -92,8 +91,7 @@ public static class AgentMain
     /// serving, when the host refused the app: the agent then stays inactive.</summary>
     static bool ServeOneHost(Assembly entry, string socketPath, bool restarted, Action<Action<string>>? attachCommands)
     {
-        using var socket = HostLauncher.Connect(socketPath, startIfAbsent: _printsReports, restarted);
-        using var stream = new NetworkStream(socket, ownsSocket: false);
+        using var stream = HostLauncher.Connect(socketPath, startIfAbsent: _printsReports, restarted);
         Frames.Write(stream, HelloOf(entry, _printsReports));
         if (Frames.Read(stream) is not Welcome { Accepted: true })
         {
@@ -133,7 +131,7 @@ public static class AgentMain
             if (_host is not null) Send(new CommandRequest(line));
             else Say("not connected to a compile host: the command was not run");
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { Say("the compile host went away"); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException) { Say("the compile host went away"); }
     }
 
     /// <summary>One message to the host; IO failures are the caller's to handle.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Detour.Channel;
 
 namespace Detour.Agent;
@@ -12,15 +11,15 @@ internal static class HostLauncher
         UserSocket.PathFor(AppContext.GetData(AgentSettings.ProjectSetting) as string ?? throw new InvalidOperationException("no project named"));
 
     /// <param name="restarted">A host of this app died: the new one is not given the faults injected into the first.</param>
-    public static Socket Connect(string socketPath, bool startIfAbsent, bool restarted = false)
+    public static Stream Connect(string socketPath, bool startIfAbsent, bool restarted = false)
     {
-        if (UserSocket.TryConnect(socketPath, out var socket)) return socket!;
+        if (UserSocket.TryConnectStream(socketPath) is { } stream) return stream;
         if (!startIfAbsent) throw new InvalidOperationException($"no compile host at {socketPath}");
         StartHost(restarted);
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(30))
         {
-            if (UserSocket.TryConnect(socketPath, out socket)) return socket!;
+            if (UserSocket.TryConnectStream(socketPath) is { } started) return started;
             Thread.Sleep(50);
         }
         throw new InvalidOperationException("the compile host did not start within 30 s");

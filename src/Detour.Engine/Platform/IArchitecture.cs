@@ -29,7 +29,7 @@ public interface IArchitecture
     EntryPoint ReadEntryPoint(nint entry);
 
     /// <summary>True when the bytes at <paramref name="code"/> are a method start the engine knows.</summary>
-    bool IsKnownPrologue(nint code, out string description);
+    bool IsKnownPrologue(nint code);
 
     /// <summary>Where the jump to a trampoline can go in the method's code, best first; empty when nowhere is safe.</summary>
     IReadOnlyList<JumpSite> FindJumpSites(nint code);

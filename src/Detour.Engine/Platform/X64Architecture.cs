@@ -35,16 +35,15 @@ internal sealed unsafe class X64Architecture(bool windowsAbi) : IArchitecture
                 throw new DetourException($"precode slot at 0x{slot:X} is not 8-byte aligned, so it cannot be swapped atomically");
             return new EntryPoint(entry, slot, *(nint*)slot);
         }
-        if (IsKnownPrologue(entry, out _)) return new EntryPoint(0, 0, entry);
+        if (IsKnownPrologue(entry)) return new EntryPoint(0, 0, entry);
         throw new DetourException($"unknown entry stub at 0x{entry:X}: {Describe(entry)}");
     }
 
-    public bool IsKnownPrologue(nint code, out string description)
+    public bool IsKnownPrologue(nint code)
     {
         var decoder = DecoderAt(code, 32);
         var instructions = new List<Instruction>();
         while ((long)decoder.IP - (long)code < 8) instructions.Add(decoder.Decode());
-        description = string.Join("; ", instructions);
         // Debug-built methods begin with push rbp; the instructions covering the first 8 bytes
         // must be straight-line code so they can be moved into a continuation.
         return *(byte*)code == PushRbp && instructions[0].Length == 1
