@@ -43,7 +43,7 @@ public static class UserSocket
     /// channel assembly's module version id, which every rebuild changes.</summary>
     static readonly string Build =
         (typeof(UserSocket).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .FirstOrDefault() as System.Reflection.AssemblyInformationalVersionAttribute)?.InformationalVersion + "|" + typeof(UserSocket).Module.ModuleVersionId;
+            is [System.Reflection.AssemblyInformationalVersionAttribute version, ..] ? version.InformationalVersion : null) + "|" + typeof(UserSocket).Module.ModuleVersionId;
 
     public static Socket Listen(string path)
     {

@@ -58,7 +58,7 @@ public sealed class DetourTransaction
                     }
                     string reason = e is DetourException ? e.Message : $"{MethodNames.Describe(step.Method)}: {e.Message}";
                     if (rollbackErrors.Count > 0)
-                        reason += $" (and rolling back failed: {string.Join("; ", rollbackErrors.Select(r => r.Message))})";
+                        reason += $" (and rolling back failed: {string.Join("; ", rollbackErrors.ConvertAll(r => r.Message))})";
                     throw new DetourException(reason, e);
                 }
             }

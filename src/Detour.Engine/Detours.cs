@@ -21,6 +21,6 @@ public static class Detours
     /// <summary>A snapshot of the active detours.</summary>
     public static IReadOnlyList<MethodDetour> Active
     {
-        get { lock (DetourRegistry.Gate) return DetourRegistry.Active.Values.ToList(); }
+        get { lock (DetourRegistry.Gate) return new List<MethodDetour>(DetourRegistry.Active.Values); }
     }
 }

@@ -7,7 +7,7 @@ public static class MethodNames
 {
     public static string Describe(MethodBase method)
     {
-        var parameters = string.Join(", ", method.GetParameters().Select(p => p.ParameterType.Name));
+        var parameters = string.Join(", ", Array.ConvertAll(method.GetParameters(), p => p.ParameterType.Name));
         return $"{method.DeclaringType?.FullName}.{method.Name}({parameters})";
     }
 }

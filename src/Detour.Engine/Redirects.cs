@@ -35,7 +35,7 @@ internal sealed unsafe class CodeStartRedirect(CodeWrite expected, CodeWrite jum
         Interlocked.Exchange(ref *(long*)route, entry);
         if (JumpWritten) return;
         var now = new ReadOnlySpan<byte>((void*)expected.Address, expected.Bytes.Length);
-        if (!now.SequenceEqual(expected.Bytes))
+        if (!now.SequenceEqual(expected.Bytes.AsSpan()))
             throw new DetourException($"the code at 0x{expected.Address:X} changed since it was checked; refusing to write");
         memory.WriteCode(jump.Address, jump.Bytes);
         JumpWritten = true;
@@ -67,9 +67,11 @@ internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory m
         // A one-byte site's trampoline lives at the one address its bytes already name, with its route slot after it;
         // the runtime has often reserved that address, and then the next site is tried.
         static nint RouteAfter(nint trampoline) => (trampoline + IndirectJumpLength + 7) & ~(nint)7;
-        var site = arch.FindJumpSites(code).FirstOrDefault(s =>
-                !s.ChangesOneByte || _arena.TryClaimExact(s.FixedTarget, (int)(RouteAfter(s.FixedTarget) + 8 - s.FixedTarget)))
-            ?? throw new DetourException(
+        JumpSite? site = null;
+        foreach (var s in arch.FindJumpSites(code))
+            if (!s.ChangesOneByte || _arena.TryClaimExact(s.FixedTarget, (int)(RouteAfter(s.FixedTarget) + 8 - s.FixedTarget))) { site = s; break; }
+        if (site is null)
+            throw new DetourException(
                 $"{MethodNames.Describe(method)}: no instruction in its prologue can take a jump that running threads would never see torn ({arch.Describe(code, 6)})");
 
         // Everything else lives in one block near the code, so a method costs one allocation and no page of its own:

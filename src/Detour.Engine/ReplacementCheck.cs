@@ -73,8 +73,8 @@ public static class ReplacementCheck
         }
 
         if (!SameTypes(expected, actual))
-            throw new DetourException($"{name}: replacement {replacementName} has parameters ({string.Join(", ", actual.Select(t => t.Name))}) " +
-                                      $"but ({string.Join(", ", expected.Select(t => t.Name))}) are needed");
+            throw new DetourException($"{name}: replacement {replacementName} has parameters ({string.Join(", ", actual.ConvertAll(t => t.Name))}) " +
+                                      $"but ({string.Join(", ", expected.ConvertAll(t => t.Name))}) are needed");
         Type expectedReturn = ReturnType(original), actualReturn = ReturnType(replacement);
         if (expectedReturn != actualReturn)
             throw new DetourException($"{name}: replacement {replacementName} returns {actualReturn.Name} but {expectedReturn.Name} is needed");

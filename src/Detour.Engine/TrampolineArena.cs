@@ -40,7 +40,7 @@ internal sealed unsafe class TrampolineArena(INativeMemory memory)
     {
         length = (length + 15) & ~15;
         if (length > memory.PageSize) throw new DetourException($"{length} bytes of trampoline code do not fit a page");
-        var pool = _codePools.FirstOrDefault(p => p.Fits(near, length));
+        var pool = _codePools.Find(p => p.Fits(near, length));
         if (pool is null)
         {
             nint fresh = memory.MapNear(near, memory.PageSize, executable: true);

@@ -98,15 +98,14 @@ public sealed class PlanApplier
         var targeted = new HashSet<Assembly>();
         foreach (var d in _detours.Values)
             if (d.Replacement is { } r) targeted.Add(r.Module.Assembly);
-        var released = new List<Generation>();
+        var released = new List<KeyValuePair<string, Generation>>();
         lock (_generations)
-            foreach (var (name, g) in _generations.ToList())
-                if (!g.AddsMembers && !targeted.Contains(g.Assembly))
-                {
-                    _generations.Remove(name);
-                    released.Add(g);
-                }
-        foreach (var g in released) _reaper.Release(g.Context);
+        {
+            foreach (var entry in _generations)
+                if (!entry.Value.AddsMembers && !targeted.Contains(entry.Value.Assembly)) released.Add(entry);
+            foreach (var entry in released) _generations.Remove(entry.Key);
+        }
+        foreach (var entry in released) _reaper.Release(entry.Value.Context);
     }
 
     Type[]? UpdatedTypes(PatchPlan plan)

@@ -36,12 +36,21 @@ internal sealed class UpdateHandlers
 
     List<MethodInfo>[] Calls()
     {
-        var loaded = AssemblyLoadContext.Default.Assemblies.ToList();
+        // Loops, not LINQ: System.Linq is an assembly more in the app (native-notes/agent-footprint.md).
+        var loaded = new List<Assembly>(AssemblyLoadContext.Default.Assemblies);
         if (_calls is { } known && known.Loaded == loaded.Count) return known.Steps;
-        var handlers = InDependencyOrder(loaded).SelectMany(DeclaredIn).Distinct().ToList();
-        var steps = StepNames.Select(step => handlers
-            .Select(h => h.GetMethod(step, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(Type[])]))
-            .OfType<MethodInfo>().ToList()).ToArray();
+        var handlers = new List<Type>();
+        foreach (var assembly in InDependencyOrder(loaded))
+            foreach (var handler in DeclaredIn(assembly))
+                if (!handlers.Contains(handler)) handlers.Add(handler);
+        var steps = new List<MethodInfo>[StepNames.Length];
+        for (int i = 0; i < steps.Length; i++)
+        {
+            steps[i] = new List<MethodInfo>();
+            foreach (var h in handlers)
+                if (h.GetMethod(StepNames[i], BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static, [typeof(Type[])]) is { } step)
+                    steps[i].Add(step);
+        }
         _calls = (loaded.Count, steps);
         return steps;
     }

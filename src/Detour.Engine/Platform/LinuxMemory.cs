@@ -58,7 +58,7 @@ internal sealed unsafe partial class LinuxMemory : INativeMemory
     IEnumerable<long> FreeHolesNear(long near, int length, long reach)
     {
         List<(ulong Start, ulong End, int Prot)> regions;
-        lock (_regions) { ReadMaps(); regions = _regions.ToList(); }
+        lock (_regions) { ReadMaps(); regions = new List<(ulong Start, ulong End, int Prot)>(_regions); }
         var holes = new List<long>();
         for (int i = 0; i + 1 < regions.Count; i++)
         {
@@ -68,7 +68,8 @@ internal sealed unsafe partial class LinuxMemory : INativeMemory
             long pick = holeEnd <= near ? holeEnd - length : holeStart;
             if (Math.Abs(pick - near) < reach) holes.Add(pick);
         }
-        return holes.OrderBy(h => Math.Abs(h - near));
+        holes.Sort((a, b) => Math.Abs(a - near).CompareTo(Math.Abs(b - near)));
+        return holes;
     }
 
     public void WriteCode(nint address, ReadOnlySpan<byte> bytes)

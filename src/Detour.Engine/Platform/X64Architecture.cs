@@ -12,7 +12,8 @@ internal sealed unsafe class X64Architecture(bool windowsAbi) : IArchitecture
     // Volatile registers that carry no argument: a trampoline may leave them as the moved-over prologue set them.
     readonly HashSet<Register> _scratch = windowsAbi
         ? [Register.RAX, Register.R10, Register.R11, Register.ZMM4, Register.ZMM5]
-        : [Register.RAX, Register.R10, Register.R11, .. Enumerable.Range(0, 8).Select(n => Register.ZMM8 + n)];
+        : [Register.RAX, Register.R10, Register.R11, Register.ZMM8, Register.ZMM9, Register.ZMM10, Register.ZMM11,
+           Register.ZMM12, Register.ZMM13, Register.ZMM14, Register.ZMM15];
 
     static Decoder DecoderAt(nint address, int length) =>
         Decoder.Create(64, new ByteArrayCodeReader(new ReadOnlySpan<byte>((void*)address, length).ToArray()), (ulong)address);
@@ -46,11 +47,13 @@ internal sealed unsafe class X64Architecture(bool windowsAbi) : IArchitecture
         while ((long)decoder.IP - (long)code < 8) instructions.Add(decoder.Decode());
         // Debug-built methods begin with push rbp; the instructions covering the first 8 bytes
         // must be straight-line code so they can be moved into a continuation.
-        return *(byte*)code == PushRbp && instructions[0].Length == 1
-            && instructions.All(i => !i.IsInvalid && i.FlowControl == FlowControl.Next);
+        if (*(byte*)code != PushRbp || instructions[0].Length != 1) return false;
+        foreach (var i in instructions)
+            if (i.IsInvalid || i.FlowControl != FlowControl.Next) return false;
+        return true;
     }
 
-    public IReadOnlyList<JumpSite> FindJumpSites(nint code) => PrologueAt(code).Sites().ToList();
+    public IReadOnlyList<JumpSite> FindJumpSites(nint code) => new List<JumpSite>(PrologueAt(code).Sites());
 
     X64Prologue PrologueAt(nint code) =>
         new(new ReadOnlySpan<byte>((void*)code, X64Prologue.BytesToRead(code, Environment.SystemPageSize)), code, _scratch,
@@ -117,7 +120,9 @@ internal sealed unsafe class X64Architecture(bool windowsAbi) : IArchitecture
     public string Describe(nint address, int instructions = 3)
     {
         var decoder = DecoderAt(address, 16 * instructions);
-        return string.Join("; ", Enumerable.Range(0, instructions).Select(_ => decoder.Decode().ToString()));
+        var text = new string[instructions];
+        for (int i = 0; i < instructions; i++) text[i] = decoder.Decode().ToString();
+        return string.Join("; ", text);
     }
 
     sealed class BufferWriter : CodeWriter

@@ -129,7 +129,7 @@ internal sealed class X64Prologue
         /// <summary>Registers pushed so far, each with where its entry value sits.</summary>
         public IReadOnlyList<(Register Register, long Offset)> Saved => _saved;
 
-        bool IsSaved(Register r) => _saved.Any(s => s.Register == r);
+        bool IsSaved(Register r) => _saved.Exists(s => s.Register == r);
 
         /// <summary>Runs one instruction symbolically; false when undoing it is beyond the trampoline.</summary>
         public bool Step(in Instruction i, HashSet<Register> scratch)

@@ -261,8 +261,7 @@ public sealed class ReloadSession
         if (delta is null) return Failed(files, errors, clock.Elapsed);
         FaultInjection?.Invoke("compiled");
         if (hold) _held = (heldKey, newTrees, delta);
-        var previousLambdas = new Dictionary<string, LambdaSite>();
-        var previous = PreviousTexts(set, errors, out _, out previousLambdas);
+        var previous = PreviousTexts(set, errors, out _, out var previousLambdas);
         if (previous is null) return Failed(files, errors, clock.Elapsed);
         var compileTime = clock.Elapsed;
 
