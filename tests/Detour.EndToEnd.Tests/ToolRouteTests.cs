@@ -19,9 +19,15 @@ public class ToolRouteTests
     [TearDown]
     public void KillApp() => _app?.Dispose();
 
-    void Launch(bool commands = false, params string[] arguments)
+    void Launch(bool commands = false, params string[] arguments) => Launch(commands, listAssemblies: false, arguments);
+
+    void Launch(bool commands, bool listAssemblies, params string[] arguments)
     {
-        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), start => { if (commands) start.Environment["DETOUR_COMMANDS"] = "1"; }, arguments);
+        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), start =>
+        {
+            if (commands) start.Environment["DETOUR_COMMANDS"] = "1";
+            if (listAssemblies) start.Environment["PLAIN_LIST_ASSEMBLIES"] = "1";
+        }, arguments);
         _app.WaitFor(l => l.Contains("detour: watching Plain.csproj, Lib.csproj"), "the banner naming both projects", seconds: 180);
     }
 
@@ -51,6 +57,25 @@ public class ToolRouteTests
         var heard = _app.Lines.Where(l => l.StartsWith("stderr: handler: ")).ToList();
         Assert.That(heard, Is.EqualTo(new[] { "stderr: handler: ClearCache Greeter", "stderr: handler: UpdateApplication Greeter" }));
         Assert.That(_app.Stdout.Where(l => !l.StartsWith("tick ")), Is.Empty, "nothing but the app's lines on stdout");
+    }
+
+    /// <summary>Issue 8's footprint: after edits, the app holds the agent, the engine, the channel and Iced, and none of
+    /// what used to come with them (measured: System.Net.Sockets 3.6 MB, System.Linq, the compiler).</summary>
+    [Test]
+    public void AfterEdits_TheAppHoldsNoCompilerNoSocketsAndNoLinq()
+    {
+        Launch(commands: false, listAssemblies: true);
+        WaitForTick("hello", "the original greeting");
+        RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"howdy\"");
+        WaitForTick("howdy", "the new greeting");
+        RunningApp.Save(Plain("Greeter.cs"), "\"howdy\"", "\"hi\"");
+        WaitForTick("hi", "the second edit");
+        _app.ForgetOutput();
+        string loaded = _app.WaitFor(l => l.StartsWith("stderr: loaded: "), "a list made after the edits");
+        var names = loaded["stderr: loaded: ".Length..].Split(',');
+        Assert.That(names, Does.Contain("Detour.Agent").And.Contain("Detour.Engine").And.Contain("Iced"), loaded);
+        Assert.That(names.Where(n => n.StartsWith("Microsoft.CodeAnalysis") || n.StartsWith("Mono.Cecil") || n is "System.Linq" or
+            "System.Net.Sockets" or "System.Diagnostics.DiagnosticSource"), Is.Empty, loaded);
     }
 
     [Test]

@@ -7,5 +7,5 @@ static class Handler
 {
     static void ClearCache(Type[]? types) => Console.Error.WriteLine("handler: ClearCache " + Names(types));
     static void UpdateApplication(Type[]? types) => Console.Error.WriteLine("handler: UpdateApplication " + Names(types));
-    static string Names(Type[]? types) => types is null ? "(all)" : string.Join(",", types.Select(t => t.FullName));
+    static string Names(Type[]? types) => types is null ? "(all)" : string.Join(",", Array.ConvertAll(types, t => t.FullName));
 }

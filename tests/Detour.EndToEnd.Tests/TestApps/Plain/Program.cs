@@ -21,6 +21,9 @@ while (true)
 {
     tick++;
     Console.WriteLine($"tick {tick} {Greeter.Greeting()} {Extra.Mark()} {Weather.Today()} {Unwatched.Value()} {Stamp()}");
+    // What is loaded, for the test that the agent brings no compiler, sockets or LINQ (this app uses none of them).
+    if (Environment.GetEnvironmentVariable("PLAIN_LIST_ASSEMBLIES") == "1")
+        Console.Error.WriteLine("loaded: " + string.Join(",", Array.ConvertAll(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name)));
     Thread.Sleep(50);
 }
 
