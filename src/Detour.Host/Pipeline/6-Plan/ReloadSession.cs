@@ -149,21 +149,23 @@ public sealed class ReloadSession
     void WarmUpFile(string path, bool inTheApp)
     {
         var set = CompileSet([path], new Dictionary<string, string>(_applied));
-        PreviousTexts(set, [], out var baseline, out _);
-        DryRun(set, inTheApp, set.Any(_unknownBaseline.Contains) ? null : baseline);
+        PreviousTexts(set, [], out var baseline, out var lambdas);
+        DryRun(set, inTheApp, set.Any(_unknownBaseline.Contains) ? null : baseline, lambdas);
     }
 
     /// <summary>Relinks and writes the current code of the files as if all of it had changed, and throws it away: the
     /// relinker and Cecil's writer are compiled by the JIT, and the live types those files bind to are read, before the
     /// first edit. <paramref name="inTheApp"/>: the agent also loads it, JIT-compiles a few methods and unloads it.</summary>
     /// <param name="compiled">The files' current text, compiled already; null to compile it here.</param>
-    void DryRun(List<string> set, bool inTheApp, CompiledDelta? compiled)
+    /// <param name="lambdas">The lambdas of that text: matching them against themselves warms the matcher too.</param>
+    void DryRun(List<string> set, bool inTheApp, CompiledDelta? compiled, Dictionary<string, LambdaSite> lambdas)
     {
         var delta = compiled ?? _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>(), GlobalUsingsOutside(set, _applied));
         if (delta is null) return;
         var module = ReadModule(delta);
         var none = new Dictionary<string, StaticInitializer>();
         var relinker = new Relinker(module, _live, ReferencedProject);
+        relinker.MatchLambdas(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), lambdas);
         relinker.Bind(new Dictionary<string, string>(), MemberTexts(module), none, none);
         if (relinker.Changes.Any(c => c.NeedsRestart is not null)) return;
         relinker.Rewrite();
