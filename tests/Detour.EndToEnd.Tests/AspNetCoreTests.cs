@@ -9,24 +9,21 @@ namespace Detour.EndToEnd.Tests;
 public class AspNetCoreTests
 {
     string _dir = null!;
-    RunningApp? _app;
+    ServedApp? _web;
 
     [SetUp]
     public void CopyApp() => _dir = Installed.CopyApps("aspnet", "WebApp");
 
     [TearDown]
-    public void KillApp() => _app?.Dispose();
+    public void KillApp() => _web?.Dispose();
+
+    string Web => Path.Combine(_dir, "WebApp");
 
     [Test]
     public void EveryHandlerKind_RunsTheNewBody_AfterAnEditAndASecondOne()
     {
-        string web = Path.Combine(_dir, "WebApp");
-        string url = $"http://127.0.0.1:{WebLoadTests.FreePort()}";
-        _app = RunningApp.Tool(web, "--", "--urls", url);
-        _app.WaitFor(l => l.Contains("web: listening"), "Kestrel listening", seconds: 240);
-        _app.WaitFor(l => l.Contains("detour: watching WebApp.csproj"), "the host watching", seconds: 120);
-        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
-        string Get(string path) => client.GetStringAsync(path).Result.Trim();
+        var web = _web = ServedApp.Start(Web, "WebApp.csproj");
+        string Get(string path) => web.Get(path).Trim();
 
         var handlers = new (string File, string Path, string Word)[]
         {
@@ -41,19 +38,14 @@ public class AspNetCoreTests
         for (int edit = 1; edit <= 2; edit++)
             foreach (var h in handlers)
             {
-                RunningApp.Save(Path.Combine(web, h.File), $"{h.Word}-{edit - 1}", $"{h.Word}-{edit}");
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                while (!Get(h.Path).Contains($"{h.Word}-{edit}"))
-                {
-                    Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(30), $"{h.Path} after edit {edit}");
-                    Thread.Sleep(20);
-                }
+                RunningApp.Save(Path.Combine(Web, h.File), $"{h.Word}-{edit - 1}", $"{h.Word}-{edit}");
+                web.WaitForAnswer(h.Path, $"{h.Word}-{edit}", $"after edit {edit}", seconds: 30);
             }
 
         Assert.That(int.Parse(Get("/service").Split('#')[1]), Is.GreaterThan(callsBefore + 1), "the singleton made at startup kept its state");
-        Assert.That(_app.Lines.Where(l => l.Contains("Program.<Main>$") && l.Contains("restart")), Is.Empty,
+        Assert.That(web.App.Lines.Where(l => l.Contains("Program.<Main>$") && l.Contains("restart")), Is.Empty,
             "an edit of a handler lambda is not an edit of the running Main");
-        Assert.That(_app.Lines.Where(l => l.Contains("detour:") && (l.Contains("error") || l.Contains("rolled back"))), Is.Empty);
+        Assert.That(web.App.Lines.Where(l => l.Contains("detour:") && (l.Contains("error") || l.Contains("rolled back"))), Is.Empty);
     }
 
     /// <summary>Issue 9 item 9, the defect found on a minimal-API app: a MapGet added before the handlers renumbered the
@@ -61,22 +53,9 @@ public class AspNetCoreTests
     [Test]
     public void MapGetAddedBeforeAHandler_TheHandlerTakesThatEditAndLaterOnes_AndItsRemoval()
     {
-        string web = Path.Combine(_dir, "WebApp");
-        string program = Path.Combine(web, "Program.cs");
-        string url = $"http://127.0.0.1:{WebLoadTests.FreePort()}";
-        _app = RunningApp.Tool(web, "--", "--urls", url);
-        _app.WaitFor(l => l.Contains("web: listening"), "Kestrel listening", seconds: 240);
-        _app.WaitFor(l => l.Contains("detour: watching WebApp.csproj"), "the host watching", seconds: 120);
-        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
-        void Expect(string body, string when)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (client.GetStringAsync("/lambda").Result.Trim() != body)
-            {
-                Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(30), $"/lambda {when}; the tool said:\n{string.Join("\n", _app!.Lines.TakeLast(12))}");
-                Thread.Sleep(20);
-            }
-        }
+        string program = Path.Combine(Web, "Program.cs");
+        var web = _web = ServedApp.Start(Web, "WebApp.csproj");
+        void Expect(string body, string when) => web.WaitForAnswer("/lambda", answer => answer.Trim() == body, when, seconds: 30);
         Expect("lambda-0", "before the edits");
         const string handler = "app.MapGet(\"/lambda\", () => \"lambda-0\");";
         RunningApp.Save(program, handler, "app.MapGet(\"/added\", () => \"added\");\n" + handler.Replace("lambda-0", "lambda-1"));
@@ -85,7 +64,7 @@ public class AspNetCoreTests
         Expect("lambda-2", "after a second edit");
         RunningApp.Save(program, ("app.MapGet(\"/added\", () => \"added\");\n", ""), ("lambda-2", "lambda-3"));
         Expect("lambda-3", "in the edit that removed the MapGet again");
-        Assert.That(_app.Lines.Where(l => l.Contains("out of date") && !l.Contains("was removed")), Is.Empty,
+        Assert.That(web.App.Lines.Where(l => l.Contains("out of date") && !l.Contains("was removed")), Is.Empty,
             "no handler that still exists is reported out of date");
     }
 
@@ -94,22 +73,9 @@ public class AspNetCoreTests
     [Test]
     public void RazorPageMarkup_EditedTwice_IsServed_AndAnErrorInItIsReportedAtItsLine()
     {
-        string web = Path.Combine(_dir, "WebApp");
-        string page = Path.Combine(web, "Pages", "Index.cshtml");
-        string url = $"http://127.0.0.1:{WebLoadTests.FreePort()}";
-        _app = RunningApp.Tool(web, "--", "--urls", url);
-        _app.WaitFor(l => l.Contains("web: listening"), "Kestrel listening", seconds: 240);
-        _app.WaitFor(l => l.Contains("detour: watching WebApp.csproj"), "the host watching", seconds: 120);
-        using var client = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(10) };
-        void Expect(string text, string when)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (!client.GetStringAsync("/").Result.Contains(text))
-            {
-                Assert.That(clock.Elapsed.TotalSeconds, Is.LessThan(60), $"/ {when}; the tool said:\n{string.Join("\n", _app!.Lines.TakeLast(12))}");
-                Thread.Sleep(20);
-            }
-        }
+        string page = Path.Combine(Web, "Pages", "Index.cshtml");
+        var web = _web = ServedApp.Start(Web, "WebApp.csproj");
+        void Expect(string text, string when) => web.WaitForAnswer("/", text, when);
         Expect("<p>page-0</p>", "before the edits");
         RunningApp.Save(page, "<p>@Model.Message</p>", "<p>razor-1 @Model.Message</p>");
         Expect("<p>razor-1 page-0</p>", "after the first edit of the markup");
@@ -117,9 +83,9 @@ public class AspNetCoreTests
         Expect("<p>razor-2 page-0</p>", "after a second edit");
 
         RunningApp.Save(page, "@Model.Message", "@Model.Mesage");
-        var error = _app.WaitFor(l => l.Contains("Index.cshtml(3,") && l.Contains("error"), "the error at its line in the .cshtml", seconds: 60);
+        var error = web.App.WaitFor(l => l.Contains("Index.cshtml(3,") && l.Contains("error"), "the error at its line in the .cshtml", seconds: 60);
         TestContext.Out.WriteLine(error);
-        Assert.That(client.GetStringAsync("/").Result, Does.Contain("<p>razor-2 page-0</p>"), "the page serves its last good markup");
+        Assert.That(web.Get("/"), Does.Contain("<p>razor-2 page-0</p>"), "the page serves its last good markup");
         RunningApp.Save(page, ("@Model.Mesage", "@Model.Message"), ("razor-2", "razor-3"));
         Expect("<p>razor-3 page-0</p>", "after the fix");
     }
