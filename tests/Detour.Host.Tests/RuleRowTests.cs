@@ -682,4 +682,19 @@ public class RuleRowTests : SessionFixture
             Has.Exactly(1).Items.And.All.Contains("was removed").And.All.Contains("<Map>b__1_"), "the removed newcomer is the one lambda reported");
         Assert.That(Session.OutOfDate.Select(o => o.Reason), Has.All.Contains("was removed"), "no handler is out of date");
     }
+
+    [Test]
+    public void MethodInsertedAboveTheHandlersMethod_BothHandlersFollowTheirLambdas_TheCapturingOneToo()
+    {
+        string routes = Source("Routes.cs");
+        Routes.Handlers.Clear();
+        Routes.Map("p");
+        // A method above Map moves Map's ordinal, which names its closures: <>c__DisplayClass1_0 becomes ..2_0.
+        const string above = "    public static string Other() => \"o\";\n\n    public static void Map(string prefix)";
+        var report = Edit(routes, ("    public static void Map(string prefix)", above), ("() => \"a\"", "() => \"A\""), ("prefix + \"b\"", "prefix + \"B\""));
+        AssertApplied(report);
+        TestContext.Out.WriteLine(string.Join("\n", report.Members.Select(m => $"{m.Status} {m.Member}: {m.Reason}")));
+        Assert.That(Routes.Serve(), Is.EqualTo("A,pB"), "both handlers made at startup run their lambdas' new bodies");
+        Assert.That(Session.OutOfDate, Is.Empty, string.Join("\n", Session.OutOfDate));
+    }
 }

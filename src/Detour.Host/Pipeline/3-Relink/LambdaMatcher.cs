@@ -43,17 +43,22 @@ internal static class LambdaMatcher
         foreach (var group in fresh.Select(f => f.Site.Group).Union(previous.Values.Select(p => p.Group)).ToList())
         {
             var before = previous.Values.Where(p => p.Group == group).OrderBy(p => p.MethodOrdinal).ThenBy(p => p.Ordinal).ToList();
-            var now = fresh.Where(f => f.Site.Group == group).OrderBy(f => f.Site.MethodOrdinal).ThenBy(f => f.Site.Ordinal).ToList();
-            var pairs = Align(before, now.Select(n => n.Site).ToList());
             var groupRenames = new Dictionary<string, string>();
             renames[group] = groupRenames;
+            var classNames = MatchDisplayClasses(fresh.Where(f => f.Site.Group == group).Select(f => f.Method.DeclaringType).Distinct().ToList(),
+                before, liveNames, groupRenames);
+            var now = fresh.Where(f => f.Site.Group == group)
+                .Select(f => (f.Method, Site: classNames.TryGetValue(f.Method.DeclaringType, out var name) ? f.Site with { Closure = name } : f.Site))
+                .OrderBy(f => f.Site.MethodOrdinal).ThenBy(f => f.Site.Ordinal).ToList();
+            var pairs = Align(before, now.Select(n => n.Site).ToList());
             var taken = new HashSet<string>(pairs.Values.Select(b => b.Closure + "::" + b.Name));
             unmatched.AddRange(before.Where(b => !pairs.Values.Contains(b)));
             for (int i = 0; i < now.Count; i++)
             {
                 var (method, site) = now[i];
                 string closureType = method.DeclaringType.FullName;
-                string name = pairs.TryGetValue(i, out var match) ? match.Name : FreshName(site, closureType, before, now.Select(n => n.Site), taken, liveNames);
+                string liveClosure = method.DeclaringType.DeclaringType.FullName + "/" + site.Closure;
+                string name = pairs.TryGetValue(i, out var match) ? match.Name : FreshName(site, liveClosure, before, now.Select(n => n.Site), taken, liveNames);
                 taken.Add(site.Closure + "::" + name);
                 if (name != method.Name) groupRenames[closureType + "::" + method.Name] = name;
             }
@@ -62,13 +67,67 @@ internal static class LambdaMatcher
         return new LambdaMatch(renames, unmatched);
     }
 
-    /// <summary>Applies renames to lambdas and their delegate caches ("&lt;&gt;9__m_k" follows "&lt;M&gt;b__m_k").</summary>
+    /// <summary>Display classes are named after the method's ordinal and the capture scope's ("&lt;&gt;c__DisplayClass5_0"), so a
+    /// method inserted above, or a scope above, renames them. Each fresh one of the group takes the name of the previous
+    /// one that captures the same variables, in order (a longest common subsequence). Returns each fresh display class's name after matching, and adds the
+    /// renames (keyed by the compiled full name) to <paramref name="renames"/>.</summary>
+    static Dictionary<TypeDefinition, string> MatchDisplayClasses(List<TypeDefinition> fresh, List<LambdaSite> before,
+        Func<string, IEnumerable<string>> liveNames, Dictionary<string, string> renames)
+    {
+        var names = new Dictionary<TypeDefinition, string>();
+        var displays = fresh.Where(t => t.Name.StartsWith(DisplayClass, StringComparison.Ordinal)).OrderBy(t => ScopeOrder(t.Name)).ToList();
+        if (displays.Count == 0) return names;
+        string owner = displays[0].DeclaringType.FullName;
+        static HashSet<string> Captures(IEnumerable<string> members) =>
+            members.Where(m => !m.Contains(">b__", StringComparison.Ordinal) && m != ".ctor").ToHashSet();
+        var old = before.Select(b => b.Closure).Where(c => c.StartsWith(DisplayClass, StringComparison.Ordinal)).Distinct()
+            .OrderBy(ScopeOrder).Select(c => (Name: c, Captures: Captures(liveNames(owner + "/" + c)))).Where(o => o.Captures.Count > 0).ToList();
+        var length = new int[old.Count + 1, displays.Count + 1];
+        bool Same(int i, int j) => old[i].Captures.SetEquals(displays[j].Fields.Select(f => f.Name));
+        for (int i = old.Count - 1; i >= 0; i--)
+        for (int j = displays.Count - 1; j >= 0; j--)
+            length[i, j] = Same(i, j) ? length[i + 1, j + 1] + 1 : Math.Max(length[i + 1, j], length[i, j + 1]);
+        for (int i = 0, j = 0; i < old.Count && j < displays.Count;)
+        {
+            if (Same(i, j)) { names[displays[j]] = old[i].Name; i++; j++; }
+            else if (length[i + 1, j] >= length[i, j + 1]) i++;
+            else j++;
+        }
+        // One that matches none keeps its name, so the relinker compares it with the live class of that name and says how
+        // their captures differ; it moves only off a name a matched one now takes.
+        var taken = new HashSet<string>(names.Values);
+        var inUse = new HashSet<string>(old.Select(o => o.Name).Concat(names.Values).Concat(liveNames(owner)));
+        foreach (var display in displays.Where(d => !names.ContainsKey(d)))
+        {
+            string name = display.Name;
+            var (method, scope) = ScopeOrder(name);
+            if (taken.Contains(name))
+                while (inUse.Contains(name)) name = $"{DisplayClass}{method}_{++scope}";
+            inUse.Add(name);
+            taken.Add(name);
+            names[display] = name;
+        }
+        foreach (var (display, name) in names)
+            if (name != display.Name) renames[display.FullName] = name;
+        return names;
+    }
+
+    /// <summary>(method ordinal, scope ordinal) of a display class name.</summary>
+    static (int Method, int Scope) ScopeOrder(string displayClass)
+    {
+        var parts = displayClass[DisplayClass.Length..].Split('_');
+        return parts.Length == 2 && int.TryParse(parts[0], out int m) && int.TryParse(parts[1], out int s) ? (m, s) : (int.MaxValue, int.MaxValue);
+    }
+
+    /// <summary>Applies renames to lambdas and their delegate caches ("&lt;&gt;9__m_k" follows "&lt;M&gt;b__m_k"), and to
+    /// display classes (keyed by their full name, without "::").</summary>
     public static void Rename(ModuleDefinition module, IReadOnlyDictionary<string, string> renames)
     {
         if (renames.Count == 0) return;
         var work = new List<(IMemberDefinition Member, string Name)>();
         foreach (var t in TypeMapper.AllTypes(module).Where(IsClosure))
         {
+            if (renames.TryGetValue(t.FullName, out var typeName)) work.Add((t, typeName));
             foreach (var m in t.Methods)
             {
                 if (!renames.TryGetValue(t.FullName + "::" + m.Name, out var to)) continue;

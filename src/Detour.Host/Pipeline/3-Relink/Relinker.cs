@@ -194,7 +194,7 @@ internal sealed class Relinker
     public void MatchLambdas(IReadOnlyList<Microsoft.CodeAnalysis.SyntaxTree> trees, IReadOnlyDictionary<string, LambdaSite> previous)
     {
         Lambdas = LambdaMatcher.Match(_module, trees, previous,
-            closure => _live.FindType(closure) is { } live ? live.GetMembers(NestedInstance | System.Reflection.BindingFlags.Static).Select(m => m.Name) : []);
+            closure => _live.FindType(closure) is { } live ? live.GetMembers(NestedInstance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly).Select(m => m.Name) : []);
         LambdaSites = LambdaMatcher.Sites(_module, trees);
     }
 
