@@ -82,17 +82,8 @@ internal static class LambdaMatcher
             members.Where(m => !m.Contains(">b__", StringComparison.Ordinal) && m != ".ctor").ToHashSet();
         var old = before.Select(b => b.Closure).Where(c => c.StartsWith(DisplayClass, StringComparison.Ordinal)).Distinct()
             .OrderBy(ScopeOrder).Select(c => (Name: c, Captures: Captures(liveNames(owner + "/" + c)))).Where(o => o.Captures.Count > 0).ToList();
-        var length = new int[old.Count + 1, displays.Count + 1];
-        bool Same(int i, int j) => old[i].Captures.SetEquals(displays[j].Fields.Select(f => f.Name));
-        for (int i = old.Count - 1; i >= 0; i--)
-        for (int j = displays.Count - 1; j >= 0; j--)
-            length[i, j] = Same(i, j) ? length[i + 1, j + 1] + 1 : Math.Max(length[i + 1, j], length[i, j + 1]);
-        for (int i = 0, j = 0; i < old.Count && j < displays.Count;)
-        {
-            if (Same(i, j)) { names[displays[j]] = old[i].Name; i++; j++; }
-            else if (length[i + 1, j] >= length[i, j + 1]) i++;
-            else j++;
-        }
+        foreach (var (i, j) in CommonSubsequence(old, displays, (o, d) => o.Captures.SetEquals(d.Fields.Select(f => f.Name))))
+            names[displays[j]] = old[i].Name;
         // One that matches none keeps its name, so the relinker compares it with the live class of that name and says how
         // their captures differ; it moves only off a name a matched one now takes.
         var taken = new HashSet<string>(names.Values);
@@ -196,26 +187,32 @@ internal static class LambdaMatcher
                     if (before[b0 + k].Closure == now[n0 + k].Closure) pairs[n0 + k] = before[b0 + k];
             return;
         }
-        var same = Passes[pass];
-        var length = new int[b1 - b0 + 1, n1 - n0 + 1];
-        for (int i = b1 - 1; i >= b0; i--)
-        for (int j = n1 - 1; j >= n0; j--)
-            length[i - b0, j - n0] = same(before[i], now[j]) ? length[i - b0 + 1, j - n0 + 1] + 1
-                : Math.Max(length[i - b0 + 1, j - n0], length[i - b0, j - n0 + 1]);
         int fromB = b0, fromN = n0;
-        for (int i = b0, j = n0; i < b1 && j < n1;)
+        foreach (var (i, j) in CommonSubsequence(before.GetRange(b0, b1 - b0), now.GetRange(n0, n1 - n0), Passes[pass]))
         {
-            if (same(before[i], now[j]))
-            {
-                AlignBetween(before, fromB, i, now, fromN, j, pass + 1, pairs);
-                pairs[j] = before[i];
-                fromB = ++i;
-                fromN = ++j;
-            }
-            else if (length[i - b0 + 1, j - n0] >= length[i - b0, j - n0 + 1]) i++;
-            else j++;
+            AlignBetween(before, fromB, b0 + i, now, fromN, n0 + j, pass + 1, pairs);
+            pairs[n0 + j] = before[b0 + i];
+            fromB = b0 + i + 1;
+            fromN = n0 + j + 1;
         }
         AlignBetween(before, fromB, b1, now, fromN, n1, pass + 1, pairs);
+    }
+
+    /// <summary>The index pairs of a longest common subsequence of <paramref name="a"/> and <paramref name="b"/>, in order.</summary>
+    static List<(int I, int J)> CommonSubsequence<TA, TB>(IReadOnlyList<TA> a, IReadOnlyList<TB> b, Func<TA, TB, bool> same)
+    {
+        var length = new int[a.Count + 1, b.Count + 1];
+        for (int i = a.Count - 1; i >= 0; i--)
+        for (int j = b.Count - 1; j >= 0; j--)
+            length[i, j] = same(a[i], b[j]) ? length[i + 1, j + 1] + 1 : Math.Max(length[i + 1, j], length[i, j + 1]);
+        var pairs = new List<(int, int)>();
+        for (int i = 0, j = 0; i < a.Count && j < b.Count;)
+        {
+            if (same(a[i], b[j])) pairs.Add((i++, j++));
+            else if (length[i + 1, j] >= length[i, j + 1]) i++;
+            else j++;
+        }
+        return pairs;
     }
 
     /// <summary>A name for a lambda that matched none: its own ordinal moved past every name in use.</summary>
