@@ -523,9 +523,31 @@ public sealed class ReloadSession
         var module = ReadModule(before);
         LambdaMatcher.Rename(module, _lambdaNames.Values.SelectMany(r => r).ToDictionary(r => r.Key, r => r.Value));
         var texts = MemberTexts(module);
+        // A file saved before this host saw it: its old text is unknown, but the app's own PDB says which of the running
+        // members it declared. They count as changed, and as removed when the new text lacks them.
+        foreach (var member in BuiltMembersOf(set.Where(_unknownBaseline.Contains).ToList()))
+            texts.TryAdd(member, "(the text the app was built from)");
         lambdas = LambdaMatcher.Sites(module, trees);
         foreach (var path in set) _lastTexts[path] = (key, texts, lambdas);
         return texts;
+    }
+
+    /// <summary>Member keys of the app's build whose code lies in <paramref name="files"/>, by the build's PDB.</summary>
+    List<string> BuiltMembersOf(List<string> files)
+    {
+        var keys = new List<string>();
+        if (files.Count == 0 || !File.Exists(Path.ChangeExtension(_project.TargetPath, ".pdb"))) return keys;
+        try
+        {
+            using var built = ModuleDefinition.ReadModule(_project.TargetPath, new ReaderParameters { ReadSymbols = true, AssemblyResolver = _resolver });
+            var wanted = files.Select(Path.GetFullPath).ToHashSet();
+            foreach (var type in TypeMapper.AllTypes(built))
+            foreach (var method in type.Methods)
+                if (method.DebugInformation.SequencePoints.FirstOrDefault() is { } point && wanted.Contains(Path.GetFullPath(point.Document.Url)))
+                    keys.Add(IlText.Key(method));
+        }
+        catch (Exception e) when (e is IOException or BadImageFormatException or InvalidOperationException) { } // then nothing is known, as before
+        return keys;
     }
 
     ModuleDefinition ReadModule(CompiledDelta delta) =>
