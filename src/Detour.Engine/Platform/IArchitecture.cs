@@ -13,7 +13,8 @@ public readonly record struct EntryPoint(nint Stub, nint Slot, nint Code)
 /// <param name="Offset">The instruction the jump replaces, from the code start.</param>
 /// <param name="FixedTarget">Nonzero when only the byte at the site changes: the bytes after it are the jump's
 /// displacement, so the trampoline must be mapped exactly there.</param>
-public sealed record JumpSite(int Offset, nint FixedTarget, string Description)
+/// <param name="StoreBytes">The size of the one store that writes the jump: 1, or an aligned block of 8 or 16.</param>
+public sealed record JumpSite(int Offset, nint FixedTarget, int StoreBytes, string Description)
 {
     public bool ChangesOneByte => FixedTarget != 0;
 }

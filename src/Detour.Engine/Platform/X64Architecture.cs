@@ -70,10 +70,9 @@ internal sealed unsafe class X64Architecture(bool windowsAbi) : IArchitecture
             if (trampoline != site.FixedTarget) throw new DetourException($"a one-byte jump at 0x{at:X} can only reach 0x{site.FixedTarget:X}");
             return new CodeWrite(at, [JmpRel32]);
         }
-        // The five bytes lie inside one aligned block; the whole block goes in one store.
-        int block = (long)at / 8 == ((long)at + 4) / 8 ? 8 : 16;
-        nint blockStart = at & ~(nint)(block - 1);
-        var bytes = new ReadOnlySpan<byte>((void*)blockStart, block).ToArray();
+        // The five bytes lie inside one aligned block (the site says which size); the whole block goes in one store.
+        nint blockStart = at & ~(nint)(site.StoreBytes - 1);
+        var bytes = new ReadOnlySpan<byte>((void*)blockStart, site.StoreBytes).ToArray();
         int into = (int)(at - blockStart);
         bytes[into] = JmpRel32;
         BitConverter.TryWriteBytes(bytes.AsSpan(into + 1), (int)rel);

@@ -60,10 +60,10 @@ internal sealed class X64Prologue
                 if (at + 5 <= KnownEnd)
                 {
                     nint target = (nint)((long)_code + at + 5 + BitConverter.ToInt32(_bytes, at + 1));
-                    yield return new JumpSite(at, target, $"one byte at +{at} ({site.Mnemonic})");
+                    yield return new JumpSite(at, target, 1, $"one byte at +{at} ({site.Mnemonic})");
                 }
                 if (site.Length >= 5 && AtomicBlockFor(at) is int block)
-                    yield return new JumpSite(at, 0, $"{site.Length}-byte {site.Mnemonic} at +{at}, one {block}-byte store");
+                    yield return new JumpSite(at, 0, block, $"{site.Length}-byte {site.Mnemonic} at +{at}, one {block}-byte store");
             }
             if (!frame.Step(site, _scratch)) yield break;
         }
