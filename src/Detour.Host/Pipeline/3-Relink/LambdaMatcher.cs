@@ -12,8 +12,10 @@ namespace Detour.Host;
 internal sealed record LambdaSite(string Group, string Closure, string Name, int MethodOrdinal, int Ordinal, string Context, string Text = "");
 
 /// <summary>What matching found: by group, the renames made (closure type "::" compiled name → the name it now has; empty
-/// when none was needed), and the previous generation's lambdas nothing matched, whose delegates keep their old bodies.</summary>
-internal sealed record LambdaMatch(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Renames, IReadOnlyList<LambdaSite> Unmatched);
+/// when none was needed), the previous generation's lambdas nothing matched, whose delegates keep their old bodies, and
+/// where the module's lambdas sit under their names after the renames, by member key.</summary>
+internal sealed record LambdaMatch(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Renames, IReadOnlyList<LambdaSite> Unmatched,
+    Dictionary<string, LambdaSite> Sites);
 
 /// <summary>The compiler numbers a method's lambdas in source order, so inserting one renames those after it. This
 /// matches each lambda of a fresh compile to the previous generation's by its place in the syntax, as .NET's EnC does
@@ -64,7 +66,12 @@ internal static class LambdaMatcher
             }
         }
         Rename(module, renames.Values.SelectMany(r => r).ToDictionary(r => r.Key, r => r.Value));
-        return new LambdaMatch(renames, unmatched);
+        // The sites under their new names: parsed again from them, with the syntax they were placed at.
+        var sites = new Dictionary<string, LambdaSite>();
+        foreach (var (method, site) in fresh)
+            if (Parse(method.DeclaringType, method.Name) is { } renamed)
+                sites[IlText.Key(method)] = renamed with { Context = site.Context, Text = site.Text };
+        return new LambdaMatch(renames, unmatched, sites);
     }
 
     /// <summary>Display classes are named after the method's ordinal and the capture scope's ("&lt;&gt;c__DisplayClass5_0"), so a

@@ -195,7 +195,6 @@ internal sealed class Relinker
     {
         Lambdas = LambdaMatcher.Match(_module, trees, previous,
             closure => _live.FindType(closure) is { } live ? live.GetMembers(NestedInstance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly).Select(m => m.Name) : []);
-        LambdaSites = LambdaMatcher.Sites(_module, trees);
     }
 
     static string NameOf(string key)
@@ -204,10 +203,10 @@ internal sealed class Relinker
         return key[(colons + 2)..key.IndexOf('(', colons)];
     }
 
-    public LambdaMatch Lambdas { get; private set; } = new(new Dictionary<string, IReadOnlyDictionary<string, string>>(), []);
+    public LambdaMatch Lambdas { get; private set; } = new(new Dictionary<string, IReadOnlyDictionary<string, string>>(), [], new());
 
     /// <summary>Where this delta's lambdas sit, under the names matching gave them.</summary>
-    public Dictionary<string, LambdaSite> LambdaSites { get; private set; } = new();
+    public Dictionary<string, LambdaSite> LambdaSites => Lambdas.Sites;
 
     void CheckTypeShape(TypeDefinition t, Type liveType)
     {
