@@ -623,9 +623,7 @@ public class RuleRowTests : SessionFixture
     [Test]
     public void LambdaAddedBesideRegisteredHandlers_LaterEditsOfThoseHandlersStillApply()
     {
-        string routes = Source("Routes.cs");
-        Routes.Handlers.Clear();
-        Routes.Map("p");
+        string routes = RoutesMappedAtStartup();
         Assert.That(Routes.Serve(), Is.EqualTo("a,pb"));
         var report = Edit(routes, ("        Handlers.Add(() => prefix + \"b\");", "        Handlers.Add(() => prefix + \"b\");\n        Handlers.Add(() => \"c\");"));
         AssertApplied(report);
@@ -642,9 +640,7 @@ public class RuleRowTests : SessionFixture
     [Test]
     public void LambdaCapturingANewVariable_OldHandlersOfThatClosure_AreReportedOutOfDate_AtEveryLaterEdit_AndInTheStatus()
     {
-        string routes = Source("Routes.cs");
-        Routes.Handlers.Clear();
-        Routes.Map("p");
+        string routes = RoutesMappedAtStartup();
         const string added = "        Handlers.Add(() => prefix + \"b\");\n        var suffix = \"!\";\n        Handlers.Add(() => suffix);";
         var report = Edit(routes, ("        Handlers.Add(() => prefix + \"b\");", added));
         AssertApplied(report);
@@ -662,9 +658,7 @@ public class RuleRowTests : SessionFixture
     [Test]
     public void LambdaInsertedBeforeRegisteredHandlers_TheHandlersFollowTheirOwnLambdas_ThroughLaterEditsAndTheRemoval()
     {
-        string routes = Source("Routes.cs");
-        Routes.Handlers.Clear();
-        Routes.Map("p");
+        string routes = RoutesMappedAtStartup();
         Assert.That(Routes.Serve(), Is.EqualTo("a,pb"), "the handlers made at startup");
         const string inserted = "        System.Func<string> first = () => \"new\";\n        Handlers.Add(() => \"a\");";
         // The newcomer takes the first lambda's number; matching by syntax keeps each handler on its own lambda.
@@ -686,9 +680,7 @@ public class RuleRowTests : SessionFixture
     [Test]
     public void MethodInsertedAboveTheHandlersMethod_BothHandlersFollowTheirLambdas_TheCapturingOneToo()
     {
-        string routes = Source("Routes.cs");
-        Routes.Handlers.Clear();
-        Routes.Map("p");
+        string routes = RoutesMappedAtStartup();
         // A method above Map moves Map's ordinal, which names its closures: <>c__DisplayClass1_0 becomes ..2_0.
         const string above = "    public static string Other() => \"o\";\n\n    public static void Map(string prefix)";
         var report = Edit(routes, ("    public static void Map(string prefix)", above), ("() => \"a\"", "() => \"A\""), ("prefix + \"b\"", "prefix + \"B\""));
@@ -696,5 +688,13 @@ public class RuleRowTests : SessionFixture
         TestContext.Out.WriteLine(string.Join("\n", report.Members.Select(m => $"{m.Status} {m.Member}: {m.Reason}")));
         Assert.That(Routes.Serve(), Is.EqualTo("A,pB"), "both handlers made at startup run their lambdas' new bodies");
         Assert.That(Session.OutOfDate, Is.Empty, string.Join("\n", Session.OutOfDate));
+    }
+
+    /// <summary>Routes.cs, with its handlers registered afresh as a minimal API does at startup.</summary>
+    static string RoutesMappedAtStartup()
+    {
+        Routes.Handlers.Clear();
+        Routes.Map("p");
+        return Source("Routes.cs");
     }
 }
