@@ -22,13 +22,15 @@ internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions 
     AnalyzerConfigOptionsProvider? _options;
     GeneratorDriver? _viewsDriver;
 
+    ImmutableArray<ISourceGenerator> Generators => _generators ??= Load();
+    AnalyzerConfigOptionsProvider Options => _options ??= BuildOptions.Of(project.AnalyzerConfigs);
+
     public static bool AreNeededFor(IEnumerable<Diagnostic> errors) => errors.Any(d => MissingGeneratedPart.Contains(d.Id));
 
     public CSharpCompilation Run(CSharpCompilation compilation)
     {
-        var generators = _generators ??= Load();
-        if (generators.Length == 0) return compilation;
-        var driver = CSharpGeneratorDriver.Create(generators, parseOptions: parse, optionsProvider: _options ??= BuildOptions.Of(project.AnalyzerConfigs));
+        if (Generators.Length == 0) return compilation;
+        var driver = CSharpGeneratorDriver.Create(Generators, parseOptions: parse, optionsProvider: Options);
         driver.RunGeneratorsAndUpdateCompilation(compilation, out var updated, out _);
         return (CSharpCompilation)updated;
     }
@@ -39,7 +41,7 @@ internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions 
     {
         var texts = additionalFiles.Select(f => (AdditionalText)new InMemoryText(f.Path, f.Text)).ToImmutableArray();
         _viewsDriver = _viewsDriver is null
-            ? CSharpGeneratorDriver.Create(_generators ??= Load(), texts, parse, _options ??= BuildOptions.Of(project.AnalyzerConfigs))
+            ? CSharpGeneratorDriver.Create(Generators, texts, parse, Options)
             : _viewsDriver.ReplaceAdditionalTexts(texts);
         _viewsDriver = _viewsDriver.RunGenerators(compilation);
         return _viewsDriver.GetRunResult();
