@@ -160,12 +160,13 @@ public sealed class ReloadSession
     /// <param name="lambdas">The lambdas of that text: matching them against themselves warms the matcher too.</param>
     void DryRun(List<string> set, bool inTheApp, CompiledDelta? compiled, Dictionary<string, LambdaSite> lambdas)
     {
-        var delta = compiled ?? _compiler.Compile(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), new List<string>(), GlobalUsingsOutside(set, _applied));
+        var trees = set.Select(p => _compiler.Parse(p, _applied[p])).ToList();
+        var delta = compiled ?? _compiler.Compile(trees, new List<string>(), GlobalUsingsOutside(set, _applied));
         if (delta is null) return;
         var module = ReadModule(delta);
         var none = new Dictionary<string, StaticInitializer>();
         var relinker = new Relinker(module, _live, ReferencedProject);
-        relinker.MatchLambdas(set.Select(p => _compiler.Parse(p, _applied[p])).ToList(), lambdas);
+        relinker.MatchLambdas(trees, lambdas);
         relinker.Bind(new Dictionary<string, string>(), MemberTexts(module), none, none);
         if (relinker.Changes.Any(c => c.NeedsRestart is not null)) return;
         relinker.Rewrite();
