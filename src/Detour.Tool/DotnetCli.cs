@@ -11,14 +11,15 @@ public static class DotnetCli
     /// <summary>How to start the app, as `dotnet run` would.</summary>
     public sealed record RunInfo(string Command, string Arguments, string WorkingDirectory, string TargetPath);
 
-    /// <summary>Debug build with Detour.targets imported, so every project of the build writes its manifest.</summary>
-    public static void Build(string project, string targetsFile, ToolOutput output)
+    /// <summary>Debug build with Detour.targets imported, so every project of the build writes its manifest. Its
+    /// errors are printed; false if it failed.</summary>
+    public static bool Build(string project, string targetsFile, ToolOutput output)
     {
         var (code, text) = Run(["build", project, "-c", "Debug", "-nologo", "-v:q", "-clp:NoSummary",
                                 $"-p:CustomAfterMicrosoftCommonTargets={targetsFile}"]);
         if (output.Verbosity == Verbosity.Verbose || code != 0)
             foreach (var line in text.Split('\n').Where(l => l.Trim().Length > 0)) Console.Error.WriteLine(line.TrimEnd());
-        if (code != 0) throw new ToolException($"the build of {Path.GetFileName(project)} failed; fix the errors above and run again");
+        return code == 0;
     }
 
     public static RunInfo GetRunInfo(string project)

@@ -3,49 +3,88 @@ using System.Text.Json;
 using Detour.Channel;
 using Detour.Host;
 using Detour.Host.Serving;
+using Detour.Tool.Terminal;
 
 namespace Detour.Tool;
 
 /// <summary>`dotnet detour run`: builds the project in Debug, hosts its compile host in this process (warm before the
 /// app's first line, and across restarts), and runs the app with the agent attached through DOTNET_STARTUP_HOOKS,
-/// set on the app's process only. The app keeps the terminal; the tool exits with the app's exit code.</summary>
+/// set on the app's process only. On a terminal the app gets a pseudo-terminal of its own (Terminal/); otherwise it
+/// shares the tool's handles. The tool exits with the app's exit code.</summary>
 public sealed class RunCommand(string project, bool restartOnRude, ToolOutput output, string[] appArguments)
 {
     public static string TargetsFile => Path.Combine(AppContext.BaseDirectory, "build", "Detour.Manifest.targets");
     static string AgentFile => Path.Combine(AppContext.BaseDirectory, "agent", "Detour.Agent.dll");
 
     readonly object _gate = new();
-    Process? _app;
+    IRunningApp? _app;
     bool _restarting;
+    TerminalRelay? _terminal;
+    HostServer? _server;
+    IReadOnlyCollection<string>? _watchedAtRestart;
 
     public int Execute()
     {
         var warm = new Thread(WarmUpCompiler) { IsBackground = true, Name = "detour warm-up" };
         warm.Start();
         using var server = StartHost();
+        _server = server;
+        // On a terminal, the app gets a pseudo-terminal of its own, so the tool sees the keys first.
+        _terminal = TerminalRelay.Wanted() ? TerminalRelay.TryStart(server.Run, () => Restart(null), () => Environment.Exit(130), output.Error) : null;
+        string restartHint = _terminal is null
+            ? "type %restart in the app, or run `dotnet detour restart` in another terminal"
+            : $"press {TerminalRelay.RestartKeyName} to restart, or type %restart at the Detour prompt ({TerminalRelay.EscapeKeyName})";
         server.AppConnected += reloader => reloader.Reported += report =>
         {
-            if (report.Succeeded && report.Members.Any(m => m.HiddenFromReflection) && !restartOnRude)
-                output.Info("what this edit added is hidden from reflection until a restart: type %restart in the app, or run `dotnet detour restart`");
-            if (!report.NeedsRestart) return;
-            if (restartOnRude) { output.Info("restarting the app (--restart-on-rude)"); Restart(); }
-            else output.Error("this edit needs a restart: type %restart in the app, or run `dotnet detour restart` in another terminal");
+            bool hidden = report.Succeeded && report.Members.Any(m => m.HiddenFromReflection);
+            if (!report.NeedsRestart && !hidden) return;
+            if (restartOnRude && report.NeedsRestart) { output.Info("restarting the app (--restart-on-rude)"); Restart(reloader); return; }
+            _terminal?.ArmRestartKey();
+            if (report.NeedsRestart) output.Error($"this edit needs a restart: {restartHint}");
+            else if (!restartOnRude) output.Info($"what this edit added is hidden from reflection until a restart: {restartHint}");
         };
-        server.RestartRequested = _ => Restart();
+        server.RestartRequested = Restart;
         Console.CancelKeyPress += (_, e) => e.Cancel = true; // Ctrl+C is the app's; the tool ends when the app does
         // Ended any other way (SIGTERM, say), the tool takes its app with it, as `dotnet watch` does.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => { lock (_gate) { _restarting = false; Kill(_app); } };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (_gate) { _restarting = false; _app?.Kill(); }
+            _terminal?.Dispose();
+        };
+        try
+        {
+            return RunUntilTheAppEnds(server.SocketPath, warm);
+        }
+        finally
+        {
+            _terminal?.Dispose();
+        }
+    }
 
+    int RunUntilTheAppEnds(string socket, Thread warm)
+    {
+        if (_terminal is not null) output.Info($"{TerminalRelay.EscapeKeyName} opens the Detour prompt: status, reload, revert, restart, help");
         while (true)
         {
-            DotnetCli.Build(project, TargetsFile, output);
+            var sources = SourceStamps.Of(_watchedAtRestart);
+            if (!DotnetCli.Build(project, TargetsFile, output))
+            {
+                // A restart whose build fails waits for the fix, as `dotnet watch` does; a first build has nothing to wait on.
+                string failed = $"the build of {Path.GetFileName(project)} failed; fix the errors above";
+                if (sources.IsEmpty) throw new ToolException(failed + " and run again");
+                output.Error(failed + " and save: the app starts again then");
+                sources.WaitForASave();
+                continue;
+            }
             var info = DotnetCli.GetRunInfo(project);
             WarmUpProject(info.TargetPath, warm);
-            var app = Start(info, server.SocketPath);
+            using var app = Start(info, socket);
             lock (_gate) { _app = app; _restarting = false; }
             app.WaitForExit();
+            if (app is PseudoTerminalApp onTerminal) _terminal?.Detach(onTerminal);
             lock (_gate)
             {
+                _app = null;
                 if (!_restarting)
                 {
                     output.Verbose($"the app exited with {app.ExitCode}");
@@ -68,19 +107,30 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         }
     }
 
-    Process Start(DotnetCli.RunInfo info, string socket)
+    IRunningApp Start(DotnetCli.RunInfo info, string socket)
     {
-        var start = new ProcessStartInfo(info.Command) { UseShellExecute = false, WorkingDirectory = info.WorkingDirectory };
-        foreach (var a in SplitArguments(info.Arguments)) start.ArgumentList.Add(a);
-        foreach (var a in appArguments) start.ArgumentList.Add(a);
+        var arguments = SplitArguments(info.Arguments).Concat(appArguments).ToList();
+        var environment = new Dictionary<string, string?>();
         // The Detour package's agent is already the app's startup hook; a second copy must not be added.
         if (!StartsItsOwnAgent(info.TargetPath))
-            start.Environment["DOTNET_STARTUP_HOOKS"] = AgentFile;
-        start.Environment[AgentSettings.HostVariable] = socket;
-        start.Environment[AgentSettings.AppVariable] = info.TargetPath;
-        start.Environment[AgentSettings.ParentVariable] = Environment.ProcessId.ToString();
+            environment["DOTNET_STARTUP_HOOKS"] = AgentFile;
+        environment[AgentSettings.HostVariable] = socket;
+        environment[AgentSettings.AppVariable] = info.TargetPath;
+        environment[AgentSettings.ParentVariable] = Environment.ProcessId.ToString();
         output.Verbose($"starting {info.Command} {info.Arguments}");
-        return Process.Start(start) ?? throw new ToolException($"could not start {info.Command}");
+        if (_terminal is { } terminal)
+        {
+            var all = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
+                .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
+            foreach (var (name, value) in environment) all[name] = value;
+            var app = PseudoTerminalApp.Start(info.Command, arguments, info.WorkingDirectory, all, terminal.UserModes, terminal.Output);
+            terminal.Attach(app);
+            return app;
+        }
+        var start = new ProcessStartInfo(info.Command) { UseShellExecute = false, WorkingDirectory = info.WorkingDirectory };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
+        return new SharedTerminalApp(Process.Start(start) ?? throw new ToolException($"could not start {info.Command}"));
     }
 
     static bool StartsItsOwnAgent(string targetPath)
@@ -93,20 +143,15 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
                properties.TryGetProperty(AgentSettings.ProjectSetting, out _);
     }
 
-    void Restart()
+    void Restart(AppReloader? reloader)
     {
         lock (_gate)
         {
             if (_app is null || _restarting) return;
             _restarting = true;
-            Kill(_app);
+            _watchedAtRestart = reloader?.WatchedFiles ?? _server?.Apps.FirstOrDefault()?.WatchedFiles;
+            _app.Kill();
         }
-    }
-
-    static void Kill(Process? app)
-    {
-        try { if (app is { HasExited: false }) app.Kill(entireProcessTree: true); }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception) { }
     }
 
     /// <summary>RunArguments as MSBuild writes them: space-separated, double quotes around arguments with spaces.</summary>
@@ -144,4 +189,21 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         try { HostWarmUp.Run(); }
         catch (Exception) { /* only a warm-up */ }
     }
+}
+
+/// <summary>When each of a set of files was last written: a save is any change of them.</summary>
+sealed class SourceStamps(Dictionary<string, DateTime> stamps)
+{
+    public static SourceStamps Of(IEnumerable<string>? files) => new((files ?? []).ToDictionary(f => f, Stamp));
+
+    public bool IsEmpty => stamps.Count == 0;
+
+    /// <summary>Until one of the files changes, appears or goes since the stamps were taken.</summary>
+    public void WaitForASave()
+    {
+        while (stamps.All(s => Stamp(s.Key) == s.Value)) Thread.Sleep(200);
+        Thread.Sleep(100); // the rest of the same save
+    }
+
+    static DateTime Stamp(string file) => File.Exists(file) ? File.GetLastWriteTimeUtc(file) : DateTime.MinValue;
 }

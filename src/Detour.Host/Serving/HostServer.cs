@@ -140,23 +140,30 @@ public sealed class HostServer : IDisposable
         using (stream)
             while (Frames.Read(stream) is CommandRequest request)
             {
-                var lines = new List<string>();
                 if (request.Line == "shutdown")
                 {
                     Frames.Write(stream, new Done());
                     StopRequested?.Invoke();
                     return;
                 }
-                var apps = Apps;
-                if (apps.Count == 0) lines.Add("no app is running under this compile host");
-                foreach (var app in apps)
-                {
-                    if (request.Line.Trim() == "%restart" && RestartRequested is { } restart) { restart(app); lines.Add($"app {app.ProcessId}: restarting"); continue; }
-                    app.Run(request.Line, line => lines.Add(apps.Count > 1 ? $"app {app.ProcessId}: {line}" : line));
-                }
-                Frames.Write(stream, new Say(lines));
+                Frames.Write(stream, new Say(Run(request.Line)));
                 Frames.Write(stream, new Done());
             }
+    }
+
+    /// <summary>Runs a %-line on every connected app and gives back what they answered, each line marked with its
+    /// app when there are several: for another terminal, and for the tool's own prompt.</summary>
+    public IReadOnlyList<string> Run(string commandLine)
+    {
+        var lines = new List<string>();
+        var apps = Apps;
+        if (apps.Count == 0) lines.Add("no app is running under this compile host");
+        foreach (var app in apps)
+        {
+            if (commandLine.Trim() == "%restart" && RestartRequested is { } restart) { restart(app); lines.Add($"app {app.ProcessId}: restarting"); continue; }
+            app.Run(commandLine, line => lines.Add(apps.Count > 1 ? $"app {app.ProcessId}: {line}" : line));
+        }
+        return lines;
     }
 
     public void Dispose()

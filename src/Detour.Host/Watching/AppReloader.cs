@@ -97,6 +97,9 @@ public sealed class AppReloader : IDisposable
 
     public bool IsReady => _ready.IsSet;
 
+    /// <summary>The sources and views the reloader watches.</summary>
+    public IReadOnlyCollection<string> WatchedFiles { get { lock (_gate) return _watched.ToList(); } }
+
     /// <summary>One reload session per project, bound to the assembly the app runs.</summary>
     void Open(ProjectModel project)
     {
