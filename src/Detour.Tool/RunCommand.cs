@@ -33,7 +33,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         _terminal = TerminalRelay.Wanted() ? TerminalRelay.TryStart(server.Run, () => Restart(null), () => Environment.Exit(130), output.Error) : null;
         string restartHint = _terminal is null
             ? "type %restart in the app, or run `dotnet detour restart` in another terminal"
-            : $"press {TerminalRelay.RestartKeyName} to restart, or type %restart at the Detour prompt ({TerminalRelay.EscapeKeyName})";
+            : $"press {KeyRouter.RestartKeyName} to restart, or type %restart at the Detour prompt ({KeyRouter.EscapeKeyName})";
         server.AppConnected += reloader => reloader.Reported += report =>
         {
             bool hidden = report.Succeeded && report.Members.Any(m => m.HiddenFromReflection);
@@ -63,7 +63,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
 
     int RunUntilTheAppEnds(string socket, Thread warm)
     {
-        if (_terminal is not null) output.Info($"{TerminalRelay.EscapeKeyName} opens the Detour prompt: status, reload, revert, restart, help");
+        if (_terminal is not null) output.Info($"{KeyRouter.EscapeKeyName} opens the Detour prompt: status, reload, revert, restart, help");
         while (true)
         {
             var sources = SourceStamps.Of(_watchedAtRestart);
