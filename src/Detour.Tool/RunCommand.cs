@@ -31,7 +31,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         _server = server;
         // On a terminal, the app gets a pseudo-terminal of its own, so the tool sees the keys first.
         _terminal = TerminalRelay.Wanted() ? TerminalRelay.TryStart(server.Run, () => Restart(null), () => Environment.Exit(130), output.Error) : null;
-        string restartHint = _terminal is null
+        string RestartHint() => _terminal is null
             ? "type %restart in the app, or run `dotnet detour restart` in another terminal"
             : $"press {KeyRouter.RestartKeyName} to restart, or type %restart at the Detour prompt ({KeyRouter.EscapeKeyName})";
         server.AppConnected += reloader => reloader.Reported += report =>
@@ -40,8 +40,8 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
             if (!report.NeedsRestart && !hidden) return;
             if (restartOnRude && report.NeedsRestart) { output.Info("restarting the app (--restart-on-rude)"); Restart(reloader); return; }
             _terminal?.ArmRestartKey();
-            if (report.NeedsRestart) output.Error($"this edit needs a restart: {restartHint}");
-            else if (!restartOnRude) output.Info($"what this edit added is hidden from reflection until a restart: {restartHint}");
+            if (report.NeedsRestart) output.Error($"this edit needs a restart: {RestartHint()}");
+            else if (!restartOnRude) output.Info($"what this edit added is hidden from reflection until a restart: {RestartHint()}");
         };
         server.RestartRequested = Restart;
         Console.CancelKeyPress += (_, e) => e.Cancel = true; // Ctrl+C is the app's; the tool ends when the app does
@@ -123,9 +123,19 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
             var all = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
                 .ToDictionary(e => (string)e.Key, e => (string?)e.Value);
             foreach (var (name, value) in environment) all[name] = value;
-            var app = PseudoTerminalApp.Start(info.Command, arguments, info.WorkingDirectory, all, terminal.UserModes, terminal.Output);
-            terminal.Attach(app);
-            return app;
+            try
+            {
+                var app = PseudoTerminalApp.Start(info.Command, arguments, info.WorkingDirectory, all, terminal.UserModes, terminal.Output);
+                terminal.Attach(app);
+                return app;
+            }
+            catch (Exception e) when (e is ToolException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                // A libc without what the pty needs: the app shares the tool's terminal, without Ctrl+] and Ctrl+R.
+                output.Info($"no terminal of its own for the app ({e.Message}); it shares this one, without {KeyRouter.EscapeKeyName} and {KeyRouter.RestartKeyName}");
+                terminal.Dispose();
+                _terminal = null;
+            }
         }
         var start = new ProcessStartInfo(info.Command) { UseShellExecute = false, WorkingDirectory = info.WorkingDirectory };
         foreach (var a in arguments) start.ArgumentList.Add(a);
