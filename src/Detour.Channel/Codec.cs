@@ -30,6 +30,7 @@ public static class Codec
                 w.Write((byte)Kind.Hello); w.Write(h.Version); w.Write((byte)h.Role); w.Write(h.ProcessId); w.Write(h.EntryAssembly); w.Write(h.RuntimeDirectory);
                 List(w, h.Assemblies, a => { w.Write(a.Name); w.Write(a.Path); w.Write(a.Mvid.ToByteArray()); w.Write(a.DebugBuild); });
                 w.Write(h.PrintsReports); w.Write(h.StartupMilliseconds); List(w, h.FrameworkFolders ?? [], w.Write);
+                w.Write(h.MetadataUpdates);
                 break;
             case Welcome m: w.Write((byte)Kind.Welcome); w.Write(m.Accepted); w.Write(m.Message); break;
             case PatchPlan p:
@@ -39,6 +40,7 @@ public static class Codec
                 w.Write(p.DryRun);
                 List(w, p.UpdatedTypes ?? [], t => { w.Write(t.Assembly); w.Write(t.Token); });
                 w.Write(p.AddsMembers);
+                Update(w, p.RuntimeUpdate);
                 break;
             case PatchResult r:
                 w.Write((byte)Kind.PatchResult); w.Write(r.Id); w.Write(r.Applied); Optional(w, r.Error); List(w, r.Warnings ?? [], w.Write);
@@ -48,6 +50,7 @@ public static class Codec
             case RevertRequest r:
                 w.Write((byte)Kind.Revert); w.Write(r.Id); w.Write(r.Originals is not null);
                 if (r.Originals is not null) List(w, r.Originals, m => { w.Write(m.Assembly); w.Write(m.Token); });
+                Update(w, r.RuntimeUpdate);
                 break;
             case RevertResult r: w.Write((byte)Kind.RevertResult); w.Write(r.Id); w.Write(r.Reverted); Optional(w, r.Error); break;
             case CommandRequest c: w.Write((byte)Kind.Command); w.Write(c.Line); break;
@@ -88,19 +91,19 @@ public static class Codec
                 if (!Enum.IsDefined(role)) throw new ChannelException($"unknown role {(int)role}");
                 return new Hello(version, role, r.ReadInt32(), r.ReadString(), r.ReadString(),
                     List(r, size, () => new LoadedAssembly(r.ReadString(), r.ReadString(), new Guid(Exactly(r, 16)), r.ReadBoolean())),
-                    r.ReadBoolean(), r.ReadDouble(), List(r, size, r.ReadString));
+                    r.ReadBoolean(), r.ReadDouble(), List(r, size, r.ReadString), r.ReadBoolean());
             case Kind.Welcome: return new Welcome(r.ReadBoolean(), r.ReadString());
             case Kind.Patch:
                 return new PatchPlan(r.ReadInt32(), r.ReadString(), Bytes(r, size), Bytes(r, size),
                     List(r, size, () => new Redirect(new MethodHandleRef(r.ReadString(), r.ReadInt32()), r.ReadInt32(), r.ReadString())),
                     List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), new FieldHandleRef(r.ReadString(), r.ReadInt32()), r.ReadString())),
-                    r.ReadBoolean(), List(r, size, () => new TypeHandleRef(r.ReadString(), r.ReadInt32())), r.ReadBoolean());
+                    r.ReadBoolean(), List(r, size, () => new TypeHandleRef(r.ReadString(), r.ReadInt32())), r.ReadBoolean(), Update(r, size));
             case Kind.PatchResult:
                 return new PatchResult(r.ReadInt32(), r.ReadBoolean(), Optional(r), List(r, size, r.ReadString),
                     r.ReadBoolean() ? new GenerationCounts(r.ReadInt32(), r.ReadInt32(), r.ReadInt32()) : null);
             case Kind.Revert:
                 int id = r.ReadInt32();
-                return new RevertRequest(id, r.ReadBoolean() ? List(r, size, () => new MethodHandleRef(r.ReadString(), r.ReadInt32())) : null);
+                return new RevertRequest(id, r.ReadBoolean() ? List(r, size, () => new MethodHandleRef(r.ReadString(), r.ReadInt32())) : null, Update(r, size));
             case Kind.RevertResult: return new RevertResult(r.ReadInt32(), r.ReadInt32(), Optional(r));
             case Kind.Command: return new CommandRequest(r.ReadString());
             case Kind.Say: return new Say(List(r, size, r.ReadString));
@@ -146,6 +149,16 @@ public static class Codec
         var bytes = r.ReadBytes(length);
         return bytes.Length == length ? bytes : throw new ChannelException("truncated message");
     }
+
+    static void Update(BinaryWriter w, MetadataUpdate? update)
+    {
+        w.Write(update is not null);
+        if (update is null) return;
+        w.Write(update.Assembly); Bytes(w, update.Metadata); Bytes(w, update.IL); Bytes(w, update.Pdb);
+    }
+
+    static MetadataUpdate? Update(BinaryReader r, int size) =>
+        r.ReadBoolean() ? new MetadataUpdate(r.ReadString(), Bytes(r, size), Bytes(r, size), Bytes(r, size)) : null;
 
     static void Optional(BinaryWriter w, string? text)
     {

@@ -14,9 +14,11 @@ public sealed record LoadedAssembly(string Name, string Path, Guid Mvid, bool De
 /// <param name="StartupMilliseconds">Time the agent spent on the app's main thread at startup (in the startup hook).</param>
 /// <param name="FrameworkFolders">The folders of the app's trusted platform assemblies: its shared frameworks (ASP.NET
 /// Core's among them), whose assemblies it loads only when first used.</param>
+/// <param name="MetadataUpdates">The runtime applies metadata updates (it started with DOTNET_MODIFIABLE_ASSEMBLIES=debug):
+/// edits of generic code go through it.</param>
 public sealed record Hello(int Version, PeerRole Role, int ProcessId, string EntryAssembly, string RuntimeDirectory,
                            IReadOnlyList<LoadedAssembly> Assemblies, bool PrintsReports, double StartupMilliseconds = 0,
-                           IReadOnlyList<string>? FrameworkFolders = null) : Message;
+                           IReadOnlyList<string>? FrameworkFolders = null, bool MetadataUpdates = false) : Message;
 
 /// <summary>The host's answer to <see cref="Hello"/>; when not accepted, the connection closes after it.</summary>
 public sealed record Welcome(bool Accepted, string Message) : Message;
@@ -34,6 +36,10 @@ public sealed record Redirect(MethodHandleRef Original, int ReplacementToken, st
 /// <summary>A static field whose new initializer runs into the delta's holder type, then is copied to the live field.</summary>
 public sealed record Reinitialization(int HolderTypeToken, string ShadowField, FieldHandleRef LiveField, string Name);
 
+/// <summary>An update of an assembly the app runs, in the runtime's own format (what Roslyn's EmitDifference writes and
+/// MetadataUpdater.ApplyUpdate takes): how generic method bodies are replaced, every instantiation at once.</summary>
+public sealed record MetadataUpdate(string Assembly, byte[] Metadata, byte[] IL, byte[] Pdb);
+
 /// <summary>One edit as data: the delta assembly and what to do with it. The agent applies all of it or none.</summary>
 /// <param name="DryRun">A warm-up: the agent loads the delta, JIT-compiles the replacements and throws it all away,
 /// detouring nothing, so the first real edit finds the loader and the JIT's paths warm.</param>
@@ -41,9 +47,11 @@ public sealed record Reinitialization(int HolderTypeToken, string ShadowField, F
 /// what the app's metadata update handlers are told once the plan has applied.</param>
 /// <param name="AddsMembers">The delta declares types or members that later edits bind to: the agent keeps it loaded.
 /// Otherwise it is unloaded once no detour leads into it.</param>
+/// <param name="RuntimeUpdate">Generic bodies the edit changed: applied last, so that a refusal undoes the rest.</param>
 public sealed record PatchPlan(int Id, string AssemblyName, byte[] Image, byte[] Symbols,
                                IReadOnlyList<Redirect> Redirects, IReadOnlyList<Reinitialization> Reinitializations, bool DryRun = false,
-                               IReadOnlyList<TypeHandleRef>? UpdatedTypes = null, bool AddsMembers = false) : Message;
+                               IReadOnlyList<TypeHandleRef>? UpdatedTypes = null, bool AddsMembers = false,
+                               MetadataUpdate? RuntimeUpdate = null) : Message;
 
 /// <summary>The agent's answer: applied, or rolled back with the reason (nothing of the plan stays live).</summary>
 /// <param name="Warnings">What went wrong after the plan applied, without undoing it: an update handler that threw.</param>
@@ -55,8 +63,9 @@ public sealed record PatchResult(int Id, bool Applied, string? Error, IReadOnlyL
 /// more, unload asked) and not yet collected, and collected (their memory is back).</summary>
 public sealed record GenerationCounts(int Loaded, int Releasing, int Collected);
 
-/// <summary>Undo the detours of these originals (all of them when null).</summary>
-public sealed record RevertRequest(int Id, IReadOnlyList<MethodHandleRef>? Originals) : Message;
+/// <summary>Undo the detours of these originals (all of them when null); <paramref name="RuntimeUpdate"/> puts generic
+/// bodies back as the build had them.</summary>
+public sealed record RevertRequest(int Id, IReadOnlyList<MethodHandleRef>? Originals, MetadataUpdate? RuntimeUpdate = null) : Message;
 
 public sealed record RevertResult(int Id, int Reverted, string? Error) : Message;
 

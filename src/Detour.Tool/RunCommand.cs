@@ -117,6 +117,8 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         environment[AgentSettings.HostVariable] = socket;
         environment[AgentSettings.AppVariable] = info.TargetPath;
         environment[AgentSettings.ParentVariable] = Environment.ProcessId.ToString();
+        // The runtime's own metadata updates, as `dotnet watch` enables them: Detour sends edits of generic code there.
+        environment["DOTNET_MODIFIABLE_ASSEMBLIES"] = "debug";
         output.Verbose($"starting {info.Command} {info.Arguments}");
         if (_terminal is { } terminal)
         {

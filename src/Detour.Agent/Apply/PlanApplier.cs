@@ -190,6 +190,9 @@ public sealed class PlanApplier
                 oldValues.Add((field, field.GetValue(null)));
                 SetStatic(field, value);
             }
+            // Last: the runtime checks the whole update before it changes anything, and cannot take it back.
+            FaultInjection?.Invoke("runtime-update");
+            if (plan.RuntimeUpdate is { } update) ApplyRuntimeUpdate(update);
         }
         catch
         {
@@ -230,6 +233,7 @@ public sealed class PlanApplier
                 else
                     foreach (var handle in request.Originals)
                         if (ResolveMethod(handle) is var m && _detours.TryGetValue(m, out var d) && d.IsActive) chosen.Add(new(m, d));
+                if (request.RuntimeUpdate is { } update) ApplyRuntimeUpdate(update);
                 var undo = new DetourTransaction();
                 foreach (var (_, detour) in chosen) undo.Undo(detour);
                 undo.Commit();
@@ -243,6 +247,11 @@ public sealed class PlanApplier
             }
         }
     }
+
+    /// <summary>Generic bodies, replaced by the runtime itself: shared code, every value-type instantiation, and those
+    /// the JIT makes later all run the new IL (native-notes/generics.md).</summary>
+    void ApplyRuntimeUpdate(MetadataUpdate update) =>
+        System.Reflection.Metadata.MetadataUpdater.ApplyUpdate(AssemblyNamed(update.Assembly), update.Metadata, update.IL, update.Pdb);
 
     /// <summary>An assembly the app runs, or a generation applied before.</summary>
     Assembly AssemblyNamed(string name)

@@ -120,7 +120,7 @@ public static class AgentMain
             foreach (var path in trusted.Split(Path.PathSeparator))
                 if (Path.GetDirectoryName(path) is { Length: > 0 } folder && !folders.Contains(folder)) folders.Add(folder);
         return new Hello(Frames.Version, PeerRole.Agent, Environment.ProcessId, entry.Location, RuntimeEnvironment.GetRuntimeDirectory(), assemblies,
-                         printsReports, _startupMilliseconds, folders);
+                         printsReports, _startupMilliseconds, folders, System.Reflection.Metadata.MetadataUpdater.IsSupported);
     }
 
     /// <summary>A %-line from the app's terminal; the host answers with Say messages on the same stream.</summary>

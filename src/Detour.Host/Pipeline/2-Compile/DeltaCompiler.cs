@@ -139,6 +139,17 @@ internal sealed class DeltaCompiler
         return new CompiledDelta(pe.ToArray(), pdb.ToArray(), compilation);
     }
 
+    /// <summary>The project as the build compiled it: the build's own options (from its command line, where the manifest
+    /// has it), references and generated files, and the output of its source generators if its code needs them.</summary>
+    public CSharpCompilation BuildCompilation(IEnumerable<SyntaxTree> sources)
+    {
+        var trees = sources.Concat(_project.GeneratedSources.Where(File.Exists).Select(p => Parse(p, File.ReadAllText(p)))).ToList();
+        bool topLevel = trees.Any(t => t.GetRoot() is CompilationUnitSyntax unit && unit.Members.OfType<GlobalStatementSyntax>().Any());
+        var options = _project.CompilerArguments?.CompilationOptions ?? (topLevel ? _options.WithOutputKind(OutputKind.ConsoleApplication) : _options);
+        var compilation = CSharpCompilation.Create(_project.AssemblyName, trees, _otherReferences.Select(r => r.Reference), options);
+        return SourceGenerators.AreNeededFor(compilation.GetDiagnostics()) ? _generators.Run(compilation) : compilation;
+    }
+
     /// <summary>Metadata of the whole project as its sources now read, under its real name: what other projects
     /// compile against once edits have added members to it. Null if it does not compile.</summary>
     public MetadataReference? CompileSurface(IEnumerable<SyntaxTree> allSources)

@@ -16,6 +16,7 @@ public sealed class LiveView : IDisposable
     {
         _loaded = app.Assemblies.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.First());
         EntryAssembly = app.EntryAssembly;
+        MetadataUpdates = app.MetadataUpdates;
         var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         void Add(string path) { if (File.Exists(path)) paths.TryAdd(Path.GetFileNameWithoutExtension(path), path); }
         foreach (var a in app.Assemblies) Add(a.Path);
@@ -31,6 +32,9 @@ public sealed class LiveView : IDisposable
     }
 
     public string EntryAssembly { get; }
+
+    /// <summary>The app's runtime applies metadata updates (DOTNET_MODIFIABLE_ASSEMBLIES=debug): generic edits go there.</summary>
+    public bool MetadataUpdates { get; }
 
     readonly Dictionary<string, string> _paths;
 

@@ -36,6 +36,8 @@ internal sealed record MemberChange(string Key, string TypeName, string MemberNa
     /// <summary>Why delegates made before the edit keep the old bodies of this closure's lambdas.</summary>
     public string? ClosureNotUpdated { get; init; }
     public bool StaticConstructorChanged { get; init; }
+    /// <summary>A generic body the app's runtime can replace itself, through a metadata update.</summary>
+    public bool RuntimeCanUpdate { get; init; }
 
     /// <summary>An addition the running program takes (no restart needed).</summary>
     public bool IsTakenAddition => Kind == ChangeKind.Added && NeedsRestart is null;
@@ -267,7 +269,8 @@ internal sealed class Relinker
             rude = (RestartNeeded.HiddenBufferReturn, mi.ReturnType.Name);
         if (kind == ChangeKind.Unchanged && rude is null) return;
         Changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m))
-            { Method = m, Live = live, NeedsRestart = rude?.Fact, Detail = rude?.Detail ?? "", AttributesOnly = attributesOnly && rude is null });
+            { Method = m, Live = live, NeedsRestart = rude?.Fact, Detail = rude?.Detail ?? "", AttributesOnly = attributesOnly && rude is null,
+              RuntimeCanUpdate = rude?.Fact == RestartNeeded.GenericEdited && _live.View.MetadataUpdates });
     }
 
     static MemberKind Category(MethodDefinition m) =>
@@ -352,20 +355,36 @@ internal sealed class Relinker
 
     MethodBase? FindLiveMethod(Type liveType, MethodDefinition m)
     {
-        var parameters = m.Parameters.Select(p => ToLive(p.ParameterType)).ToList();
-        if (parameters.Any(p => p is null)) return null;
-        var returns = ToLive(m.ReturnType);
         foreach (var candidate in LiveProgram.MethodsOf(liveType))
         {
             if (candidate.Name != m.Name || candidate.IsStatic != m.IsStatic) continue;
+            if (candidate.IsGenericMethodDefinition != m.HasGenericParameters ||
+                (m.HasGenericParameters && candidate.GetGenericArguments().Length != m.GenericParameters.Count)) continue;
             var cp = candidate.GetParameters();
-            if (cp.Length != parameters.Count) continue;
-            if (!cp.Select(p => p.ParameterType).SequenceEqual(parameters!)) continue;
-            if (candidate is MethodInfo mi && mi.ReturnType != returns) continue;
+            if (cp.Length != m.Parameters.Count) continue;
+            if (!cp.Select(p => p.ParameterType).Zip(m.Parameters, (live, p) => SameType(p.ParameterType, live)).All(same => same)) continue;
+            if (candidate is MethodInfo mi && !SameType(m.ReturnType, mi.ReturnType)) continue;
             return candidate;
         }
         return null;
     }
+
+    /// <summary>Whether a delta signature's type is the live one; a generic parameter matches by position and owner
+    /// (the type's or the method's), since it has no live System.Type of its own to map to.</summary>
+    bool SameType(TypeReference delta, Type live) => delta switch
+    {
+        GenericParameter g => live.IsGenericParameter && live.GenericParameterPosition == g.Position &&
+                              (g.Type == GenericParameterType.Method) == (live.DeclaringMethod is not null),
+        ArrayType a => live.IsArray && live.GetArrayRank() == a.Rank && (a.Rank > 1 || live.IsSZArray) && SameType(a.ElementType, live.GetElementType()!),
+        ByReferenceType b => live.IsByRef && SameType(b.ElementType, live.GetElementType()!),
+        PointerType p => live.IsPointer && SameType(p.ElementType, live.GetElementType()!),
+        RequiredModifierType r => SameType(r.ElementType, live),
+        OptionalModifierType o => SameType(o.ElementType, live),
+        GenericInstanceType g => live.IsConstructedGenericType && SameType(g.ElementType, live.GetGenericTypeDefinition()) &&
+                                 g.GenericArguments.Count == live.GenericTypeArguments.Length &&
+                                 g.GenericArguments.Zip(live.GenericTypeArguments, SameType).All(same => same),
+        _ => ToLive(delta) is { } mapped && mapped == live,
+    };
 
     /// <summary>The live System.Type a delta type reference stands for, or null.</summary>
     public Type? ToLive(TypeReference t)

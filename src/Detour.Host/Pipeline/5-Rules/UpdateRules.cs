@@ -7,6 +7,8 @@ internal sealed class ApplyPlan
 {
     public readonly List<MemberChange> Detour = new();
     public readonly List<MemberChange> Reinitialize = new();
+    /// <summary>Generic bodies, replaced by the app's runtime through a metadata update.</summary>
+    public readonly List<MemberChange> RuntimeUpdate = new();
     public readonly List<MemberReport> Report = new();
     /// <summary>Changes that need a restart, each with the message that says so.</summary>
     public readonly List<(MemberChange Change, string Reason)> Rude = new();
@@ -30,7 +32,14 @@ internal static class UpdateRules
         NeedsRestart(RestartNeeded.BaseTypeChanged, c => $"changing the base type of {c.ShortTypeName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceAdded, c => $"adding the interface {c.Detail} to {c.ShortTypeName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceRemoved, c => $"removing the interface {c.Detail} from {c.ShortTypeName} needs a restart"),
-        NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart (generics are not patched yet)"),
+        new("edited generic code, through the runtime's metadata update", c => c.NeedsRestart == RestartNeeded.GenericEdited && c.RuntimeCanUpdate,
+            (c, plan) =>
+            {
+                plan.RuntimeUpdate.Add(c);
+                plan.Report.Add(Line(c, MemberStatus.Patched, "generic: every instantiation runs the new body, through the runtime's own metadata update"));
+            }),
+        NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart: this app's runtime " +
+                                                       "does not take metadata updates (start it with `dotnet detour run`, or with DOTNET_MODIFIABLE_ASSEMBLIES=debug)"),
         NeedsRestart(RestartNeeded.AddedToGenericType, c => $"adding {c.MemberName} to the generic type {c.ShortTypeName} needs a restart (generics are not patched yet)"),
         NeedsRestart(RestartNeeded.VirtualAdded, c => $"adding the {c.Detail} method {c.ShortTypeName}.{c.MemberName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceMemberAdded, c => $"adding the interface member {c.ShortTypeName}.{c.MemberName} needs a restart"),

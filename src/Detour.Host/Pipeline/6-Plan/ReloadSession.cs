@@ -48,7 +48,10 @@ public sealed class ReloadSession
         foreach (var path in project.Sources.Where(File.Exists)) _applied[path] = File.ReadAllText(path);
         foreach (var path in project.Views.Where(File.Exists)) _views[path] = File.ReadAllText(path);
         _razor = new RazorViews(_compiler);
+        _runtimeUpdates = new RuntimeUpdates(project, _compiler, new Dictionary<string, string>(_applied));
     }
+
+    readonly RuntimeUpdates _runtimeUpdates;
 
     readonly RazorViews _razor;
 
@@ -285,12 +288,20 @@ public sealed class ReloadSession
         var members = plan.Report.Where(r => !skipped.Any(s => r.Member == s.DisplayName)).ToList();
         members.AddRange(skipped.Select(s => new MemberReport(s.DisplayName, s.Category, MemberStatus.Skipped, "module skipped")));
         if (hold) return new ReloadReport(Generation, files, members, [], compileTime, clock.Elapsed, TimeSpan.Zero) { Held = true };
+        MetadataUpdate? runtimeUpdate = null;
+        if (plan.RuntimeUpdate.Count > 0)
+        {
+            runtimeUpdate = _runtimeUpdates.Emit(set.ToDictionary(p => p, p => texts[p]), out var why);
+            if (why is not null)
+                return Failed(files, [$"{Where(delta.Compilation, plan.RuntimeUpdate[0])}: rude edit: {why}"], compileTime, clock.Elapsed,
+                    plan.RuntimeUpdate.Select(c => new MemberReport(c.DisplayName, c.Category, MemberStatus.Failed, why))) with { NeedsRestart = true };
+        }
         relinker.Rewrite();
         FaultInjection?.Invoke("relinked");
         var relinkTime = clock.Elapsed;
 
         clock.Restart();
-        if (plan.Detour.Count == 0 && plan.Reinitialize.Count == 0 && !relinker.Changes.Any(c => c.Kind == ChangeKind.Added))
+        if (plan.Detour.Count == 0 && plan.Reinitialize.Count == 0 && runtimeUpdate is null && !relinker.Changes.Any(c => c.Kind == ChangeKind.Added))
         {
             Commit(texts, set, current, relinker, null);
             NoteOutOfDate(set, members);
@@ -299,10 +310,11 @@ public sealed class ReloadSession
         IReadOnlyList<string> warnings;
         try
         {
-            warnings = ApplyToProcess(module, relinker, plan, texts, set, current);
+            warnings = ApplyToProcess(module, relinker, plan, texts, set, current, runtimeUpdate);
         }
         catch (Exception e)
         {
+            _runtimeUpdates.Discard();
             var reason = e is TargetInvocationException or TypeInitializationException ? e.InnerException ?? e : e;
             string trace = reason is PlanRolledBack ? "" : Trace(reason);
             return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}{trace}"], compileTime, relinkTime,
@@ -357,7 +369,8 @@ public sealed class ReloadSession
 
     /// <summary>Sends the edit to the app as a plan; on the agent's word that all of it applied, the edit becomes
     /// the current generation here too. A plan the agent rolled back leaves this session as it was.</summary>
-    IReadOnlyList<string> ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set, Dictionary<string, string> current)
+    IReadOnlyList<string> ApplyToProcess(ModuleDefinition module, Relinker relinker, ApplyPlan plan, Dictionary<string, string> texts, List<string> set,
+        Dictionary<string, string> current, MetadataUpdate? runtimeUpdate)
     {
         int generation = Generation + 1;
         string name = $"{_project.AssemblyName}.Detour.{HostRun}-{generation}";
@@ -368,11 +381,14 @@ public sealed class ReloadSession
             new FieldHandleRef(c.LiveField!.Module.Assembly.GetName().Name!, c.LiveField.MetadataToken), c.DisplayName)).ToList();
         bool addsMembers = relinker.Changes.Any(c => c.NeedsAHome);
         var result = _target.Apply(new PatchPlan(Interlocked.Increment(ref _nextPlanId), name, image, symbols, redirects, reinitializations,
-            UpdatedTypes: UpdatedTypes(module, relinker, plan, name), AddsMembers: addsMembers));
+            UpdatedTypes: UpdatedTypes(module, relinker, plan, name), AddsMembers: addsMembers, RuntimeUpdate: runtimeUpdate));
         if (!result.Applied) throw new PlanRolledBack(result.Error ?? "the agent did not say why");
 
+        _runtimeUpdates.Commit();
         foreach (var (change, redirect) in plan.Detour.Zip(redirects))
             _patched[redirect.Original] = new PatchedMethod(redirect.Original, change.Live!.DeclaringType?.FullName ?? "", change.DisplayName);
+        foreach (var change in plan.RuntimeUpdate.Where(c => c.Live is not null))
+            _patched[HandleOf(change.Live!)] = new PatchedMethod(HandleOf(change.Live!), change.Live!.DeclaringType?.FullName ?? "", change.DisplayName);
         Generation = generation;
         // Only a generation that declares what later edits bind to is read again; the agent unloads the others once
         // nothing leads into them, so nothing may name them from here on.
@@ -400,6 +416,7 @@ public sealed class ReloadSession
         }
         foreach (var c in plan.Detour) AddLive(c.Live!.DeclaringType);
         foreach (var c in plan.Reinitialize) AddLive(c.LiveField!.DeclaringType);
+        foreach (var c in plan.RuntimeUpdate) AddLive(c.Live?.DeclaringType);
         foreach (var c in relinker.Changes.Where(c => c.IsTakenAddition))
         {
             if (_live.FindType(c.TypeName) is { } live) AddLive(live);
@@ -588,10 +605,14 @@ public sealed class ReloadSession
         {
             var chosen = _patched.Values.Where(p => select?.Invoke(p.TypeName) ?? true).ToList();
             if (chosen.Count == 0) return 0;
-            var result = _target.Revert(new RevertRequest(Interlocked.Increment(ref _nextPlanId), chosen.Select(p => p.Original).ToList()));
-            if (result.Error is not null) throw new ReloadException("revert failed in the app: " + result.Error);
+            // Generic bodies go back through the runtime, as they came: an update to the build's text.
+            var runtimeUpdate = _runtimeUpdates.Revert(select, out var why);
+            if (why is not null) throw new ReloadException("the generic bodies cannot be put back: " + why);
+            var result = _target.Revert(new RevertRequest(Interlocked.Increment(ref _nextPlanId), chosen.Select(p => p.Original).ToList(), runtimeUpdate));
+            if (result.Error is not null) { _runtimeUpdates.Discard(); throw new ReloadException("revert failed in the app: " + result.Error); }
+            _runtimeUpdates.Commit();
             foreach (var p in chosen) _patched.Remove(p.Original);
-            return result.Reverted;
+            return chosen.Count;
         }
     }
 

@@ -1,0 +1,223 @@
+using System.Collections.Immutable;
+using System.Reflection.Metadata;
+using System.Reflection.Metadata.Ecma335;
+using System.Reflection.PortableExecutable;
+using Detour.Channel;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Emit;
+
+namespace Detour.Host;
+
+/// <summary>Edits of generic code, written as the runtime's own metadata updates of the project's assembly (Roslyn's
+/// EmitDifference against the build, applied in the app by MetadataUpdater.ApplyUpdate). A detour cannot replace shared
+/// generic code (native-notes/generics.md); the runtime can, for every instantiation, including those the JIT makes
+/// later. Only bodies of generic methods and of members of generic types go this way; everything else is detoured.</summary>
+internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compiler, IReadOnlyDictionary<string, string> builtTexts)
+{
+    // Portable PDB kinds of the build's Edit and Continue information (local slots, lambdas and closures).
+    static readonly Guid EncLocalSlotMap = new("755F52A8-91C5-45BE-B4B8-209571E552BD");
+    static readonly Guid EncLambdaAndClosureMap = new("A643004C-0240-496F-A783-30D64F4979DE");
+
+    CSharpCompilation? _built;      // the build's sources and references
+    CSharpCompilation? _current;    // what the runtime's metadata of the assembly holds now
+    EmitBaseline? _baseline;
+    (CSharpCompilation Compilation, EmitBaseline Baseline, Dictionary<string, UpdatedMethod> Methods)? _pending;
+    readonly Dictionary<string, UpdatedMethod> _updated = new();   // by declaration id: the bodies the runtime has new
+
+    /// <summary>A method whose body the runtime replaced: where it is declared, and its type's metadata name.</summary>
+    sealed record UpdatedMethod(string File, string TypeName, bool BackAsBuilt);
+
+    /// <summary>Whether the runtime runs generic bodies that differ from the build's.</summary>
+    public bool AnyApplied => _updated.Count > 0;
+
+    /// <summary>The update that gives the generic members of <paramref name="changed"/> their new bodies; null with
+    /// <paramref name="error"/> set when it cannot be made, and null without when no generic body changed.</summary>
+    public MetadataUpdate? Emit(IReadOnlyDictionary<string, string> changed, out string? error)
+    {
+        error = null;
+        _pending = null;
+        if (!Ready(out error)) return null;
+        var compilation = _current!;
+        var edits = new List<SemanticEdit>();
+        var methods = new Dictionary<string, UpdatedMethod>();
+        foreach (var (path, text) in changed)
+        {
+            var oldTree = compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == path);
+            if (oldTree is null) continue; // a file the build did not have declares nothing the runtime could update
+            var newTree = compiler.Parse(path, text);
+            compilation = compilation.ReplaceSyntaxTree(oldTree, newTree);
+            foreach (var (oldMethod, newMethod) in ChangedGenericMethods(_current!, oldTree, compilation, newTree))
+            {
+                if (UsesWhatTheBuildLacks(compilation, newMethod) is { } missing)
+                {
+                    error = $"the new body of {newMethod.ToDisplayString()} uses {missing}, which the build did not have; the runtime's update cannot name it (restart)";
+                    return null;
+                }
+                edits.Add(new SemanticEdit(SemanticEditKind.Update, oldMethod, newMethod));
+                methods[DocumentationCommentId.CreateDeclarationId(newMethod)!] =
+                    new UpdatedMethod(path, MetadataName(newMethod.ContainingType), text == builtTexts.GetValueOrDefault(path));
+            }
+        }
+        if (edits.Count == 0) return null;
+        using var metadata = new MemoryStream();
+        using var il = new MemoryStream();
+        using var pdb = new MemoryStream();
+        var result = compilation.EmitDifference(_baseline!, edits, _ => false, metadata, il, pdb);
+        if (!result.Success)
+        {
+            var first = result.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            error = $"the runtime's update of the generic code does not compile: {(first is null ? "no reason given" : DeltaCompiler.Format(first))}";
+            return null;
+        }
+        _pending = (compilation, result.Baseline!, methods);
+        return new MetadataUpdate(project.AssemblyName, metadata.ToArray(), il.ToArray(), pdb.ToArray());
+    }
+
+    /// <summary>The app applied the last update: it is what the runtime holds now.</summary>
+    public void Commit()
+    {
+        if (_pending is not { } pending) return;
+        (_current, _baseline) = (pending.Compilation, pending.Baseline);
+        foreach (var (id, method) in pending.Methods)
+            if (method.BackAsBuilt) _updated.Remove(id);
+            else _updated[id] = method;
+        _pending = null;
+    }
+
+    public void Discard() => _pending = null;
+
+    /// <summary>The update that puts the generic bodies updated so far back as the build had them, in the files that
+    /// declare a type <paramref name="select"/> chooses (every file when null): for %revert.</summary>
+    public MetadataUpdate? Revert(Func<string, bool>? select, out string? error)
+    {
+        error = null;
+        var files = _updated.Values.Where(m => select?.Invoke(m.TypeName) ?? true).Select(m => m.File).Distinct().ToList();
+        if (files.Count == 0) return null;
+        return Emit(files.ToDictionary(p => p, p => builtTexts.GetValueOrDefault(p, "")), out error);
+    }
+
+    /// <summary>The metadata name of a type: "Ns.Outer/Inner`1", as Cecil and the reports write it.</summary>
+    static string MetadataName(INamedTypeSymbol type) =>
+        type.ContainingType is { } outer ? MetadataName(outer) + "/" + type.MetadataName
+        : type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
+
+    /// <summary>The build's compilation and the baseline of its image and PDB, made on first use.</summary>
+    bool Ready(out string? error)
+    {
+        error = null;
+        if (_baseline is not null) return true;
+        string pdbPath = Path.ChangeExtension(project.TargetPath, ".pdb");
+        if (!File.Exists(project.TargetPath) || !File.Exists(pdbPath))
+        {
+            error = $"the build's {Path.GetFileName(pdbPath)} is missing; the runtime's update needs its portable PDB";
+            return false;
+        }
+        var image = File.ReadAllBytes(project.TargetPath);
+        var pdbImage = File.ReadAllBytes(pdbPath).ToImmutableArray();
+        MetadataReader pdb;
+        try { pdb = MetadataReaderProvider.FromPortablePdbImage(pdbImage).GetMetadataReader(); }
+        catch (BadImageFormatException)
+        {
+            error = $"{Path.GetFileName(pdbPath)} is not a portable PDB; the runtime's update needs one";
+            return false;
+        }
+        var module = ModuleMetadata.CreateFromImage(image);
+        var peReader = new PEReader(image.ToImmutableArray());
+        var reader = module.GetMetadataReader();
+        _built = compiler.BuildCompilation(builtTexts.Select(f => compiler.Parse(f.Key, f.Value)));
+        _current = _built;
+        _baseline = EmitBaseline.CreateInitialBaseline(_built, module,
+            method => EncInformation(pdb, method),
+            method => reader.GetMethodDefinition(method) is { RelativeVirtualAddress: > 0 } definition
+                ? peReader.GetMethodBody(definition.RelativeVirtualAddress).LocalSignature
+                : default,
+            hasPortableDebugInformation: true);
+        return true;
+    }
+
+    static EditAndContinueMethodDebugInformation EncInformation(MetadataReader pdb, MethodDefinitionHandle method)
+    {
+        ImmutableArray<byte> Blob(Guid kind)
+        {
+            foreach (var handle in pdb.GetCustomDebugInformation(method))
+            {
+                var information = pdb.GetCustomDebugInformation(handle);
+                if (pdb.GetGuid(information.Kind) == kind) return pdb.GetBlobContent(information.Value);
+            }
+            return ImmutableArray<byte>.Empty;
+        }
+        return EditAndContinueMethodDebugInformation.Create(Blob(EncLocalSlotMap), Blob(EncLambdaAndClosureMap));
+    }
+
+    /// <summary>Methods, accessors and constructors of <paramref name="newTree"/> in generic code (a generic method, or
+    /// any member of a generic type) whose text changed, each with the symbol it was before. A changed instance field
+    /// initializer of a generic type changes its constructors.</summary>
+    static IEnumerable<(IMethodSymbol Old, IMethodSymbol New)> ChangedGenericMethods(CSharpCompilation before, SyntaxTree oldTree,
+        CSharpCompilation after, SyntaxTree newTree)
+    {
+        var oldMembers = GenericMembers(before, oldTree);
+        foreach (var (id, (symbol, text)) in GenericMembers(after, newTree))
+            if (oldMembers.TryGetValue(id, out var old) && old.Text != text)
+                yield return (old.Symbol, symbol);
+    }
+
+    static Dictionary<string, (IMethodSymbol Symbol, string Text)> GenericMembers(CSharpCompilation compilation, SyntaxTree tree)
+    {
+        var model = compilation.GetSemanticModel(tree);
+        var found = new Dictionary<string, (IMethodSymbol, string)>();
+        foreach (var type in tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>())
+        {
+            if (model.GetDeclaredSymbol(type) is not { } typeSymbol) continue;
+            bool genericType = IsGeneric(typeSymbol);
+            // The instance initializers are part of every instance constructor's body.
+            string initializers = string.Join("\n", type.Members.OfType<BaseFieldDeclarationSyntax>().Where(f => !f.Modifiers.Any(SyntaxKind.StaticKeyword))
+                .Select(DeltaCompiler.Tokens)
+                .Concat(type.Members.OfType<PropertyDeclarationSyntax>().Where(p => p.Initializer is not null && !p.Modifiers.Any(SyntaxKind.StaticKeyword))
+                    .Select(DeltaCompiler.Tokens)));
+            foreach (var member in typeSymbol.GetMembers().OfType<IMethodSymbol>())
+            {
+                if (!genericType && !member.IsGenericMethod) continue;
+                if (member.MethodKind is MethodKind.StaticConstructor) continue; // it ran once; a new one would not
+                var syntax = member.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).FirstOrDefault(s => s.SyntaxTree == tree);
+                bool implicitConstructor = member.MethodKind == MethodKind.Constructor && member.IsImplicitlyDeclared;
+                if (syntax is null && !implicitConstructor) continue;
+                if (implicitConstructor && type.Identifier.ValueText != typeSymbol.Name) continue;
+                string text = (syntax is null ? "" : DeltaCompiler.Tokens(syntax)) +
+                              (member.MethodKind == MethodKind.Constructor && !member.IsStatic ? "\n" + initializers : "");
+                if (DocumentationCommentId.CreateDeclarationId(member) is { } id) found.TryAdd(id, (member, text));
+            }
+        }
+        return found;
+    }
+
+    static bool IsGeneric(INamedTypeSymbol? type)
+    {
+        for (; type is not null; type = type.ContainingType)
+            if (type.TypeParameters.Length > 0) return true;
+        return false;
+    }
+
+    /// <summary>A member or type of this project that the new body names and the build did not declare: the runtime's
+    /// metadata has no token for it (it lives in a Detour generation, if anywhere).</summary>
+    string? UsesWhatTheBuildLacks(CSharpCompilation compilation, IMethodSymbol method)
+    {
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            var syntax = reference.GetSyntax();
+            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+            foreach (var node in syntax.DescendantNodes())
+            {
+                if (node is not (SimpleNameSyntax or ObjectCreationExpressionSyntax or ImplicitObjectCreationExpressionSyntax)) continue;
+                if (model.GetSymbolInfo(node).Symbol?.OriginalDefinition is not { } used) continue;
+                if (used is ILocalSymbol or IParameterSymbol or ITypeParameterSymbol or IRangeVariableSymbol or ILabelSymbol or INamespaceSymbol) continue;
+                if (!SymbolEqualityComparer.Default.Equals(used.ContainingAssembly, compilation.Assembly)) continue;
+                if (used is IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction }) continue;
+                var id = DocumentationCommentId.CreateDeclarationId(used);
+                if (id is null || DocumentationCommentId.GetFirstSymbolForDeclarationId(id, _built!) is null) return used.ToDisplayString();
+            }
+        }
+        return null;
+    }
+}
