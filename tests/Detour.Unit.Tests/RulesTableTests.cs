@@ -49,8 +49,21 @@ public class RulesTableTests
             { Method = Method("Twice"), Live = LiveMethod, NeedsRestart = RestartNeeded.GenericEdited, Detail = "method", AttributesOnly = true };
         var (rule, plan) = Decide(change);
         Assert.That(rule, Is.EqualTo("rude edit: GenericEdited"));
-        Assert.That(plan.Rude.Single().Reason, Is.EqualTo("editing the generic method T.Twice needs a restart (generics are not patched yet)"));
+        Assert.That(plan.Rude.Single().Reason, Does.StartWith("editing the generic method T.Twice needs a restart: this app's runtime does not take metadata updates"));
         Assert.That(plan.Detour, Is.Empty);
+    }
+
+    [Test]
+    public void AGenericBody_GoesToTheRuntimesUpdate_WhenTheAppsRuntimeTakesThem()
+    {
+        var change = Change(ChangeKind.Changed, MemberKind.Method, "Twice") with
+            { Method = Method("Twice"), Live = LiveMethod, NeedsRestart = RestartNeeded.GenericEdited, Detail = "method", RuntimeCanUpdate = true };
+        var (rule, plan) = Decide(change);
+        Assert.That(rule, Is.EqualTo("edited generic code, through the runtime's metadata update"));
+        Assert.That(plan.RuntimeUpdate, Is.EqualTo(new[] { change }));
+        Assert.That(plan.Rude, Is.Empty);
+        Assert.That(plan.Detour, Is.Empty, "shared generic code is never detoured");
+        Assert.That(plan.Report.Single().Status, Is.EqualTo(MemberStatus.Patched));
     }
 
     [Test]
