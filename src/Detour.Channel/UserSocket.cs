@@ -94,7 +94,7 @@ public static class UserSocket
     public static bool PeerIsSameUser(Socket socket, out uint peerUid)
     {
         peerUid = uint.MaxValue;
-        if (OperatingSystem.IsWindows()) return true; // named pipes carry their own ACL there
+        if (OperatingSystem.IsWindows()) return true; // no peer uid there; the socket sits in the user's own temp folder
         if (!Posix.PeerUid(socket, out peerUid)) return false;
         return peerUid == (RequiredPeerUid ?? Posix.Uid());
     }

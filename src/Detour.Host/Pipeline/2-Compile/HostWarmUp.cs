@@ -14,6 +14,9 @@ public static class HostWarmUp
 
     /// <summary>Reads the app's projects and compiles the file of each that was saved last (the likeliest next edit),
     /// so the metadata of their references is read and shared before the app even starts.</summary>
+    /// <summary>Whether the app's runtime should take metadata updates (its code declares generics): see RuntimeUpdates.</summary>
+    public static bool WantsRuntimeUpdates(string targetPath, string targetsFile) => RuntimeUpdates.WantedFor(targetPath, targetsFile);
+
     public static void Project(string targetPath, string targetsFile)
     {
         foreach (var project in ProjectModel.LoadOrDiscover(targetPath, targetsFile).WithReferencedProjects())

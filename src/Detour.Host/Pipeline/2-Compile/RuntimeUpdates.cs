@@ -98,10 +98,42 @@ internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compile
         return Emit(files.ToDictionary(p => p, p => builtTexts.GetValueOrDefault(p, "")), out error);
     }
 
-    /// <summary>The metadata name of a type: "Ns.Outer/Inner`1", as Cecil and the reports write it.</summary>
+    /// <summary>A type's name as reflection writes it ("Ns.Outer+Inner`1"): how %revert's modules are matched.</summary>
     static string MetadataName(INamedTypeSymbol type) =>
-        type.ContainingType is { } outer ? MetadataName(outer) + "/" + type.MetadataName
+        type.ContainingType is { } outer ? MetadataName(outer) + "+" + type.MetadataName
         : type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
+
+    /// <summary>Whether the app built at <paramref name="targetPath"/> (its projects and their references) declares generic
+    /// code: only then does `dotnet detour run` turn the runtime's updates on, which costs the app's edits a few
+    /// milliseconds each (native-notes/generics.md).</summary>
+    public static bool WantedFor(string targetPath, string targetsFile)
+    {
+        try
+        {
+            return ProjectModel.LoadOrDiscover(targetPath, targetsFile).WithReferencedProjects()
+                .SelectMany(p => p.Sources).Where(File.Exists).Any(path => MayDeclareGenerics(File.ReadAllText(path)));
+        }
+        catch (Exception e) when (e is ReloadException or IOException or UnauthorizedAccessException) { return false; }
+    }
+
+    /// <summary>A quick look, not a parse: whether a source may declare a generic type or method.</summary>
+    public static bool MayDeclareGenerics(string text) => GenericDeclaration.IsMatch(text);
+
+    static readonly System.Text.RegularExpressions.Regex GenericDeclaration =
+        new(@"\b(class|struct|record|interface)\s+\w+\s*<|\w+\s*<[\w\s,]+>\s*\(", System.Text.RegularExpressions.RegexOptions.Compiled);
+
+    /// <summary>Makes the baseline and emits an empty update, thrown away: the first generic edit then finds Roslyn's
+    /// Edit and Continue paths compiled by the JIT.</summary>
+    public void WarmUp()
+    {
+        try
+        {
+            if (!Ready(out _)) return;
+            using var sink = new MemoryStream();
+            _current!.EmitDifference(_baseline!, [], _ => false, sink, sink, sink);
+        }
+        catch (Exception) { /* only a warm-up */ }
+    }
 
     /// <summary>The build's compilation and the baseline of its image and PDB, made on first use.</summary>
     bool Ready(out string? error)

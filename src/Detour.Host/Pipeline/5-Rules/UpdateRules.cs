@@ -39,7 +39,7 @@ internal static class UpdateRules
                 plan.Report.Add(Line(c, MemberStatus.Patched, "generic: every instantiation runs the new body, through the runtime's own metadata update"));
             }),
         NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart: this app's runtime " +
-                                                       "does not take metadata updates (start it with `dotnet detour run`, or with DOTNET_MODIFIABLE_ASSEMBLIES=debug)"),
+                                                       "does not take metadata updates (`dotnet detour run` turns them on for apps with generic code; or set DOTNET_MODIFIABLE_ASSEMBLIES=debug)"),
         NeedsRestart(RestartNeeded.AddedToGenericType, c => $"adding {c.MemberName} to the generic type {c.ShortTypeName} needs a restart (of generic code, only the bodies of members the build had are updated)"),
         NeedsRestart(RestartNeeded.VirtualAdded, c => $"adding the {c.Detail} method {c.ShortTypeName}.{c.MemberName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceMemberAdded, c => $"adding the interface member {c.ShortTypeName}.{c.MemberName} needs a restart"),

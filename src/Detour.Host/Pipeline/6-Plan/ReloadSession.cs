@@ -145,6 +145,9 @@ public sealed class ReloadSession
         foreach (var path in _recent.Skip(1))
             lock (_gate)
                 if (_applied.ContainsKey(path)) WarmUpFile(path, inTheApp: false);
+        // The build's compilation and baseline, for the first edit of generic code; only where there is some.
+        if (_live.View.MetadataUpdates && _applied.Values.Any(RuntimeUpdates.MayDeclareGenerics))
+            lock (_gate) _runtimeUpdates.WarmUp();
     }
 
     /// <summary>The file's baseline IL texts, then a dry run. When the app runs exactly the file's current text, the
