@@ -149,6 +149,9 @@ internal sealed class Relinker
         foreach (var t in types.Where(t => t.Name.StartsWith("<>c") && t.DeclaringType is { } d && _mapped.ContainsKey(d)))
         {
             if (_mapped[t.DeclaringType].GetNestedType(t.Name, Nested) is not { } liveClosure) continue;
+            // A closure of generic code is never mapped: its lambdas change only with their method, through the
+            // runtime's update, and the rules table words what that means for old delegates.
+            if (t.HasGenericParameters && _live.View.MetadataUpdates) continue;
             if (SameCaptures(t, liveClosure))
             {
                 _mapped[t] = liveClosure;

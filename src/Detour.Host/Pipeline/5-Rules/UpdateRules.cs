@@ -36,7 +36,9 @@ internal static class UpdateRules
             (c, plan) =>
             {
                 plan.RuntimeUpdate.Add(c);
-                plan.Report.Add(Line(c, MemberStatus.Patched, "generic: every instantiation runs the new body, through the runtime's own metadata update"));
+                plan.Report.Add(Line(c, MemberStatus.Patched, c.Category is MemberKind.Lambda or MemberKind.LocalFunction
+                    ? "generic lambda: the runtime's update adds it afresh, so new delegates run the new body and those made before the edit keep the old one"
+                    : "generic: every instantiation runs the new body, through the runtime's own metadata update"));
             }),
         NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart: this app's runtime " +
                                                        "does not take metadata updates (`dotnet detour run` turns them on for apps with generic code; or set DOTNET_MODIFIABLE_ASSEMBLIES=debug)"),
