@@ -122,15 +122,22 @@ internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compile
     static readonly System.Text.RegularExpressions.Regex GenericDeclaration =
         new(@"\b(class|struct|record|interface)\s+\w+\s*<|\w+\s*<[\w\s,]+>\s*\(", System.Text.RegularExpressions.RegexOptions.Compiled);
 
-    /// <summary>Makes the baseline and emits an empty update, thrown away: the first generic edit then finds Roslyn's
-    /// Edit and Continue paths compiled by the JIT.</summary>
+    /// <summary>Makes the baseline, then does for one generic method what an edit of it does (find it, bind its body,
+    /// emit it as an update) and throws the update away: the first generic edit then finds the project bound and
+    /// Roslyn's Edit and Continue paths compiled by the JIT (they took 280 ms of that edit before).</summary>
     public void WarmUp()
     {
         try
         {
             if (!Ready(out _)) return;
-            using var sink = new MemoryStream();
-            _current!.EmitDifference(_baseline!, [], _ => false, sink, sink, sink);
+            foreach (var tree in _current!.SyntaxTrees.Where(t => MayDeclareGenerics(t.ToString())))
+            {
+                if (GenericMembers(_current, tree).Values.FirstOrDefault() is not { Symbol: { } method }) continue;
+                _ = UsesWhatTheBuildLacks(_current, method);
+                using MemoryStream metadata = new(), il = new(), pdb = new();
+                _current.EmitDifference(_baseline!, [new SemanticEdit(SemanticEditKind.Update, method, method)], _ => false, metadata, il, pdb);
+                return;
+            }
         }
         catch (Exception) { /* only a warm-up */ }
     }
