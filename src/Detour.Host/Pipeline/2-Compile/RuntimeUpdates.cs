@@ -104,8 +104,8 @@ internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compile
         : type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
 
     /// <summary>Whether the app built at <paramref name="targetPath"/> (its projects and their references) declares generic
-    /// code: only then does `dotnet detour run` turn the runtime's updates on, which costs the app's edits a few
-    /// milliseconds each (native-notes/generics.md).</summary>
+    /// code: only then does `dotnet detour run` turn the runtime's updates on, since they also wake the frameworks' own
+    /// update handlers and pass to child processes (native-notes/generics.md).</summary>
     public static bool WantedFor(string targetPath, string targetsFile)
     {
         try
