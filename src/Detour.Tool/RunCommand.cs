@@ -118,7 +118,8 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         environment[AgentSettings.AppVariable] = info.TargetPath;
         environment[AgentSettings.ParentVariable] = Environment.ProcessId.ToString();
         // The runtime's own metadata updates, as `dotnet watch` enables them: Detour sends edits of generic code there.
-        // Only apps with generic code pay for them; a value the user set (none, or debug) is theirs.
+        // Only for apps with generic code, since they also wake the frameworks' own update handlers; a value the user
+        // set (none, or debug) is theirs.
         if (Environment.GetEnvironmentVariable("DOTNET_MODIFIABLE_ASSEMBLIES") is { } chosen) environment["DOTNET_MODIFIABLE_ASSEMBLIES"] = chosen;
         else if (HostWarmUp.WantsRuntimeUpdates(info.TargetPath, TargetsFile)) environment["DOTNET_MODIFIABLE_ASSEMBLIES"] = "debug";
         output.Verbose($"starting {info.Command} {info.Arguments}");
