@@ -97,6 +97,19 @@ internal static unsafe partial class Libc
 
     public static int LastError => Marshal.GetLastPInvokeError();
 
+    /// <summary>One read, through interrupted calls: the count, 0 at end of input, or -1 with the descriptor gone
+    /// (EIO: every holder of a pty's other end has closed it).</summary>
+    public static int ReadSome(int fd, Span<byte> buffer)
+    {
+        fixed (byte* at = buffer)
+            while (true)
+            {
+                nint got = Read(fd, at, buffer.Length);
+                if (got >= 0) return (int)got;
+                if (LastError != Eintr) return -1;
+            }
+    }
+
     /// <summary>Writes all of <paramref name="bytes"/>, through interrupted and partial writes; false when the
     /// other end is gone.</summary>
     public static bool WriteAll(int fd, ReadOnlySpan<byte> bytes)

@@ -107,14 +107,7 @@ internal sealed unsafe class PseudoTerminalApp : IRunningApp
     void CopyOutput(Action<ReadOnlySpan<byte>> output)
     {
         var buffer = new byte[16384];
-        fixed (byte* at = buffer)
-            while (true)
-            {
-                nint got = Libc.Read(Master, at, buffer.Length);
-                if (got < 0 && Libc.LastError == Libc.Eintr) continue;
-                if (got <= 0) return; // EIO: every holder of the app's end has closed it
-                output(new ReadOnlySpan<byte>(at, (int)got));
-            }
+        for (int got; (got = Libc.ReadSome(Master, buffer)) > 0;) output(buffer.AsSpan(0, got));
     }
 
     /// <summary>Until the app has exited and its last output is out, so that it comes before the tool's next line.</summary>

@@ -7,7 +7,7 @@ namespace Detour.Tool.Terminal;
 /// except two: the escape key opens a one-line Detour prompt (for apps that never read their input, %-lines cannot
 /// work), and, while an edit waits for a restart, the restart key restarts the app. The app's output is copied to
 /// the tool's stdout as it comes, and held while the prompt is open so that the prompt's line stays whole.</summary>
-internal sealed unsafe class TerminalRelay : IKeyTarget, IDisposable
+internal sealed class TerminalRelay : IKeyTarget, IDisposable
 {
     const byte CtrlC = 0x03;
     const int HeldLimit = 1 << 20;
@@ -84,15 +84,11 @@ internal sealed unsafe class TerminalRelay : IKeyTarget, IDisposable
     void ReadKeys()
     {
         var buffer = new byte[1024];
-        fixed (byte* at = buffer)
-            while (true)
-            {
-                nint got = Libc.Read(0, at, buffer.Length);
-                if (got < 0 && Libc.LastError == Libc.Eintr) continue;
-                if (got <= 0) return;
-                try { _keys.Route(new ReadOnlySpan<byte>(at, (int)got)); }
-                catch (Exception e) { _say($"the Detour prompt failed: {e.Message}"); }
-            }
+        for (int got; (got = Libc.ReadSome(0, buffer)) > 0;)
+        {
+            try { _keys.Route(buffer.AsSpan(0, got)); }
+            catch (Exception e) { _say($"the Detour prompt failed: {e.Message}"); }
+        }
     }
 
     void IKeyTarget.ToApp(ReadOnlySpan<byte> keys)

@@ -222,7 +222,6 @@ internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compile
                 var syntax = member.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).FirstOrDefault(s => s.SyntaxTree == tree);
                 bool implicitConstructor = member.MethodKind == MethodKind.Constructor && member.IsImplicitlyDeclared;
                 if (syntax is null && !implicitConstructor) continue;
-                if (implicitConstructor && type.Identifier.ValueText != typeSymbol.Name) continue;
                 string text = (syntax is null ? "" : DeltaCompiler.Tokens(syntax)) +
                               (member.MethodKind == MethodKind.Constructor && !member.IsStatic ? "\n" + initializers : "");
                 if (DocumentationCommentId.CreateDeclarationId(member) is { } id) found.TryAdd(id, (member, text));
