@@ -4,7 +4,8 @@ namespace Detour.EndToEnd.Tests;
 
 /// <summary>Issue 9 item 5: an ASP.NET Core app on a real Kestrel server, under the installed tool. Each handler kind
 /// is called before an edit, after it and after a second one: a minimal-API lambda (the endpoint keeps the delegate
-/// it got at startup), an MVC controller action, a Razor Pages handler, and a DI singleton made before the edits.</summary>
+/// it got at startup), an MVC controller action, a Razor Pages handler, a DI singleton made before the edits, and a
+/// generic type (through the runtime's own update, which the app's generic code turns on for all of these tests).</summary>
 [NonParallelizable]
 public class AspNetCoreTests
 {
@@ -31,6 +32,7 @@ public class AspNetCoreTests
             ("Controllers/HelloController.cs", "/hello", "controller"),
             ("Pages/Index.cshtml.cs", "/", "page"),
             ("Greeter.cs", "/service", "service"),
+            ("Wrapped.cs", "/generic", "generic"),
         };
         foreach (var h in handlers) Assert.That(Get(h.Path), Does.Contain($"{h.Word}-0"), $"{h.Path} before the edits");
         int callsBefore = int.Parse(Get("/service").Split('#')[1]);
@@ -43,6 +45,7 @@ public class AspNetCoreTests
             }
 
         Assert.That(int.Parse(Get("/service").Split('#')[1]), Is.GreaterThan(callsBefore + 1), "the singleton made at startup kept its state");
+        Assert.That(Get("/generic"), Is.EqualTo("generic-2 7 generic-2 s"), "both instantiations, per value type and shared");
         Assert.That(web.App.Lines.Where(l => l.Contains("Program.<Main>$") && l.Contains("restart")), Is.Empty,
             "an edit of a handler lambda is not an edit of the running Main");
         Assert.That(web.App.Lines.Where(l => l.Contains("detour:") && (l.Contains("error") || l.Contains("rolled back"))), Is.Empty);
