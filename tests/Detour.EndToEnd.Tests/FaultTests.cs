@@ -10,7 +10,7 @@ namespace Detour.EndToEnd.Tests;
 public class FaultTests
 {
     // In the order an edit reaches them: each fails the first edit that gets that far.
-    static readonly string[] Stages = ["read", "compiled", "relinked", "written", "loaded", "initializers", "detours", "detour-write", "fields", "handlers"];
+    static readonly string[] Stages = ["read", "compiled", "relinked", "written", "loaded", "initializers", "detours", "detour-write", "fields", "runtime-update", "handlers"];
 
     string _dir = null!;
     readonly List<RunningApp> _started = new();
