@@ -32,32 +32,56 @@ internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compile
     /// <summary>Whether the runtime runs generic bodies that differ from the build's.</summary>
     public bool AnyApplied => _updated.Count > 0;
 
-    /// <summary>The update that gives the generic members of <paramref name="changed"/> their new bodies; null with
-    /// <paramref name="error"/> set when it cannot be made, and null without when no generic body changed.</summary>
-    public MetadataUpdate? Emit(IReadOnlyDictionary<string, string> changed, out string? error)
+    /// <summary>The update that gives the generic methods of <paramref name="changed"/> that the relinker found changed
+    /// (<paramref name="members"/>: Cecil's type names and metadata member names) their new bodies; null with
+    /// <paramref name="error"/> set when it cannot be made, and null without when none of them is there.</summary>
+    public MetadataUpdate? Emit(IReadOnlyDictionary<string, string> changed, IEnumerable<(string TypeName, string Member)> members, out string? error)
+    {
+        var methods = members.Select(OwningMethod).ToHashSet();
+        return Emit(changed, method => methods.Contains((CecilName(method.ContainingType), method.MetadataName)), out error);
+    }
+
+    /// <summary>The method whose body a member is part of: a lambda or local function ("&lt;Twice&gt;b__1_0", in the type or in
+    /// a closure class nested in it) belongs to the method its name starts with.</summary>
+    static (string TypeName, string Member) OwningMethod((string TypeName, string Member) member)
+    {
+        var (type, name) = member;
+        int closure = type.IndexOf("/<", StringComparison.Ordinal);
+        if (closure >= 0) type = type[..closure];
+        int end = name.IndexOf('>');
+        return (type, name.StartsWith('<') && end > 1 ? name[1..end] : name);
+    }
+
+    MetadataUpdate? Emit(IReadOnlyDictionary<string, string> changed, Func<IMethodSymbol, bool> wanted, out string? error)
     {
         error = null;
         _pending = null;
         if (!Ready(out error)) return null;
         var compilation = _current!;
-        var edits = new List<SemanticEdit>();
-        var methods = new Dictionary<string, UpdatedMethod>();
+        var trees = new List<(string Path, string Text, SyntaxTree Old, SyntaxTree New)>();
         foreach (var (path, text) in changed)
         {
             var oldTree = compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == path);
             if (oldTree is null) continue; // a file the build did not have declares nothing the runtime could update
             var newTree = compiler.Parse(path, text);
             compilation = compilation.ReplaceSyntaxTree(oldTree, newTree);
-            foreach (var (oldMethod, newMethod) in ChangedGenericMethods(_current!, oldTree, compilation, newTree))
+            trees.Add((path, text, oldTree, newTree));
+        }
+        var edits = new List<SemanticEdit>();
+        var methods = new Dictionary<string, UpdatedMethod>();
+        foreach (var (path, text, oldTree, newTree) in trees)
+        {
+            var before = GenericMembers(_current!, oldTree);
+            foreach (var (id, method) in GenericMembers(compilation, newTree))
             {
-                if (UsesWhatTheBuildLacks(compilation, newMethod) is { } missing)
+                if (!wanted(method) || !before.TryGetValue(id, out var old)) continue;
+                if (UsesWhatTheBuildLacks(compilation, method) is { } missing)
                 {
-                    error = $"the new body of {newMethod.ToDisplayString()} uses {missing}, which the build did not have; the runtime's update cannot name it (restart)";
+                    error = $"the new body of {method.ToDisplayString()} uses {missing}, which the build did not have; the runtime's update cannot name it (restart)";
                     return null;
                 }
-                edits.Add(new SemanticEdit(SemanticEditKind.Update, oldMethod, newMethod));
-                methods[DocumentationCommentId.CreateDeclarationId(newMethod)!] =
-                    new UpdatedMethod(path, MetadataName(newMethod.ContainingType), text == builtTexts.GetValueOrDefault(path));
+                edits.Add(new SemanticEdit(SemanticEditKind.Update, old, method));
+                methods[id] = new UpdatedMethod(path, ReflectionName(method.ContainingType), text == builtTexts.GetValueOrDefault(path));
             }
         }
         if (edits.Count == 0) return null;
@@ -93,14 +117,20 @@ internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compile
     public MetadataUpdate? Revert(Func<string, bool>? select, out string? error)
     {
         error = null;
-        var files = _updated.Values.Where(m => select?.Invoke(m.TypeName) ?? true).Select(m => m.File).Distinct().ToList();
-        if (files.Count == 0) return null;
-        return Emit(files.ToDictionary(p => p, p => builtTexts.GetValueOrDefault(p, "")), out error);
+        var chosen = _updated.Where(m => select?.Invoke(m.Value.TypeName) ?? true).ToDictionary(m => m.Key, m => m.Value);
+        if (chosen.Count == 0) return null;
+        return Emit(chosen.Values.Select(m => m.File).Distinct().ToDictionary(p => p, p => builtTexts.GetValueOrDefault(p, "")),
+            method => chosen.ContainsKey(DocumentationCommentId.CreateDeclarationId(method) ?? ""), out error);
     }
 
     /// <summary>A type's name as reflection writes it ("Ns.Outer+Inner`1"): how %revert's modules are matched.</summary>
-    static string MetadataName(INamedTypeSymbol type) =>
-        type.ContainingType is { } outer ? MetadataName(outer) + "+" + type.MetadataName
+    static string ReflectionName(INamedTypeSymbol type) => QualifiedName(type, '+');
+
+    /// <summary>A type's name as Cecil writes it ("Ns.Outer/Inner`1"): how the relinker names changed members.</summary>
+    static string CecilName(INamedTypeSymbol type) => QualifiedName(type, '/');
+
+    static string QualifiedName(INamedTypeSymbol type, char nesting) =>
+        type.ContainingType is { } outer ? QualifiedName(outer, nesting) + nesting + type.MetadataName
         : type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() + "." + type.MetadataName : type.MetadataName;
 
     /// <summary>Whether the app built at <paramref name="targetPath"/> (its projects and their references) declares generic
@@ -117,22 +147,23 @@ internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compile
     }
 
     /// <summary>A quick look, not a parse: whether a source may declare a generic type or method.</summary>
-    public static bool MayDeclareGenerics(string text) => GenericDeclaration.IsMatch(text);
+    static bool MayDeclareGenerics(string text) => GenericDeclaration.IsMatch(text);
 
     static readonly System.Text.RegularExpressions.Regex GenericDeclaration =
         new(@"\b(class|struct|record|interface)\s+\w+\s*<|\w+\s*<[\w\s,]+>\s*\(", System.Text.RegularExpressions.RegexOptions.Compiled);
 
-    /// <summary>Makes the baseline, then does for one generic method what an edit of it does (find it, bind its body,
+    /// <summary>Where the build has generic code: makes the baseline, then does for one generic method what an edit of it does (find it, bind its body,
     /// emit it as an update) and throws the update away: the first generic edit then finds the project bound and
     /// Roslyn's Edit and Continue paths compiled by the JIT (they took 280 ms of that edit before).</summary>
     public void WarmUp()
     {
         try
         {
-            if (!Ready(out _)) return;
-            foreach (var tree in _current!.SyntaxTrees.Where(t => MayDeclareGenerics(t.ToString())))
+            var generic = builtTexts.Where(f => MayDeclareGenerics(f.Value)).Select(f => f.Key).ToHashSet();
+            if (generic.Count == 0 || !Ready(out _)) return; // no generic code: nothing to warm, and no baseline to make
+            foreach (var tree in _current!.SyntaxTrees.Where(t => generic.Contains(t.FilePath)))
             {
-                if (GenericMembers(_current, tree).Values.FirstOrDefault() is not { Symbol: { } method }) continue;
+                if (GenericMembers(_current, tree).Values.FirstOrDefault() is not { } method) continue;
                 _ = UsesWhatTheBuildLacks(_current, method);
                 using MemoryStream metadata = new(), il = new(), pdb = new();
                 _current.EmitDifference(_baseline!, [new SemanticEdit(SemanticEditKind.Update, method, method)], _ => false, metadata, il, pdb);
@@ -190,41 +221,25 @@ internal sealed class RuntimeUpdates(ProjectModel project, DeltaCompiler compile
         return EditAndContinueMethodDebugInformation.Create(Blob(EncLocalSlotMap), Blob(EncLambdaAndClosureMap));
     }
 
-    /// <summary>Methods, accessors and constructors of <paramref name="newTree"/> in generic code (a generic method, or
-    /// any member of a generic type) whose text changed, each with the symbol it was before. A changed instance field
-    /// initializer of a generic type changes its constructors.</summary>
-    static IEnumerable<(IMethodSymbol Old, IMethodSymbol New)> ChangedGenericMethods(CSharpCompilation before, SyntaxTree oldTree,
-        CSharpCompilation after, SyntaxTree newTree)
-    {
-        var oldMembers = GenericMembers(before, oldTree);
-        foreach (var (id, (symbol, text)) in GenericMembers(after, newTree))
-            if (oldMembers.TryGetValue(id, out var old) && old.Text != text)
-                yield return (old.Symbol, symbol);
-    }
-
-    static Dictionary<string, (IMethodSymbol Symbol, string Text)> GenericMembers(CSharpCompilation compilation, SyntaxTree tree)
+    /// <summary>The methods, accessors and constructors that <paramref name="tree"/> declares in generic code (a generic
+    /// method, or any member of a generic type), by declaration id. Static constructors are left out: one ran once, and
+    /// a new one would not run.</summary>
+    static Dictionary<string, IMethodSymbol> GenericMembers(CSharpCompilation compilation, SyntaxTree tree)
     {
         var model = compilation.GetSemanticModel(tree);
-        var found = new Dictionary<string, (IMethodSymbol, string)>();
+        var found = new Dictionary<string, IMethodSymbol>();
         foreach (var type in tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>())
         {
             if (model.GetDeclaredSymbol(type) is not { } typeSymbol) continue;
             bool genericType = IsGeneric(typeSymbol);
-            // The instance initializers are part of every instance constructor's body.
-            string initializers = string.Join("\n", type.Members.OfType<BaseFieldDeclarationSyntax>().Where(f => !f.Modifiers.Any(SyntaxKind.StaticKeyword))
-                .Select(DeltaCompiler.Tokens)
-                .Concat(type.Members.OfType<PropertyDeclarationSyntax>().Where(p => p.Initializer is not null && !p.Modifiers.Any(SyntaxKind.StaticKeyword))
-                    .Select(DeltaCompiler.Tokens)));
             foreach (var member in typeSymbol.GetMembers().OfType<IMethodSymbol>())
             {
                 if (!genericType && !member.IsGenericMethod) continue;
-                if (member.MethodKind is MethodKind.StaticConstructor) continue; // it ran once; a new one would not
-                var syntax = member.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).FirstOrDefault(s => s.SyntaxTree == tree);
+                if (member.MethodKind is MethodKind.StaticConstructor) continue;
+                bool declaredHere = member.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == tree);
                 bool implicitConstructor = member.MethodKind == MethodKind.Constructor && member.IsImplicitlyDeclared;
-                if (syntax is null && !implicitConstructor) continue;
-                string text = (syntax is null ? "" : DeltaCompiler.Tokens(syntax)) +
-                              (member.MethodKind == MethodKind.Constructor && !member.IsStatic ? "\n" + initializers : "");
-                if (DocumentationCommentId.CreateDeclarationId(member) is { } id) found.TryAdd(id, (member, text));
+                if (!declaredHere && !implicitConstructor) continue;
+                if (DocumentationCommentId.CreateDeclarationId(member) is { } id) found.TryAdd(id, member);
             }
         }
         return found;

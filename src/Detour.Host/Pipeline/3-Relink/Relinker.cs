@@ -242,10 +242,7 @@ internal sealed class Relinker
         var now = current.GetValueOrDefault(key) ?? "";
         bool changed = !previous.TryGetValue(key, out var before) || before != now;
         bool attributesOnly = changed && live is not null && before is not null && !IlText.BodiesDiffer(before, now);
-        bool existsAsLiveGeneric = live is null && m.HasGenericParameters && LiveProgram.MethodsOf(liveType).Any(c =>
-            c.IsGenericMethodDefinition && c.Name == m.Name && c.GetGenericArguments().Length == m.GenericParameters.Count &&
-            c.GetParameters().Length == m.Parameters.Count);
-        var kind = live is null && !existsAsLiveGeneric ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
+        var kind = live is null ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
         // The running entry point changed only through its lambdas or local functions: those are patched as members of
         // their own, and Main's own statements are what they were.
         if (kind == ChangeKind.Changed && live is MethodInfo entry && entry == entry.Module.Assembly.EntryPoint &&

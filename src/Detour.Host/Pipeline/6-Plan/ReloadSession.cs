@@ -145,9 +145,8 @@ public sealed class ReloadSession
         foreach (var path in _recent.Skip(1))
             lock (_gate)
                 if (_applied.ContainsKey(path)) WarmUpFile(path, inTheApp: false);
-        // The build's compilation and baseline, for the first edit of generic code; only where there is some.
-        if (_live.View.MetadataUpdates && _applied.Values.Any(RuntimeUpdates.MayDeclareGenerics))
-            lock (_gate) _runtimeUpdates.WarmUp();
+        // The build's compilation and baseline, for the first edit of generic code.
+        if (_live.View.MetadataUpdates) lock (_gate) _runtimeUpdates.WarmUp();
     }
 
     /// <summary>The file's baseline IL texts, then a dry run. When the app runs exactly the file's current text, the
@@ -294,7 +293,9 @@ public sealed class ReloadSession
         MetadataUpdate? runtimeUpdate = null;
         if (plan.RuntimeUpdate.Count > 0)
         {
-            runtimeUpdate = _runtimeUpdates.Emit(set.ToDictionary(p => p, p => texts[p]), out var why);
+            runtimeUpdate = _runtimeUpdates.Emit(set.ToDictionary(p => p, p => texts[p]), plan.RuntimeUpdate.Select(c => (c.TypeName, c.MemberName)), out var why);
+            if (runtimeUpdate is null && why is null)
+                why = $"{plan.RuntimeUpdate[0].DisplayName} changed, but the runtime's update found no method of the build to give the new body to (restart)";
             if (why is not null)
                 return Failed(files, [$"{Where(delta.Compilation, plan.RuntimeUpdate[0])}: rude edit: {why}"], compileTime, clock.Elapsed,
                     plan.RuntimeUpdate.Select(c => new MemberReport(c.DisplayName, c.Category, MemberStatus.Failed, why))) with { NeedsRestart = true };
