@@ -9,7 +9,7 @@ namespace Detour.Channel;
 /// length is checked against the bytes that are actually there, and a frame must be read to its last byte.</summary>
 public static class Codec
 {
-    enum Kind : byte { Hello = 1, Welcome, Patch, PatchResult, Revert, RevertResult, Command, Say, Done, SafePointWanted, SafePointReached, SafePointDone }
+    enum Kind : byte { Hello = 1, Welcome, Patch, PatchResult, Revert, RevertResult, Command, Say, Done, SafePointWanted, SafePointReached, SafePointDone, Shutdown }
 
     /// <summary>A whole frame: the 4-byte length, then the message.</summary>
     public static byte[] Encode(Message message)
@@ -56,6 +56,7 @@ public static class Codec
             case CommandRequest c: w.Write((byte)Kind.Command); w.Write(c.Line); break;
             case Say s: w.Write((byte)Kind.Say); List(w, s.Lines, w.Write); break;
             case Done: w.Write((byte)Kind.Done); break;
+            case Shutdown: w.Write((byte)Kind.Shutdown); break;
             case SafePointWanted wanted: w.Write((byte)Kind.SafePointWanted); w.Write(wanted.Wanted); break;
             case SafePointReached reached: w.Write((byte)Kind.SafePointReached); w.Write(reached.Id); break;
             case SafePointDone done: w.Write((byte)Kind.SafePointDone); w.Write(done.Id); break;
@@ -108,6 +109,7 @@ public static class Codec
             case Kind.Command: return new CommandRequest(r.ReadString());
             case Kind.Say: return new Say(List(r, size, r.ReadString));
             case Kind.Done: return new Done();
+            case Kind.Shutdown: return new Shutdown();
             case Kind.SafePointWanted: return new SafePointWanted(r.ReadBoolean());
             case Kind.SafePointReached: return new SafePointReached(r.ReadInt32());
             case Kind.SafePointDone: return new SafePointDone(r.ReadInt32());

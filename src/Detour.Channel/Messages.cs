@@ -78,6 +78,9 @@ public sealed record Say(IReadOnlyList<string> Lines) : Message;
 /// <summary>A command has been answered in full.</summary>
 public sealed record Done : Message;
 
+/// <summary>Client to host: step aside (another host is taking over the project's socket); answered with <see cref="Done"/>.</summary>
+public sealed record Shutdown : Message;
+
 /// <summary>Host to agent: edits wait for the app's next <c>Detour.HotPatch.SafePoint()</c> (mode 3), or no longer do.</summary>
 public sealed record SafePointWanted(bool Wanted) : Message;
 

@@ -1,5 +1,5 @@
 using Detour.Channel;
-using Detour.Host;
+using Detour.Host.Commands;
 
 namespace Detour.Tool;
 
@@ -9,7 +9,7 @@ public static class ClientCommand
 {
     public static int Execute(string project, string verb, string argument)
     {
-        string line = verb == "restart" ? "%restart" : Commands.FromVerb(verb, argument) ?? throw new ToolException($"unknown command {verb}");
+        string line = Commands.FromVerb(verb, argument) ?? throw new ToolException($"unknown command {verb}");
         var answer = ChannelClient.Send(UserSocket.PathFor(project), line, out bool reached);
         if (!reached)
         {

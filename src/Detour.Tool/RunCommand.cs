@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Detour.Channel;
-using Detour.Host;
+using Detour.Host.Sessions;
+using Detour.Host.Watching;
 using Detour.Host.Serving;
 using Detour.Tool.Terminal;
 
@@ -99,7 +100,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
     {
         string socket = UserSocket.PathFor(project);
         // A background host of the Detour package may hold the project's socket: it steps aside for this one.
-        if (File.Exists(socket)) ChannelClient.Send(socket, "shutdown", out _);
+        if (File.Exists(socket)) ChannelClient.Shutdown(socket);
         for (int attempt = 0; ; attempt++)
         {
             try { return new HostServer(socket, TargetsFile, output.Host, project); }

@@ -1,3 +1,4 @@
+using Detour.Channel;
 using NUnit.Framework;
 using Target;
 
@@ -126,7 +127,7 @@ public class ReloadTests : SessionFixture
     [Test]
     public void FaultMidTransaction_RollsBackEverything_ThenAGoodEditApplies()
     {
-        Agent.Applier.FaultInjection = stage => { if (stage == "fields") throw new IOException("injected"); };
+        Agent.Applier.FaultInjection = stage => { if (stage == FaultStage.Fields) throw new IOException("injected"); };
         var text = File.ReadAllText(GamePath);
         var report = Session.Apply(new Dictionary<string, string> { [GamePath] = text.Replace("x * 2", "x * 9").Replace("Speed = 3;", "Speed = 8;") });
         Assert.That(report.Succeeded, Is.False);
@@ -157,19 +158,19 @@ public class ReloadTests : SessionFixture
         Assert.That(SavedBeforeOpen.Greeting(), Is.EqualTo("w2s22"), "the text the app ran was unknown: every member and initializer is applied");
     }
 
-    [TestCase("loaded")]
-    [TestCase("initializers")]
-    [TestCase("detours")]
-    [TestCase("detour-write")]
-    [TestCase("fields")]
-    public void FaultAtAnAgentStage_RollsBack_AndTheSameEditAppliesAfter(string stage)
+    [TestCase(FaultStage.Loaded)]
+    [TestCase(FaultStage.Initializers)]
+    [TestCase(FaultStage.Detours)]
+    [TestCase(FaultStage.DetourWrite)]
+    [TestCase(FaultStage.Fields)]
+    public void FaultAtAnAgentStage_RollsBack_AndTheSameEditAppliesAfter(FaultStage stage)
     {
         bool fired = false;
-        Agent.Applier.FaultInjection = s => { if (s == stage && !fired) { fired = true; throw new IOException("injected at " + s); } };
+        Agent.Applier.FaultInjection = s => { if (s == stage && !fired) { fired = true; throw new IOException("injected at " + InjectedFaults.NameOf(s)); } };
         var text = File.ReadAllText(GamePath);
         var edited = text.Replace("x * 2", "x * 9").Replace("Speed = 3;", "Speed = 8;").Replace("hello ", "hey ");
         var failed = Session.Apply(new Dictionary<string, string> { [GamePath] = edited });
-        Assert.That(failed.Errors[0], Does.Contain("rolled back").And.Contain("injected at " + stage));
+        Assert.That(failed.Errors[0], Does.Contain("rolled back").And.Contain("injected at " + InjectedFaults.NameOf(stage)));
         Assert.That((Game.Twice(1), Game.Speed, new Game().Greet("a")), Is.EqualTo((2, 3, "hello a")));
         AssertApplied(Session.Apply(new Dictionary<string, string> { [GamePath] = edited }));
         Assert.That((Game.Twice(1), Game.Speed, new Game().Greet("a")), Is.EqualTo((9, 8, "hey a")));
@@ -203,7 +204,7 @@ public class ReloadTests : SessionFixture
     [Test]
     public void RelinkFailure_AppliesNothing_AndTheNextEditApplies()
     {
-        Session.FaultInjection = stage => { if (stage == "relinked") throw new InvalidOperationException("injected relink fault"); };
+        Session.FaultInjection = stage => { if (stage == FaultStage.Relinked) throw new InvalidOperationException("injected relink fault"); };
         var report = Edit(GamePath, "x * 2", "x * 7");
         Assert.That(report.Succeeded, Is.False);
         Assert.That(report.Errors[0], Does.Contain("nothing was applied").And.Contain("injected relink fault"));

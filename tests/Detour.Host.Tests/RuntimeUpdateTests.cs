@@ -17,7 +17,7 @@ public class RuntimeUpdateTests
     static readonly (string, string)[] Describe = [("Target.Box`1", "Describe")];
 
     static RuntimeUpdates Make() =>
-        new(Project, new DeltaCompiler(Project), Project.Sources.Where(File.Exists).ToDictionary(p => p, File.ReadAllText));
+        new(new CSharpProject(Project), Project.Sources.Where(File.Exists).ToDictionary(p => p, File.ReadAllText));
 
     static Dictionary<string, string> Edited(string from, string to)
     {
@@ -43,7 +43,6 @@ public class RuntimeUpdateTests
         Assert.That(first!.Assembly, Is.EqualTo(Project.AssemblyName));
         Assert.That(UpdatedMethods(first), Is.EqualTo(1), "Box<T>.Describe only");
         updates.Commit();
-        Assert.That(updates.AnyApplied, Is.True);
 
         var second = updates.Emit(Edited("\"box of \"", "\"the box of \""), Describe, out error);
         Assert.That(error, Is.Null);
@@ -54,7 +53,8 @@ public class RuntimeUpdateTests
         Assert.That(error, Is.Null);
         Assert.That(back, Is.Not.Null, "the build's body, as a third update");
         updates.Commit();
-        Assert.That(updates.AnyApplied, Is.False, "every generic body is the build's again");
+        Assert.That(updates.Revert(null, out error), Is.Null, "every generic body is the build's again: nothing is left to put back");
+        Assert.That(error, Is.Null);
     }
 
     [Test]

@@ -23,7 +23,7 @@ public sealed class PlanApplier
     sealed record Generation(Assembly Assembly, GenerationContext Context, bool AddsMembers);
 
     /// <summary>Test seam: throwing from it simulates a fault at the named step.</summary>
-    internal Action<string>? FaultInjection = InjectedFaults.OfThisProcess;
+    internal Action<FaultStage>? FaultInjection = InjectedFaults.OfThisProcess;
 
     /// <summary>The active detours, for status and tests.</summary>
     public IReadOnlyList<MethodDetour> Detours
@@ -68,14 +68,14 @@ public sealed class PlanApplier
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                var reason = e is TargetInvocationException or TypeInitializationException ? e.InnerException ?? e : e;
-                return new PatchResult(plan.Id, false, reason.Message + Trace(reason));
+                var reason = Failures.Unwrap(e);
+                return new PatchResult(plan.Id, false, reason.Message + Failures.Trace(reason));
             }
             // Applied: from here on nothing undoes it, as with .NET's own handlers.
             IReadOnlyList<string>? warnings;
             try
             {
-                FaultInjection?.Invoke("handlers");
+                FaultInjection?.Invoke(FaultStage.Handlers);
                 warnings = _updateHandlers.Notify(UpdatedTypes(plan));
             }
             catch (Exception e) when (e is not OutOfMemoryException) { warnings = ["update handlers: " + e.Message]; }
@@ -154,7 +154,7 @@ public sealed class PlanApplier
     void ApplyInto(GenerationContext context, PatchPlan plan)
     {
         var generation = context.LoadFromStream(new MemoryStream(plan.Image), new MemoryStream(plan.Symbols));
-        FaultInjection?.Invoke("loaded");
+        FaultInjection?.Invoke(FaultStage.Loaded);
 
         // Static initializers run first, into the holders' own fields: nothing live changes yet.
         var newValues = new List<(FieldInfo Live, object? Value)>();
@@ -166,7 +166,7 @@ public sealed class PlanApplier
                          ?? throw new InvalidOperationException($"{init.Name}: the delta has no field {init.ShadowField}");
             newValues.Add((ResolveField(init.LiveField), shadow.GetValue(null)));
         }
-        FaultInjection?.Invoke("initializers");
+        FaultInjection?.Invoke(FaultStage.Initializers);
 
         var transaction = new DetourTransaction();
         var touched = new List<(MethodBase Original, MethodDetour? Before)>();
@@ -178,20 +178,20 @@ public sealed class PlanApplier
             else transaction.Install(original, replacement);
             touched.Add((original, existing));
         }
-        FaultInjection?.Invoke("detours");
+        FaultInjection?.Invoke(FaultStage.Detours);
         var made = CommitWithFaults(transaction);
 
         var oldValues = new List<(FieldInfo Field, object? Value)>();
         try
         {
-            FaultInjection?.Invoke("fields");
+            FaultInjection?.Invoke(FaultStage.Fields);
             foreach (var (field, value) in newValues)
             {
                 oldValues.Add((field, field.GetValue(null)));
                 SetStatic(field, value);
             }
             // Last: the runtime checks the whole update before it changes anything, and cannot take it back.
-            FaultInjection?.Invoke("runtime-update");
+            FaultInjection?.Invoke(FaultStage.RuntimeUpdate);
             if (plan.RuntimeUpdate is { } update) ApplyRuntimeUpdate(update);
         }
         catch
@@ -208,13 +208,13 @@ public sealed class PlanApplier
         lock (_generations) _generations[plan.AssemblyName] = new Generation(generation, context, plan.AddsMembers);
     }
 
-    /// <summary>With faults injected, "detour-write" fails between two of the transaction's writes (before its last
+    /// <summary>With faults injected, the detour write fails between two of the transaction's writes (before its last
     /// one), so the engine's own rollback of the writes already made is what is tested.</summary>
     IReadOnlyList<MethodDetour> CommitWithFaults(DetourTransaction transaction)
     {
         if (FaultInjection is not { } inject) return transaction.Commit();
         int step = 0;
-        DetourTransaction.BeforeStepApplies = _ => { if (++step == Math.Max(transaction.Count, 1)) inject("detour-write"); };
+        DetourTransaction.BeforeStepApplies = _ => { if (++step == Math.Max(transaction.Count, 1)) inject(FaultStage.DetourWrite); };
         try { return transaction.Commit(); }
         finally { DetourTransaction.BeforeStepApplies = null; }
     }
@@ -286,9 +286,6 @@ public sealed class PlanApplier
         il.Emit(OpCodes.Ret);
         setter.Invoke(null, [value]);
     }
-
-    /// <summary>DETOUR_TRACE=1 adds the stack trace of a failure inside Detour, for a bug report.</summary>
-    static string Trace(Exception e) => Environment.GetEnvironmentVariable("DETOUR_TRACE") == "1" ? "\n" + e : "";
 
     /// <summary>Generations resolve each other by name (across the app's projects); everything else comes
     /// from the app's default context.</summary>

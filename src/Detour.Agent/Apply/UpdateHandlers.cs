@@ -27,7 +27,7 @@ internal sealed class UpdateHandlers
                 try { method.Invoke(null, [updatedTypes]); }
                 catch (Exception e)
                 {
-                    var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+                    var cause = Channel.Failures.Unwrap(e);
                     failures.Add($"update handler {method.DeclaringType?.FullName}.{method.Name} threw {cause.GetType().Name}: {cause.Message}");
                 }
             }

@@ -1,10 +1,11 @@
-namespace Detour.Host;
+namespace Detour.Host.Commands;
 
 /// <summary>One command: its name, its usage line, what it does for the user, and the action.</summary>
-public sealed record Command(string Name, string Usage, string Help, Action<AppReloader, string> Run);
+public sealed record Command(string Name, string Usage, string Help, Action<ICommandTarget, string> Run);
 
 /// <summary>The commands, typed as %-lines in the app's terminal or given to `dotnet detour` in another one
-/// (`%autoreload 1` and `dotnet detour mode 1` are the same row). %help is made from this table.</summary>
+/// (`%autoreload 1` and `dotnet detour mode 1` are the same row). %help is made from this table; it is the only place
+/// that knows a command's name.</summary>
 public static class Commands
 {
     public static readonly IReadOnlyList<Command> Table =
@@ -31,7 +32,7 @@ public static class Commands
         new("revert", "%revert [X]", "undo every patch (or those of module X): the original code runs again",
             (app, argument) => app.Revert(argument == "" ? null : argument)),
         new("restart", "%restart", "restart the app, built again with every edit (under `dotnet detour run`)",
-            (app, _) => app.Say("only `dotnet detour run` can restart the app; this one was started another way")),
+            (app, _) => app.Restart()),
         new("help", "%help", "this list",
             (app, _) => { foreach (var c in Table!) app.Say($"{c.Usage,-20} {c.Help}"); }),
     ];
@@ -45,11 +46,12 @@ public static class Commands
         "mode" => $"%autoreload {argument}",
         "skip" => $"%aimport -{argument}",
         "force" => $"%aimport {argument}",
+        "restart" => "%restart",
         _ => null,
     };
 
     /// <summary>Runs one %-line; an unknown command or a failure is said, never thrown.</summary>
-    public static void Run(AppReloader app, string line)
+    public static void Run(ICommandTarget app, string line)
     {
         var words = line.Trim().Split(' ', 2, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string name = words.Length > 0 ? words[0].TrimStart('%') : "";

@@ -1,4 +1,4 @@
-namespace Detour.Host;
+namespace Detour.Host.Commands;
 
 /// <summary>%autoreload modes, as in IPython.</summary>
 public enum ReloadMode { Off = 0, MarkedOnly = 1, AllButSkipped = 2, AtSafePoint = 3 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Detour.Channel;
+using Detour.Host.Sessions;
 
 namespace Detour.Host.Serving;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Detour.Channel;
+using Detour.Host.Watching;
 
 namespace Detour.Host.Serving;
 
@@ -104,7 +105,8 @@ public sealed class HostServer : IDisposable
         }
         Interlocked.Increment(ref _served);
         var reloader = new AppReloader(hello, agent, Say, _targetsFile, Describe, _servedProject);
-        agent.CommandReceived += line => ThreadPool.QueueUserWorkItem(_ => RunFromAgent(reloader, line));
+        if (RestartRequested is { } restart) reloader.RestartRequested += restart;
+        agent.CommandReceived += line => ThreadPool.QueueUserWorkItem(_ => reloader.Run(line));
         // Not on the reading thread: the edits it applies wait for answers that thread reads.
         agent.SafePointReached += id => ThreadPool.QueueUserWorkItem(_ =>
         {
@@ -124,13 +126,6 @@ public sealed class HostServer : IDisposable
         agent.Dispose();
     }
 
-    /// <summary>%restart is the tool's to carry out; every other line is the reloader's.</summary>
-    void RunFromAgent(AppReloader reloader, string line)
-    {
-        if (line.Trim() == "%restart" && RestartRequested is { } restart) { restart(reloader); return; }
-        reloader.Run(line);
-    }
-
     /// <summary>Set by `dotnet detour run`: %restart (or `dotnet detour restart`) restarts the app.</summary>
     public Action<AppReloader>? RestartRequested { get; set; }
 
@@ -138,16 +133,21 @@ public sealed class HostServer : IDisposable
     void ServeClient(NetworkStream stream)
     {
         using (stream)
-            while (Frames.Read(stream) is CommandRequest request)
+            while (Frames.Read(stream) is { } message)
             {
-                if (request.Line == "shutdown")
+                switch (message)
                 {
-                    Frames.Write(stream, new Done());
-                    StopRequested?.Invoke();
-                    return;
+                    case Shutdown:
+                        Frames.Write(stream, new Done());
+                        StopRequested?.Invoke();
+                        return;
+                    case CommandRequest request:
+                        Frames.Write(stream, new Say(Run(request.Line)));
+                        Frames.Write(stream, new Done());
+                        break;
+                    default:
+                        return;
                 }
-                Frames.Write(stream, new Say(Run(request.Line)));
-                Frames.Write(stream, new Done());
             }
     }
 
@@ -159,10 +159,7 @@ public sealed class HostServer : IDisposable
         var apps = Apps;
         if (apps.Count == 0) lines.Add("no app is running under this compile host");
         foreach (var app in apps)
-        {
-            if (commandLine.Trim() == "%restart" && RestartRequested is { } restart) { restart(app); lines.Add($"app {app.ProcessId}: restarting"); continue; }
             app.Run(commandLine, line => lines.Add(apps.Count > 1 ? $"app {app.ProcessId}: {line}" : line));
-        }
         return lines;
     }
 

@@ -1,8 +1,9 @@
+using Detour.Host.Model;
 using Microsoft.CodeAnalysis;
 using Mono.Cecil;
 using Mono.Cecil.Cil;
 
-namespace Detour.Host;
+namespace Detour.Host.Compiling;
 
 /// <summary>Compile-time stand-ins for the live assemblies: every member public (so edited code may
 /// use private members, as its original could), no method bodies, and the types being recompiled
@@ -40,7 +41,7 @@ internal sealed class ReferenceImages
         if (_publicized.TryGetValue(path, out var known) && known.Stamp == stamp) return known.Image;
         using var module = ModuleDefinition.ReadModule(path, new ReaderParameters { ReadingMode = ReadingMode.Immediate, InMemory = true });
         var hidden = MembersThatWouldClash(module);
-        foreach (var type in TypeMapper.AllTypes(module))
+        foreach (var type in ModuleTypes.All(module))
         {
             if (type.Name == "<Module>") continue;
             type.Attributes = (type.Attributes & ~TypeAttributes.VisibilityMask) |
@@ -71,7 +72,7 @@ internal sealed class ReferenceImages
     static HashSet<IMemberDefinition> MembersThatWouldClash(ModuleDefinition module)
     {
         var clashing = new HashSet<IMemberDefinition>();
-        foreach (var type in TypeMapper.AllTypes(module))
+        foreach (var type in ModuleTypes.All(module))
         {
             var visible = new HashSet<string>(VisibleNames(type));
             // A base type of this module is its definition already; one of another assembly is not resolved (the
@@ -116,7 +117,7 @@ internal sealed class ReferenceImages
         }
         var mapper = new TypeMapper(d => IsRecompiled(d) ? RefFor(d) : null);
         var removed = module.Types.Where(IsRecompiled).ToList();
-        foreach (var t in TypeMapper.AllTypes(module).ToList())
+        foreach (var t in ModuleTypes.All(module).ToList())
             if (!IsRecompiled(t)) mapper.MapSignatures(t);
         foreach (var t in removed) module.Types.Remove(t);
     }

@@ -1,16 +1,26 @@
 using System.Text;
+using Detour.Host.Model;
 using Mono.Cecil;
 using Mono.Cecil.Cil;
 
-namespace Detour.Host;
+namespace Detour.Host.Diffing;
 
 /// <summary>A method's IL as text independent of metadata tokens and of which generation compiled
 /// it, so two compiles of the same source compare equal. Compiler-generated code it reaches
 /// (lambdas, closures, state machines) is folded in, so editing a lambda changes its owner too.</summary>
 internal static class IlText
 {
-    public static string Key(MethodReference m) =>
-        $"{m.DeclaringType.FullName}::{m.Name}({string.Join(",", m.Parameters.Select(p => p.ParameterType.FullName))}){m.ReturnType.FullName}";
+    /// <summary>The text of every method of the module, its attributes included; the entry point's own statements under
+    /// <see cref="MemberKey.Statements"/>.</summary>
+    public static Dictionary<MemberKey, string> MemberTexts(ModuleDefinition module)
+    {
+        var texts = new Dictionary<MemberKey, string>();
+        foreach (var t in ModuleTypes.All(module))
+        foreach (var m in t.Methods)
+            texts[MemberKey.Of(m)] = WithAttributes(m);
+        if (module.EntryPoint is { } main) texts[MemberKey.Of(main).Statements] = Of(main, foldLambdas: false);
+        return texts;
+    }
 
     /// <param name="foldLambdas">false: lambdas and local functions the method reaches are left out (they are members of
     /// their own), state machines are still folded in. What the method's own statements do.</param>
@@ -22,16 +32,10 @@ internal static class IlText
         return text.ToString();
     }
 
-    /// <summary>Key of the entry point's own statements (<see cref="Of"/> without lambdas and local functions): an edit
-    /// of a local function of a top-level program is not an edit of the running Main.</summary>
-    public static string StatementsKey(string key) => key + "#statements";
-
-    static bool IsLambdaOrLocalFunction(MethodDefinition m) => m.Name.Contains("b__") || m.Name.Contains("g__");
-
     static void Append(MethodDefinition method, StringBuilder text, HashSet<MethodDefinition> seen, bool foldLambdas)
     {
         if (!seen.Add(method)) return;
-        text.Append(Key(method)).Append(' ').Append(method.Attributes).Append('\n');
+        text.Append(MemberKey.Of(method)).Append(' ').Append(method.Attributes).Append('\n');
         if (!method.HasBody) return;
         var body = method.Body;
         var index = body.Instructions.Select((ins, i) => (ins, i)).ToDictionary(p => p.ins, p => p.i);
@@ -45,8 +49,8 @@ internal static class IlText
                 case Instruction target: text.Append('@').Append(index[target]); break;
                 case Instruction[] targets: text.Append(string.Join(",", targets.Select(t => index[t]))); break;
                 case MethodReference m:
-                    text.Append(Key(m));
-                    if (IsGenerated(m) && InModule(m.DeclaringType, method.Module) && m.Resolve() is { } md && (foldLambdas || !IsLambdaOrLocalFunction(md)))
+                    text.Append(MemberKey.Of(m));
+                    if (CompilerNames.IsGenerated(m) && InModule(m.DeclaringType, method.Module) && m.Resolve() is { } md && (foldLambdas || !CompilerNames.IsLambdaOrLocalFunction(md.Name)))
                     {
                         reached.Add(md);
                         if (FoldsWhole(md.DeclaringType)) reached.AddRange(md.DeclaringType.Methods);
@@ -54,12 +58,12 @@ internal static class IlText
                     break;
                 case FieldReference f:
                     text.Append(f.DeclaringType.FullName).Append("::").Append(f.Name);
-                    if (IsGenerated(f.DeclaringType) && InModule(f.DeclaringType, method.Module) && f.DeclaringType.Resolve() is { } owner && FoldsWhole(owner))
+                    if (CompilerNames.IsGenerated(f.DeclaringType) && InModule(f.DeclaringType, method.Module) && f.DeclaringType.Resolve() is { } owner && FoldsWhole(owner))
                         reached.AddRange(owner.Methods);
                     break;
                 case TypeReference t:
                     text.Append(t.FullName);
-                    if (IsGenerated(t) && InModule(t, method.Module) && t.Resolve() is { } td) reached.AddRange(td.Methods);
+                    if (CompilerNames.IsGenerated(t) && InModule(t, method.Module) && t.Resolve() is { } td) reached.AddRange(td.Methods);
                     break;
                 case VariableDefinition v: text.Append('v').Append(v.Index); break;
                 case ParameterDefinition p: text.Append('p').Append(p.Index); break;
@@ -125,7 +129,5 @@ internal static class IlText
     /// machine's MoveNext is called through an interface, and a source generator's helper type (a regex
     /// runner, say) through virtual calls. Lambda classes are not: they are shared by every lambda of a
     /// type, and each lambda is folded into the methods that reach it.</summary>
-    static bool FoldsWhole(TypeDefinition t) => IsGenerated(t) && !t.Name.StartsWith("<>c");
-
-    public static bool IsGenerated(MemberReference m) => m.Name.Contains('<') || (m.DeclaringType is { } d && IsGenerated(d));
+    static bool FoldsWhole(TypeDefinition t) => CompilerNames.IsGenerated(t) && !t.Name.StartsWith(CompilerNames.LambdaClass);
 }

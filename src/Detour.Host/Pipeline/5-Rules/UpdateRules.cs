@@ -1,9 +1,11 @@
 using System.Reflection;
+using Detour.Host.Diffing;
+using Detour.Host.Model;
 
-namespace Detour.Host;
+namespace Detour.Host.Rules;
 
-/// <summary>What one rule decided for a member; collected into the edit's plan.</summary>
-internal sealed class ApplyPlan
+/// <summary>What the rules decided for an edit's members, row by row.</summary>
+internal sealed class RuleDecisions
 {
     public readonly List<MemberChange> Detour = new();
     public readonly List<MemberChange> Reinitialize = new();
@@ -12,10 +14,21 @@ internal sealed class ApplyPlan
     public readonly List<MemberReport> Report = new();
     /// <summary>Changes that need a restart, each with the message that says so.</summary>
     public readonly List<(MemberChange Change, string Reason)> Rude = new();
+
+    /// <summary>Takes the members of skipped modules out of the plan; returns the report with them said to be skipped.</summary>
+    public List<MemberReport> WithoutSkipped(Func<string, bool> isSkipped)
+    {
+        var skipped = Detour.Where(c => isSkipped(c.TypeName)).ToList();
+        foreach (var s in skipped) Detour.Remove(s);
+        Reinitialize.RemoveAll(c => isSkipped(c.TypeName));
+        var members = Report.Where(r => !skipped.Any(s => r.Member == s.DisplayName)).ToList();
+        members.AddRange(skipped.Select(s => new MemberReport(s.DisplayName, s.Category, MemberStatus.Skipped, "module skipped")));
+        return members;
+    }
 }
 
 /// <summary>One row of the update rules table: when it applies, and what it does.</summary>
-internal sealed record UpdateRule(string Name, Func<MemberChange, bool> When, Action<MemberChange, ApplyPlan> Then);
+internal sealed record UpdateRule(string Name, Func<MemberChange, bool> When, Action<MemberChange, RuleDecisions> Then);
 
 /// <summary>The update rules, in the spirit of IPython autoreload's UPDATE_RULES: the first row
 /// whose predicate holds decides. Adding a behaviour means adding a row.</summary>
@@ -84,7 +97,7 @@ internal static class UpdateRules
             (c, plan) => plan.Report.Add(c.Kind == ChangeKind.Added
                 ? Line(c, MemberStatus.Added, $"{c.Reshaped}: added; recompiled callers use it")
                 : Line(c, MemberStatus.Removed, $"{c.Reshaped}: removed; callers not recompiled keep the old body"))),
-        new("added public member of a public type", c => c.Kind == ChangeKind.Added && c.Method is { IsPublic: true, DeclaringType.IsPublic: true } && !IlText.IsGenerated(c.Method),
+        new("added public member of a public type", c => c.Kind == ChangeKind.Added && c.Method is { IsPublic: true, DeclaringType.IsPublic: true } && !CompilerNames.IsGenerated(c.Method),
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Added, "callable from new code; reflection on the running type does not list it " +
                                                                      "(routing, serializers, DI scans): restart to publish it") with { HiddenFromReflection = true })),
         new("added method", c => c.Kind == ChangeKind.Added && c.Method is not null,
@@ -96,9 +109,9 @@ internal static class UpdateRules
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Removed, "callers not recompiled keep the old body"))),
     ];
 
-    public static ApplyPlan Plan(IEnumerable<MemberChange> changes)
+    public static RuleDecisions Decide(IEnumerable<MemberChange> changes)
     {
-        var plan = new ApplyPlan();
+        var plan = new RuleDecisions();
         foreach (var change in changes)
             Table.FirstOrDefault(rule => rule.When(change))?.Then(change, plan);
         return plan;

@@ -1,0 +1,101 @@
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Runtime.Loader;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace Detour.Host.Model;
+
+/// <summary>The project's source generators, run on a delta that needs them: a partial member declared in an
+/// edited file whose implementation a generator writes (a [GeneratedRegex] method, say). They run only then,
+/// because a generator that sees part of a project could write a partial view of project-wide output. Razor's
+/// generator also runs on the whole project for an edit of a view. Options come from the
+/// build's analyzer configs, read by Roslyn as the compiler reads them.</summary>
+internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions parse)
+{
+    // The compiler's "partial member has no implementation" errors: a generator's part is missing.
+    static readonly HashSet<string> MissingGeneratedPart = ["CS8795", "CS9248", "CS0759"];
+    ImmutableArray<ISourceGenerator>? _generators;
+    AnalyzerConfigOptionsProvider? _options;
+    GeneratorDriver? _viewsDriver;
+
+    ImmutableArray<ISourceGenerator> Generators => _generators ??= Load();
+    AnalyzerConfigOptionsProvider Options => _options ??= BuildOptions.Of(project.AnalyzerConfigs);
+
+    public static bool AreNeededFor(IEnumerable<Diagnostic> errors) => errors.Any(d => MissingGeneratedPart.Contains(d.Id));
+
+    public CSharpCompilation Run(CSharpCompilation compilation)
+    {
+        if (Generators.Length == 0) return compilation;
+        var driver = CSharpGeneratorDriver.Create(Generators, parseOptions: parse, optionsProvider: Options);
+        driver.RunGeneratorsAndUpdateCompilation(compilation, out var updated, out _);
+        return (CSharpCompilation)updated;
+    }
+
+    /// <summary>Runs the generators on a whole project with these additional files (views). One driver serves every
+    /// call, so the generators' own caches make a later run cheaper.</summary>
+    public GeneratorDriverRunResult RunWith(CSharpCompilation compilation, IEnumerable<(string Path, string Text)> additionalFiles)
+    {
+        var texts = additionalFiles.Select(f => (AdditionalText)new InMemoryText(f.Path, f.Text)).ToImmutableArray();
+        _viewsDriver = _viewsDriver is null
+            ? CSharpGeneratorDriver.Create(Generators, texts, parse, Options)
+            : _viewsDriver.ReplaceAdditionalTexts(texts);
+        _viewsDriver = _viewsDriver.RunGenerators(compilation);
+        return _viewsDriver.GetRunResult();
+    }
+
+    ImmutableArray<ISourceGenerator> Load()
+    {
+        var paths = (project.CompilerArguments?.AnalyzerReferences.Select(r => Path.GetFullPath(r.FilePath, project.ProjectDirectory))
+                     ?? project.Analyzers).Where(File.Exists).ToList();
+        var loader = new Loader(paths);
+        return paths.SelectMany(path => new AnalyzerFileReference(path, loader).GetGenerators(LanguageNames.CSharp)).ToImmutableArray();
+    }
+
+    /// <summary>Loads analyzer assemblies in a context of their own, each able to find the others of the build (Razor's
+    /// generator is several assemblies); the compiler itself and the runtime come from the host.</summary>
+    sealed class Loader(IEnumerable<string> analyzers) : IAnalyzerAssemblyLoader
+    {
+        readonly Context _context = new(analyzers.GroupBy(Path.GetFileNameWithoutExtension, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key!, g => g.First(), StringComparer.OrdinalIgnoreCase));
+        public void AddDependencyLocation(string fullPath) => _context.Known.TryAdd(Path.GetFileNameWithoutExtension(fullPath), fullPath);
+        public Assembly LoadFromPath(string fullPath) => _context.LoadFromAssemblyPath(fullPath);
+
+        sealed class Context(Dictionary<string, string> known) : AssemblyLoadContext("Detour.SourceGenerators")
+        {
+            public readonly Dictionary<string, string> Known = known;
+            // An assembly the host has (Roslyn itself) is the host's, so generators and compiler share its types.
+            protected override Assembly? Load(AssemblyName name) =>
+                name.Name is { } n && Known.TryGetValue(n, out var path) && !Default.Assemblies.Any(a => a.GetName().Name == n)
+                    ? LoadFromAssemblyPath(path)
+                    : null;
+        }
+    }
+
+    sealed class InMemoryText(string path, string text) : AdditionalText
+    {
+        readonly SourceText _text = SourceText.From(text, System.Text.Encoding.UTF8);
+        public override string Path => path;
+        public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
+    }
+
+    /// <summary>The options every generator sees: global ones (build_property.*) and per file (build_metadata.*), from
+    /// the build's analyzer configs as Roslyn's AnalyzerConfigSet combines them.</summary>
+    sealed class BuildOptions(AnalyzerConfigSet set) : AnalyzerConfigOptionsProvider
+    {
+        public static BuildOptions Of(IEnumerable<string> files) => new(AnalyzerConfigSet.Create(files.Where(File.Exists)
+            .Select(f => AnalyzerConfig.Parse(SourceText.From(File.ReadAllText(f)), f)).ToList()));
+
+        public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(set.GlobalConfigOptions.AnalyzerOptions);
+        public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(set.GetOptionsForSourcePath(tree.FilePath).AnalyzerOptions);
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(set.GetOptionsForSourcePath(textFile.Path).AnalyzerOptions);
+
+        sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
+        {
+            public override bool TryGetValue(string key, [NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+using System.Reflection;
+using Detour.Host.Binding;
+using Detour.Host.Model;
+using Mono.Cecil;
+
+namespace Detour.Host.Diffing;
+
+/// <summary>Compares a bound delta with the previous generation, member by member: what changed, was added or was
+/// removed, and what of it the running program cannot take (a fact the rules table words as a restart).</summary>
+internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<MemberKey, string> previous, IReadOnlyDictionary<MemberKey, string> current,
+    IReadOnlyDictionary<MemberKey, StaticInitializer> oldInitializers, IReadOnlyDictionary<MemberKey, StaticInitializer> newInitializers)
+{
+    const BindingFlags NestedInstance = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
+    readonly List<MemberChange> _changes = new();
+
+    public ChangeSet Classify(LambdaMatch lambdas)
+    {
+        foreach (var (closure, live) in binding.ClosuresThatDiffer)
+            _changes.Add(new MemberChange(MemberKey.ForType(closure.FullName), closure.DeclaringType.FullName, closure.Name, ChangeKind.Changed, MemberKind.Closure)
+                { ClosureNotUpdated = CapturesDiffer(closure, live) });
+        foreach (var gone in lambdas.Unmatched)
+            _changes.Add(new MemberChange(new MemberKey(gone.Group.TypeName + "/" + gone.Closure, gone.Name), gone.Group.TypeName, gone.Group.Name, ChangeKind.Changed, MemberKind.Closure)
+                { ClosureNotUpdated = $"out of date until a restart: a lambda of {gone.Group.Name} ({gone.Name}) was removed, or the code around it changed past " +
+                                      "recognition, so delegates the running program made of it keep their old body" });
+        foreach (var t in binding.DeltaTypes)
+        {
+            if (!binding.Types.TryGetValue(t, out var liveType))
+            {
+                if (!CompilerNames.IsGenerated(t))
+                    _changes.Add(new MemberChange(MemberKey.ForType(t.FullName), t.FullName, "", ChangeKind.Added, MemberKind.Type));
+                continue;
+            }
+            CheckTypeShape(t, liveType);
+            var cctor = MemberKey.StaticConstructorOf(t.FullName);
+            if (!binding.IsMappedClosure(t) && oldInitializers.GetValueOrDefault(cctor)?.Text != newInitializers.GetValueOrDefault(cctor)?.Text)
+                _changes.Add(new MemberChange(cctor, t.FullName, ".cctor", ChangeKind.Changed, MemberKind.StaticConstructor) { StaticConstructorChanged = true });
+            foreach (var m in t.Methods) ClassifyMethod(t, liveType, m);
+            foreach (var f in t.Fields) ClassifyField(t, liveType, f);
+        }
+        // Members of the previous generation the delta no longer has.
+        var present = current.Keys.ToHashSet();
+        foreach (var key in previous.Keys.Where(k => !present.Contains(k) && !CompilerNames.IsGenerated(k.TypeName) && !CompilerNames.IsGenerated(k.Name)))
+            _changes.Add(new MemberChange(key, key.TypeName, key.Name, ChangeKind.Removed,
+                CompilerNames.IsPropertyAccessor(key.Name) ? MemberKind.Accessor : MemberKind.Method));
+        PairReshapedMembers();
+        return new ChangeSet(_changes, current);
+    }
+
+    void CheckTypeShape(TypeDefinition t, Type liveType)
+    {
+        (RestartNeeded Fact, string Detail)? found = null;
+        if (t.HasGenericParameters) return; // its changed members are reported one by one
+        var baseNow = t.BaseType is null ? null : binding.ToLive(t.BaseType);
+        if (!t.IsInterface && baseNow != liveType.BaseType && !(t.IsValueType && liveType.IsValueType))
+            found = (RestartNeeded.BaseTypeChanged, "");
+        foreach (var i in t.Interfaces)
+            if (binding.ToLive(i.InterfaceType) is { } li && !li.IsAssignableFrom(liveType))
+                found = (RestartNeeded.InterfaceAdded, i.InterfaceType.Name);
+        var declared = t.Interfaces.Select(i => binding.ToLive(i.InterfaceType)).ToHashSet();
+        var inherited = liveType.BaseType?.GetInterfaces() ?? [];
+        foreach (var li in liveType.GetInterfaces().Except(inherited))
+            if (!declared.Contains(li) && !declared.Any(d => d is not null && li.IsAssignableFrom(d)))
+                found = (RestartNeeded.InterfaceRemoved, li.Name);
+        if (found is { } f)
+            _changes.Add(new MemberChange(MemberKey.ForType(t.FullName), t.FullName, "", ChangeKind.Changed, MemberKind.Type) { NeedsRestart = f.Fact, Detail = f.Detail });
+    }
+
+    void ClassifyMethod(TypeDefinition t, Type liveType, MethodDefinition m)
+    {
+        var key = MemberKey.Of(m);
+        var live = binding.LiveMethod(m);
+        var now = current.GetValueOrDefault(key) ?? "";
+        bool changed = !previous.TryGetValue(key, out var before) || before != now;
+        bool attributesOnly = changed && live is not null && before is not null && !IlText.BodiesDiffer(before, now);
+        var kind = live is null ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
+        // The running entry point changed only through its lambdas or local functions: those are patched as members of
+        // their own, and Main's own statements are what they were.
+        if (kind == ChangeKind.Changed && live is MethodInfo entry && entry == entry.Module.Assembly.EntryPoint &&
+            previous.TryGetValue(key.Statements, out var statementsBefore) &&
+            current.TryGetValue(key.Statements, out var statementsNow) && statementsBefore == statementsNow)
+            kind = ChangeKind.Unchanged;
+        if (m.IsConstructor && m.IsStatic) return; // static initializers are classified per field
+        if (binding.IsMappedClosure(t) && m.IsConstructor) return;
+        var rude = Rude(t, liveType, m, live, kind);
+        if (kind == ChangeKind.Unchanged && rude is null) return;
+        _changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m))
+            { Method = m, Live = live, NeedsRestart = rude?.Fact, Detail = rude?.Detail ?? "", AttributesOnly = attributesOnly && rude is null,
+              RuntimeCanUpdate = rude?.Fact == RestartNeeded.GenericEdited && binding.Live.View.MetadataUpdates });
+    }
+
+    static (RestartNeeded Fact, string Detail)? Rude(TypeDefinition t, Type liveType, MethodDefinition m, MethodBase? live, ChangeKind kind)
+    {
+        if (kind == ChangeKind.Changed && (m.HasGenericParameters || t.HasGenericParameters || liveType.IsGenericType))
+            return (RestartNeeded.GenericEdited, m.HasGenericParameters ? "method" : "type");
+        if (kind == ChangeKind.Added && (t.HasGenericParameters || liveType.IsGenericType))
+            return (RestartNeeded.AddedToGenericType, "");
+        if (kind == ChangeKind.Added && (m.IsVirtual || m.IsAbstract) && !t.IsInterface)
+            return (RestartNeeded.VirtualAdded, m.IsAbstract ? "abstract" : "virtual");
+        if (kind == ChangeKind.Added && t.IsInterface)
+            return (RestartNeeded.InterfaceMemberAdded, "");
+        if (kind == ChangeKind.Added && m.IsConstructor)
+            return (RestartNeeded.ConstructorAdded, "");
+        if (kind == ChangeKind.Changed && t.IsInterface && !m.HasBody) // a default implementation's body is patched like any other
+            return (RestartNeeded.InterfaceMemberEdited, "");
+        if (kind == ChangeKind.Changed && !m.IsStatic && live is MethodInfo { IsStatic: false } mi && StructReturns.ThroughHiddenBuffer(mi.ReturnType))
+            return (RestartNeeded.HiddenBufferReturn, mi.ReturnType.Name);
+        return null;
+    }
+
+    static MemberKind Category(MethodDefinition m) =>
+        CompilerNames.IsLocalFunction(m.Name) ? MemberKind.LocalFunction :
+        CompilerNames.IsLambda(m.Name) ? MemberKind.Lambda :
+        m.IsConstructor ? MemberKind.Constructor :
+        m.IsGetter || m.IsSetter ? MemberKind.Accessor :
+        m.Name.StartsWith("op_") ? MemberKind.Operator : MemberKind.Method;
+
+    void ClassifyField(TypeDefinition t, Type liveType, FieldDefinition f)
+    {
+        var key = MemberKey.Of(f);
+        var live = binding.LiveField(f);
+        if (f.HasConstant) return;
+        if (live is not null && binding.ToLive(f.FieldType) is { } type && type != live.FieldType)
+        {
+            _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, LiveField = live, NeedsRestart = RestartNeeded.FieldTypeChanged });
+            return;
+        }
+        if (live is null && !f.IsStatic)
+        {
+            if (binding.IsMappedClosure(t) || binding.Live.AddedInstanceFields.ContainsKey(key)) return;
+            bool autoProperty = CompilerNames.IsBackingField(f.Name);
+            string property = autoProperty ? CompilerNames.PropertyOfBackingField(f.Name) : "";
+            // Objects of a class keep their layout, so the field lives beside each of them (Relinking/AddedInstanceFields);
+            // a struct's values are copied whole, and cannot.
+            _changes.Add(new MemberChange(key, t.FullName, autoProperty && !liveType.IsValueType ? property : f.Name, ChangeKind.Added, MemberKind.Field)
+            {
+                Field = f, Detail = property,
+                NeedsRestart = !liveType.IsValueType ? null : autoProperty ? RestartNeeded.AutoPropertyAdded : RestartNeeded.InstanceFieldAdded,
+            });
+            return;
+        }
+        if (!f.IsStatic || binding.IsMappedClosure(t)) return;
+        bool keep = f.CustomAttributes.Any(a => a.AttributeType.Name == "KeepValueOnReloadAttribute");
+        // An initializer the old text does not have (the text the app runs is unknown, say) counts as changed.
+        bool initializerChanged = live is not null && newInitializers.TryGetValue(key, out var n) &&
+                                  (oldInitializers.TryGetValue(key, out var o) ? o.Text != n.Text : n.Text.Length > 0);
+        if (live is null)
+            _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Added, MemberKind.StaticField) { Field = f });
+        else if (initializerChanged)
+            _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.StaticField) { Field = f, LiveField = live, InitializerChanged = true, KeepValue = keep });
+    }
+
+    /// <summary>Why a closure's old delegates cannot follow, naming the variables and the lambdas: the running program's
+    /// closure is the one built at startup, so this stays true at every later edit until the captures match it again.</summary>
+    static string CapturesDiffer(TypeDefinition generated, Type live)
+    {
+        var now = generated.Fields.Where(f => !f.IsStatic).Select(f => f.Name).ToList();
+        var running = live.GetFields(NestedInstance).Select(f => f.Name).ToList();
+        var differences = now.Except(running).Select(n => "+" + n).Concat(running.Except(now).Select(n => "-" + n)).ToList();
+        string what = differences.Count > 0 ? string.Join(" ", differences) : "their types";
+        var lambdas = live.GetMethods(NestedInstance | BindingFlags.DeclaredOnly).Where(m => CompilerNames.IsLambda(m.Name)).Select(m => m.Name).ToList();
+        string which = lambdas.Count > 0 ? " (" + string.Join(", ", lambdas) + ")" : "";
+        return $"out of date until a restart: its captured variables differ from those of the running program's closure ({what}), " +
+               $"so delegates the running program made{which} keep their old bodies; new ones run the new";
+    }
+
+    /// <summary>A method X that became a property X (accessor get_X), or the reverse, is one added and one removed
+    /// member; both say what happened.</summary>
+    void PairReshapedMembers()
+    {
+        static string? PropertyOf(string name) => CompilerNames.IsPropertyAccessor(name) ? name[4..] : null;
+        for (int i = 0; i < _changes.Count; i++)
+        {
+            var c = _changes[i];
+            if (c.Kind is not (ChangeKind.Added or ChangeKind.Removed) || c.Method is null && c.Kind == ChangeKind.Added) continue;
+            var other = c.Kind == ChangeKind.Added ? ChangeKind.Removed : ChangeKind.Added;
+            var counterpart = _changes.FirstOrDefault(o => o.Kind == other && o.TypeName == c.TypeName &&
+                (PropertyOf(o.MemberName) == c.MemberName || PropertyOf(c.MemberName) == o.MemberName));
+            if (counterpart is null) continue;
+            var removed = c.Kind == ChangeKind.Removed ? c : counterpart;
+            string? property = PropertyOf(removed.MemberName);
+            _changes[i] = c with { Reshaped = property is null ? $"method {removed.MemberName}() turned into a property" : $"property {property} turned into a method" };
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Reflection;
+using Detour.Channel;
+using Detour.Host.Diffing;
+using Detour.Host.Model;
+using Detour.Host.Rules;
+using Mono.Cecil;
+
+namespace Detour.Host.Planning;
+
+/// <summary>The parts of a plan the agent resolves in the app: which original gets which replacement, which static
+/// fields take which new value, and which types the update handlers hear about.</summary>
+internal static class PlanBuilder
+{
+    public static MethodHandleRef HandleOf(MethodBase live) => new(live.Module.Assembly.GetName().Name!, live.MetadataToken);
+
+    public static List<Redirect> Redirects(IEnumerable<MemberChange> detoured) =>
+        detoured.Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
+
+    public static List<Reinitialization> Reinitializations(IEnumerable<MemberChange> reinitialized) =>
+        reinitialized.Select(c => new Reinitialization(c.Field!.DeclaringType.MetadataToken.ToInt32(), c.Field.Name,
+            new FieldHandleRef(c.LiveField!.Module.Assembly.GetName().Name!, c.LiveField.MetadataToken), c.DisplayName)).ToList();
+
+    /// <summary>The types an update handler hears about: the live types whose members changed or gained members (a
+    /// compiler-generated nested type counts as the type that declares it), and the types the edit added.</summary>
+    public static List<TypeHandleRef> UpdatedTypes(ModuleDefinition module, ChangeSet changes, RuleDecisions decisions, LiveProgram live, string generationName)
+    {
+        var found = new List<TypeHandleRef>();
+        void Add(TypeHandleRef t) { if (!found.Contains(t)) found.Add(t); }
+        void AddLive(Type? type)
+        {
+            while (type is { IsNested: true } && CompilerNames.IsGenerated(type.Name)) type = type.DeclaringType;
+            if (type is not null) Add(new TypeHandleRef(type.Assembly.GetName().Name!, type.MetadataToken));
+        }
+        foreach (var c in decisions.Detour) AddLive(c.Live!.DeclaringType);
+        foreach (var c in decisions.Reinitialize) AddLive(c.LiveField!.DeclaringType);
+        foreach (var c in decisions.RuntimeUpdate) AddLive(c.Live?.DeclaringType);
+        foreach (var c in changes.Changes.Where(c => c.IsTakenAddition))
+        {
+            if (live.FindType(c.TypeName) is { } liveType) AddLive(liveType);
+            else if (c.Category == MemberKind.Type && module.GetType(c.TypeName) is { } added) Add(new TypeHandleRef(generationName, added.MetadataToken.ToInt32()));
+        }
+        return found;
+    }
+}

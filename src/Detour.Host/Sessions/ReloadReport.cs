@@ -1,0 +1,40 @@
+using Detour.Host.Rules;
+
+namespace Detour.Host.Sessions;
+
+/// <summary>What one edit did. <see cref="Errors"/> holds compile errors and rude edits in
+/// "path(line,col): ..." form; when it is not empty nothing was applied.</summary>
+public sealed record ReloadReport(
+    int Generation,
+    IReadOnlyList<string> Files,
+    IReadOnlyList<MemberReport> Members,
+    IReadOnlyList<string> Errors,
+    TimeSpan Compile,
+    TimeSpan Relink,
+    TimeSpan Apply)
+{
+    public bool Succeeded => Errors.Count == 0;
+
+    /// <summary>The edit cannot be applied to the running app: only a restart brings it in.</summary>
+    public bool NeedsRestart { get; init; }
+
+    /// <summary>Compiled and checked, not applied: it waits for the app's safe point (mode 3).</summary>
+    public bool Held { get; init; }
+
+    /// <summary>What went wrong after the edit applied, without undoing it, in "path(line,col): ..." or "path: warning: ..."
+    /// form: an update handler that threw, or another file that no longer compiles with the edit.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public int Count(MemberStatus status) => Members.Count(m => m.Status == status);
+
+    /// <summary>"Scene.cs: 2 patched, 1 added (34 ms)".</summary>
+    public string Summary()
+    {
+        string files = string.Join(", ", Files.Select(Path.GetFileName));
+        if (!Succeeded) return $"{files}: not applied ({Errors.Count} error{(Errors.Count == 1 ? "" : "s")})";
+        if (Held) return $"{files}: compiled ({(Compile + Relink).TotalMilliseconds:F0} ms); waits for the app's next Detour.HotPatch.SafePoint()";
+        var parts = new[] { MemberStatus.Patched, MemberStatus.Added, MemberStatus.Removed, MemberStatus.Skipped }
+            .Where(s => Count(s) > 0).Select(s => $"{Count(s)} {s.ToString().ToLowerInvariant()}").ToList();
+        string what = parts.Count == 0 ? "no code change, nothing patched" : string.Join(", ", parts);
+        return $"{files}: {what} ({(Compile + Relink + Apply).TotalMilliseconds:F0} ms)";
+    }
+}

@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using Detour.Channel;
+using Detour.Host.Binding;
+using Detour.Host.Compiling;
+using Detour.Host.Diffing;
+using Detour.Host.Model;
+using Detour.Host.Planning;
+using Detour.Host.Relinking;
+using Detour.Host.Rules;
+using Detour.Host.Sources;
+using Microsoft.CodeAnalysis;
+
+namespace Detour.Host.Sessions;
+
+/// <summary>Everything an edit is before anything of it is relinked or sent: compiled, bound to the live program,
+/// diffed with the previous generation and decided by the rules.</summary>
+internal sealed record PreparedEdit(CompiledDelta Delta, LiveBinding Binding, LambdaMatch Lambdas, ChangeSet Changes, RuleDecisions Decisions,
+    IReadOnlyDictionary<MemberKey, StaticInitializer> NewInitializers);
+
+/// <summary>Reloads edited source files of one project into the running program. Each call to <see cref="Apply"/> is
+/// one transaction: all of the edit lands, or none of it. An edit passes the pipeline's stages in order: Sources (the
+/// files to compile), Compiling, Binding, Diffing, Rules, Relinking and Planning, then the app.</summary>
+public sealed class ReloadSession
+{
+    readonly CSharpProject _csharp;
+    readonly AppliedSources _sources;
+    readonly CompileSetBuilder _sets;
+    readonly RazorViews _razor;
+    readonly DeltaCompiler _compiler;
+    readonly BaselineTexts _baselines;
+    readonly LiveProgram _live;
+    readonly AssemblyResolver _resolver;
+    readonly RuntimeUpdates _runtimeUpdates;
+    readonly EditTransaction _transaction;
+    readonly BrokenCallers _brokenCallers;
+    readonly OutOfDateClosures _outOfDate = new();
+    readonly ProjectSessions? _projects;
+    readonly object _gate = new();
+    (int Generation, MetadataReference? Reference)? _surface;
+    (string Key, CompiledDelta Delta)? _held;
+    List<string> _recent = [];
+
+    /// <summary>Test seam: throwing from it simulates a fault after the edit started to apply.</summary>
+    internal Action<FaultStage>? FaultInjection = InjectedFaults.OfThisProcess;
+
+    /// <param name="view">The app as metadata: where this project's live types and members are found.</param>
+    /// <param name="target">Where plans go: the app's agent, through the channel.</param>
+    /// <param name="projects">The sessions of the other projects of the same app: edits here then compile
+    /// against, and bind to, what edits there added.</param>
+    public ReloadSession(ProjectModel project, LiveView view, IPatchTarget target, ProjectSessions? projects = null)
+    {
+        Project = project;
+        _live = new LiveProgram(view.Load(project.AssemblyName), view);
+        _projects = projects;
+        projects?.Add(this);
+        _csharp = new CSharpProject(project) { ReferencedProjectSurface = name => _projects?.Find(name)?.Surface() };
+        _sources = new AppliedSources(project);
+        _sets = new CompileSetBuilder(_csharp, _sources);
+        _razor = new RazorViews(_csharp, _sets);
+        _compiler = new DeltaCompiler(_csharp);
+        _resolver = new AssemblyResolver(project, AllPrograms);
+        _baselines = new BaselineTexts(project, _compiler, _sets, _sources, _resolver);
+        _runtimeUpdates = new RuntimeUpdates(_csharp, new Dictionary<string, string>(_sources.Texts));
+        _transaction = new EditTransaction(project, _live, target, _runtimeUpdates, AllPrograms);
+        _brokenCallers = new BrokenCallers(_compiler, _sets);
+    }
+
+    public ProjectModel Project { get; }
+
+    public int Generation { get { lock (_gate) return _transaction.Generation; } }
+
+    /// <summary>A snapshot of the methods this session has detoured in the app.</summary>
+    public IReadOnlyList<PatchedMethod> Patched { get { lock (_gate) return _transaction.Patched; } }
+
+    /// <summary>Closures whose delegates made by the running program keep old bodies until a restart.</summary>
+    public IReadOnlyList<MemberReport> OutOfDate { get { lock (_gate) return _outOfDate.All; } }
+
+    /// <summary>Files that no longer compile with the applied edits (they name removed members), with their errors.</summary>
+    public IReadOnlyList<string> BrokenCallers { get { lock (_gate) return _brokenCallers.All; } }
+
+    /// <summary>The file was saved after the app was built, so the text the app runs is unknown: its next reload
+    /// compares against nothing and applies every member of the file.</summary>
+    public void AssumeChangedSinceBuild(string path)
+    {
+        lock (_gate)
+        {
+            _sources.AssumeChangedSinceBuild(path);
+            _baselines.Forget(path);
+        }
+    }
+
+    /// <summary>Whether the program already runs this text of the file (a save without changes, say).</summary>
+    public bool Runs(string path, string text) { lock (_gate) return _sources.Runs(path, text); }
+
+    /// <summary>Full names of the top-level types a source file declares.</summary>
+    public IReadOnlyList<string> TypesDeclaredIn(string path, string text) =>
+        ViewFiles.IsView(path) ? [] : SyntaxNames.DeclaredTypes(_csharp.Parse(path, text)).ToList();
+
+    /// <summary>Applies new texts of files (path to full text). Files not given keep their current text.</summary>
+    /// <param name="hold">Compile and check the edit, and stop short of applying it (mode 3 until the app's safe point).</param>
+    public ReloadReport Apply(IReadOnlyDictionary<string, string> changed, Func<string, bool>? isSkipped = null, bool hold = false)
+    {
+        lock (_gate)
+        {
+            var files = changed.Keys.ToList();
+            try
+            {
+                var views = changed.Where(c => ViewFiles.IsView(c.Key)).ToDictionary(c => c.Key, c => c.Value);
+                var csharp = changed;
+                if (views.Count > 0)
+                {
+                    var errors = new List<string>();
+                    if (_razor.Generate(changed, _sources, errors) is not { } generated) return Failed(files, errors, TimeSpan.Zero);
+                    csharp = changed.Where(c => !views.ContainsKey(c.Key)).Concat(generated).ToDictionary(c => c.Key, c => c.Value);
+                }
+                var report = ApplyLocked(csharp, files, isSkipped ?? (_ => false), hold);
+                if (report.Succeeded && !report.Held) _sources.CommitViews(views);
+                return report;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Everything before the apply step only reads; a failure there changed nothing live.
+                return Failed(files, [$"{files.FirstOrDefault()}: error: Detour could not process this edit, nothing was applied " +
+                                      $"({e.GetType().Name}: {e.Message}){Failures.Trace(e)}"], TimeSpan.Zero);
+            }
+        }
+    }
+
+    /// <param name="files">The files the user saved, as the report names them (a view, not its generated C#).</param>
+    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, List<string> files, Func<string, bool> isSkipped, bool hold)
+    {
+        var clock = Stopwatch.StartNew();
+        var set = _sets.For(changed.Keys, _sources.With(changed));
+        var errors = new List<string>();
+        // An edit held for the safe point was compiled then; the same texts at the safe point are not compiled again.
+        string heldKey = set.TextsKey + "\0" + _transaction.Generation;
+        var delta = _held is { } held && held.Key == heldKey ? held.Delta : _compiler.Compile(set, errors);
+        _held = null;
+        if (delta is null) return Failed(files, errors, clock.Elapsed);
+        FaultInjection?.Invoke(FaultStage.Compiled);
+        if (hold) _held = (heldKey, delta);
+        var baseline = _baselines.For(set, errors, out _);
+        if (baseline is null) return Failed(files, errors, clock.Elapsed);
+        var compileTime = clock.Elapsed;
+
+        clock.Restart();
+        var edit = Prepare(delta, baseline, dryRun: false);
+        var decisions = edit.Decisions;
+        if (decisions.Rude.Count > 0)
+            return NeedsRestart(files, delta, decisions.Rude, compileTime, clock.Elapsed);
+        var members = decisions.WithoutSkipped(isSkipped);
+        if (hold) return new ReloadReport(Generation, files, members, [], compileTime, clock.Elapsed, TimeSpan.Zero) { Held = true };
+        MetadataUpdate? runtimeUpdate = null;
+        if (decisions.RuntimeUpdate.Count > 0)
+        {
+            runtimeUpdate = _runtimeUpdates.Emit(set.Paths.ToDictionary(p => p, p => set.Texts[p]), decisions.RuntimeUpdate.Select(c => (c.TypeName, c.MemberName)), out var why);
+            if (runtimeUpdate is null)
+                return NeedsRestart(files, delta, decisions.RuntimeUpdate.Select(c => (c, why ??
+                    $"{c.DisplayName} changed, but the runtime's update found no method of the build to give the new body to (restart)")).Take(1).ToList(),
+                    compileTime, clock.Elapsed);
+        }
+        var relinked = Relinker.Relink(edit.Binding, edit.Changes, edit.NewInitializers);
+        FaultInjection?.Invoke(FaultStage.Relinked);
+        var relinkTime = clock.Elapsed;
+
+        clock.Restart();
+        IReadOnlyList<string> warnings = [];
+        if (decisions.Detour.Count > 0 || decisions.Reinitialize.Count > 0 || runtimeUpdate is not null || edit.Changes.Changes.Any(c => c.Kind == ChangeKind.Added))
+        {
+            try { warnings = _transaction.Apply(edit, relinked, runtimeUpdate, FaultInjection); }
+            catch (Exception e)
+            {
+                _runtimeUpdates.Discard();
+                var reason = Failures.Unwrap(e);
+                string trace = reason is PlanRolledBack ? "" : Failures.Trace(reason);
+                return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}{trace}"], compileTime, relinkTime,
+                    members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
+            }
+        }
+        _sources.Commit(set.Paths, set.Texts, addedMembers: edit.Changes.AddsMembers);
+        _baselines.Remember(set, new Baseline(edit.Changes.Texts, edit.Lambdas.Sites), edit.Lambdas);
+        _outOfDate.Note(set.Paths, members);
+        return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed)
+        {
+            Warnings = [.. warnings.Select(w => $"{files.FirstOrDefault()}: warning: {w}"), .. _brokenCallers.After(edit.Changes, set)],
+        };
+    }
+
+    /// <summary>Binding, diffing and deciding. A dry run compares with nothing, so every member counts as changed.</summary>
+    PreparedEdit Prepare(CompiledDelta delta, Baseline baseline, bool dryRun)
+    {
+        var module = DeltaModule.Read(delta, _resolver);
+        var lambdas = LambdaMatcher.Match(module, delta.Set.Trees, baseline.Lambdas, _live.MemberNamesOf);
+        var texts = IlText.MemberTexts(module);
+        var binding = new LiveBinding(module, _live, name => _projects?.Find(name)?._live);
+        var none = new Dictionary<MemberKey, StaticInitializer>();
+        var oldInitializers = dryRun ? none : StaticInitializer.In(_sets.Baseline(delta.Set.Paths).Trees);
+        var newInitializers = dryRun ? none : StaticInitializer.In(delta.Set.Trees);
+        var previous = dryRun ? new Dictionary<MemberKey, string>() : baseline.Texts;
+        var changes = new ChangeClassifier(binding, previous, texts, oldInitializers, newInitializers).Classify(lambdas);
+        return new PreparedEdit(delta, binding, lambdas, changes, UpdateRules.Decide(changes.Changes), newInitializers);
+    }
+
+    ReloadReport NeedsRestart(List<string> files, CompiledDelta delta, IReadOnlyList<(MemberChange Change, string Reason)> rude, TimeSpan compile, TimeSpan relink) =>
+        Failed(files, rude.Select(r => $"{DiagnosticText.Where(delta.Compilation, r.Change.TypeName, r.Change.MemberName.Length == 0 ? null : r.Change.MemberName)}: " +
+                                       $"rude edit: {r.Reason}").ToList(), compile, relink,
+            rude.Select(r => new MemberReport(r.Change.DisplayName, r.Change.Category, MemberStatus.Failed, r.Reason))) with { NeedsRestart = true };
+
+    ReloadReport Failed(List<string> files, List<string> errors, TimeSpan compile, TimeSpan relink = default, IEnumerable<MemberReport>? members = null) =>
+        new(Generation, files, members?.ToList() ?? [], errors, compile, relink, TimeSpan.Zero);
+
+    /// <summary>Gets the first edit ready: a dry run of the file saved most recently (the likeliest to be edited next),
+    /// so the compiler, the relinker and the agent's loader are compiled by the JIT before the first edit.</summary>
+    public void WarmUp(int recentFiles = 8)
+    {
+        _recent = _sources.Texts.Keys.Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).Take(recentFiles).ToList();
+        if (_recent.Count > 0) lock (_gate) DryRun(_recent[0], inTheApp: true);
+    }
+
+    /// <summary>After <see cref="WarmUp"/>, with the session already taking edits: the other recent files too, so each
+    /// has its baseline and the live types it binds to are read before its first edit. One file per lock.</summary>
+    public void WarmUpMore()
+    {
+        foreach (var path in _recent.Skip(1))
+            lock (_gate)
+                if (_sources.Texts.ContainsKey(path)) DryRun(path, inTheApp: false);
+        // The build's compilation and baseline, for the first edit of generic code.
+        if (_live.View.MetadataUpdates) lock (_gate) _runtimeUpdates.WarmUp();
+    }
+
+    /// <summary>The file's baseline, then the edit's path as if all of its code had changed, thrown away at the end.
+    /// <paramref name="inTheApp"/>: the agent also loads it, JIT-compiles a few methods and unloads it. When the app runs
+    /// exactly the file's text, the baseline compile is the dry run's delta: one compile, not two.</summary>
+    void DryRun(string path, bool inTheApp)
+    {
+        var set = _sets.For([path], _sources.Texts);
+        var baseline = _baselines.For(set, [], out var compiled);
+        if (baseline is null) return;
+        var delta = (set.Paths.Any(_sources.IsUnknown) ? null : compiled) ?? _compiler.Compile(set, []);
+        if (delta is null) return;
+        var edit = Prepare(delta, baseline, dryRun: true);
+        if (edit.Changes.AnyNeedsRestart) return;
+        _transaction.DryRun(edit, Relinker.Relink(edit.Binding, edit.Changes, edit.NewInitializers), inTheApp);
+    }
+
+    /// <summary>Undoes every patch (or those of types the filter selects): the original code runs again.</summary>
+    public int Revert(Func<string, bool>? select = null)
+    {
+        lock (_gate) return _transaction.Revert(select);
+    }
+
+    /// <summary>This project's metadata with what edits added, for the projects that reference it; null while
+    /// nothing was added (they compile against the build's assembly then).</summary>
+    MetadataReference? Surface()
+    {
+        lock (_gate)
+        {
+            if (_live.AddedMethods.Count + _live.AddedFields.Count + _live.AddedTypes.Count == 0) return null;
+            if (_surface is { } known && known.Generation == Generation) return known.Reference;
+            var reference = _compiler.Surface(_sources.Texts.Select(f => _sets.Parse(f.Key, f.Value)));
+            _surface = (Generation, reference);
+            return reference;
+        }
+    }
+
+    /// <summary>This project's live program and those of the other projects of the app.</summary>
+    IEnumerable<LiveProgram> AllPrograms() => _projects?.All().Select(s => s._live).Prepend(_live).Distinct() ?? [_live];
+}

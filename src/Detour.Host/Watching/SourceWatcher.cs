@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using Detour.Host.Model;
+
+namespace Detour.Host.Watching;
+
+/// <summary>Watches the sources and views of an app's projects and collects the files saved. A save settles before it
+/// is reported: several quick saves, of one file or several, become one reload.</summary>
+internal sealed class SourceWatcher : IDisposable
+{
+    /// <summary>A file written in place may be half-written for a while; one renamed into place (how most editors save)
+    /// is complete, and waits only for the other files of the same save.</summary>
+    const int InPlaceSettleMs = 40, RenameSettleMs = 10;
+
+    readonly ConcurrentDictionary<string, DateTime> _dirty = new();
+    readonly List<FileSystemWatcher> _watchers = new();
+    readonly Timer _settled;
+    readonly object _gate = new();
+    HashSet<string> _watched = new();
+    DateTime _lastInPlaceWrite;
+
+    /// <param name="settled">Called on a timer thread once saves may have settled; <see cref="TakeDirty"/> has them.</param>
+    public SourceWatcher(Action settled) => _settled = new Timer(_ => settled());
+
+    public IReadOnlyCollection<string> Watched { get { lock (_gate) return _watched.ToList(); } }
+
+    public bool IsWatched(string path) { lock (_gate) return _watched.Contains(path); }
+
+    /// <summary>Files saved and not yet taken.</summary>
+    public IReadOnlyCollection<string> Dirty => _dirty.Keys.ToList();
+
+    public List<string> TakeDirty()
+    {
+        var paths = _dirty.Keys.ToList();
+        foreach (var p in paths) _dirty.TryRemove(p, out _);
+        return paths;
+    }
+
+    /// <summary>A file changed before the watcher saw it (saved after the build, or deleted): reported with the next save.</summary>
+    public void MarkDirty(string path) => _dirty[path] = DateTime.UtcNow;
+
+    /// <summary>A save: the callback waits <paramref name="ms"/> from now, so quick saves become one.</summary>
+    void Debounce(int ms) => _settled.Change(ms, Timeout.Infinite);
+
+    public void Watch(ProjectModel project)
+    {
+        var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).Concat(project.Views).ToHashSet();
+        lock (_gate) _watched = _watched.Union(watched).ToHashSet();
+        // One watcher per top folder of the project's sources (sources outside the project folder included).
+        var folders = watched.Select(Path.GetDirectoryName).Distinct().OfType<string>().Where(Directory.Exists).ToList();
+        foreach (var folder in folders.Where(f => !folders.Any(o => o != f && f.StartsWith(o + Path.DirectorySeparatorChar))))
+        {
+            var watcher = new FileSystemWatcher(folder)
+            {
+                IncludeSubdirectories = true,
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
+            };
+            watcher.Filters.Add("*.cs");
+            if (project.Views.Count > 0) { watcher.Filters.Add("*.cshtml"); watcher.Filters.Add("*.razor"); }
+            void Touched(string? path, int settleMs)
+            {
+                if (path is null) return;
+                lock (watched) // events arrive on several threads
+                    if (!watched.Contains(path) && !(IsNewSource(project, path) && watched.Add(path))) return;
+                lock (_gate) _watched.Add(path);
+                var now = DateTime.UtcNow;
+                _dirty[path] = now;
+                // An in-place write still settling keeps its longer wait.
+                if (settleMs == InPlaceSettleMs) _lastInPlaceWrite = now;
+                else if ((now - _lastInPlaceWrite).TotalMilliseconds < InPlaceSettleMs) settleMs = InPlaceSettleMs;
+                Debounce(settleMs);
+            }
+            watcher.Changed += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
+            watcher.Created += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
+            watcher.Renamed += (_, e) =>
+            {
+                Touched(e.FullPath, RenameSettleMs);
+                Touched(e.OldFullPath, RenameSettleMs); // renamed away (to a backup name, say): gone, and said so
+            };
+            watcher.Deleted += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
+            // Too many changes at once (a branch switch): events were lost, so every file is looked at;
+            // those whose text the app already runs are passed over.
+            watcher.Error += (_, _) => { lock (watched) foreach (var path in watched.ToList()) Touched(path, InPlaceSettleMs); };
+            watcher.EnableRaisingEvents = true;
+            _watchers.Add(watcher);
+        }
+    }
+
+    /// <summary>A .cs file created in the project folder, outside bin/ and obj/, is a source the SDK's default
+    /// globs would compile: it joins the project. (Projects with their own Compile globs are not consulted.)</summary>
+    static bool IsNewSource(ProjectModel project, string path)
+    {
+        // Editors' lock and backup files (".#Scene.cs") are hidden; they are never sources.
+        if (!path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) || Path.GetFileName(path).StartsWith('.') || !File.Exists(path)) return false;
+        var relative = Path.GetRelativePath(project.ProjectDirectory, path).Replace('\\', '/');
+        return !relative.StartsWith("../") && !ProjectModel.IsUnderBuildOutput(path, project.ProjectDirectory) &&
+               !Path.IsPathRooted(relative) && !project.Unwatched.Contains(path) && SourceTree.Contains(project.TreeRoot, path);
+    }
+
+    public void Dispose()
+    {
+        foreach (var watcher in _watchers) watcher.Dispose();
+        _settled.Dispose();
+    }
+}

@@ -1,0 +1,11 @@
+global using Detour.Host.Binding;
+global using Detour.Host.Commands;
+global using Detour.Host.Compiling;
+global using Detour.Host.Diffing;
+global using Detour.Host.Model;
+global using Detour.Host.Planning;
+global using Detour.Host.Relinking;
+global using Detour.Host.Rules;
+global using Detour.Host.Sessions;
+global using Detour.Host.Sources;
+global using Detour.Host.Watching;
