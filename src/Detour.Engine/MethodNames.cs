@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Detour.Engine;
 
 /// <summary>Readable method names for messages: Namespace.Type.Method(ParamTypes).</summary>
-public static class MethodNames
+internal static class MethodNames
 {
     public static string Describe(MethodBase method)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace Detour.Engine;
 
@@ -15,7 +16,7 @@ public static class ReplacementCheck
         if (original.IsAbstract)
             throw new DetourException($"{name}: abstract and interface methods have no code to detour; detour the implementation");
         if (original.IsGenericMethod || original.IsGenericMethodDefinition || original.DeclaringType is { ContainsGenericParameters: true } || original.DeclaringType is { IsGenericType: true })
-            throw new DetourException($"{name}: generic methods and methods of generic types are not supported yet (their code is shared between instantiations)");
+            throw new DetourException($"{name}: generic methods and methods of generic types cannot be detoured: their code is shared between instantiations (the runtime's metadata update replaces them; native-notes/generics.md)");
         var impl = original.MethodImplementationFlags;
         if ((impl & (MethodImplAttributes.InternalCall | MethodImplAttributes.Runtime | MethodImplAttributes.Native)) != 0
             || (original.Attributes & MethodAttributes.PinvokeImpl) != 0)
@@ -42,7 +43,7 @@ public static class ReplacementCheck
         if (replacement.IsAbstract)
             throw new DetourException($"{name}: replacement {replacementName} is abstract");
         if (replacement.IsGenericMethod || replacement.IsGenericMethodDefinition || replacement.DeclaringType is { ContainsGenericParameters: true })
-            throw new DetourException($"{name}: replacement {replacementName} is generic, which is not supported yet");
+            throw new DetourException($"{name}: replacement {replacementName} is generic, and shared generic code cannot take a detour's calls");
         if (replacement is System.Reflection.Emit.DynamicMethod)
             throw new DetourException($"{name}: replacement {replacementName} is a dynamic method, which is not supported");
 
@@ -78,7 +79,8 @@ public static class ReplacementCheck
         Type expectedReturn = ReturnType(original), actualReturn = ReturnType(replacement);
         if (expectedReturn != actualReturn)
             throw new DetourException($"{name}: replacement {replacementName} returns {actualReturn.Name} but {expectedReturn.Name} is needed");
-        if (!original.IsStatic && replacement.IsStatic && ReturnsThroughHiddenBuffer(expectedReturn))
+        if (!original.IsStatic && replacement.IsStatic &&
+            StructReturns.ThroughHiddenBuffer(expectedReturn, OperatingSystem.IsWindows(), RuntimeInformation.ProcessArchitecture == Architecture.Arm64))
             throw new DetourException($"{name}: returns the struct {expectedReturn.Name} through a hidden buffer, which an instance method " +
                                       "passes after 'this' and a static method passes first; use an instance replacement " +
                                       "(native-notes/calling-conventions.md)");
@@ -114,12 +116,4 @@ public static class ReplacementCheck
     }
 
     static Type ReturnType(MethodBase method) => method is MethodInfo info ? info.ReturnType : typeof(void);
-
-    /// <summary>System V x64 returns structs larger than 16 bytes in memory through a hidden pointer.</summary>
-    public static bool ReturnsThroughHiddenBuffer(Type type)
-    {
-        if (!type.IsValueType || type.IsPrimitive || type.IsEnum || type.IsPointer || type == typeof(void)) return false;
-        int size = (int)typeof(System.Runtime.CompilerServices.Unsafe).GetMethod("SizeOf")!.MakeGenericMethod(type).Invoke(null, null)!;
-        return size > 16;
-    }
 }

@@ -3,7 +3,7 @@ namespace Detour.Engine.Platform;
 /// <summary>What a method's callable entry point turned out to be.</summary>
 /// <param name="Slot">For a precode stub: the data slot its first jump reads, which holds the code address.</param>
 /// <param name="Code">The method's current native code.</param>
-public readonly record struct EntryPoint(nint Stub, nint Slot, nint Code)
+internal readonly record struct EntryPoint(nint Stub, nint Slot, nint Code)
 {
     public bool HasPrecode => Slot != 0;
 }
@@ -14,16 +14,16 @@ public readonly record struct EntryPoint(nint Stub, nint Slot, nint Code)
 /// <param name="FixedTarget">Nonzero when only the byte at the site changes: the bytes after it are the jump's
 /// displacement, so the trampoline must be mapped exactly there.</param>
 /// <param name="StoreBytes">The size of the one store that writes the jump: 1, or an aligned block of 8 or 16.</param>
-public sealed record JumpSite(int Offset, nint FixedTarget, int StoreBytes, string Description)
+internal sealed record JumpSite(int Offset, nint FixedTarget, int StoreBytes, string Description)
 {
     public bool ChangesOneByte => FixedTarget != 0;
 }
 
 /// <summary>A single store into code: one byte, or an aligned 8- or 16-byte block.</summary>
-public readonly record struct CodeWrite(nint Address, byte[] Bytes);
+internal readonly record struct CodeWrite(nint Address, byte[] Bytes);
 
 /// <summary>The instruction-set services the engine needs; one implementation per architecture.</summary>
-public interface IArchitecture
+internal interface IArchitecture
 {
     /// <summary>Reads the entry point of a compiled method, recognising the runtime's precode stub.
     /// Throws <see cref="DetourException"/> for any pattern it does not know.</summary>

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 namespace Detour.Engine.Platform;
 
 /// <summary>The operating-system services the engine needs; one implementation per OS.</summary>
-public interface INativeMemory
+internal interface INativeMemory
 {
     int PageSize { get; }
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Detour.Engine.Platform;
 
 /// <summary>Picks the architecture and OS implementations for this process.</summary>
-public static class NativePlatform
+internal static class NativePlatform
 {
     static readonly Lazy<(IArchitecture, INativeMemory)> Current = new(Create);
 
@@ -14,7 +14,7 @@ public static class NativePlatform
     {
         if (RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
             throw new PlatformNotSupportedException(
-                $"Detour supports x64 only; {RuntimeInformation.ProcessArchitecture} is designed in native-notes/arm64-design.md but not built.");
+                $"Detour supports x64 only; {RuntimeInformation.ProcessArchitecture} is designed in native-notes/platforms.md but not built.");
         INativeMemory memory =
             OperatingSystem.IsLinux() ? new LinuxMemory() :
             OperatingSystem.IsWindows() ? new WindowsMemory() :
