@@ -2,17 +2,20 @@ using System.Diagnostics;
 
 namespace Detour.Channel;
 
-/// <summary>Where the fault suite injects a failure: the stages of an edit in the order it reaches them, in the compile
-/// host (the read of a saved file, the compile, the relink, the written generation) and then in the agent.</summary>
-public enum FaultStage { Read, Compiled, Relinked, Written, Loaded, Initializers, Detours, DetourWrite, Fields, RuntimeUpdate, Handlers }
+/// <summary>Where the fault suite injects a failure: the compile host's start, then the stages of an edit in the order
+/// it reaches them, in the compile host (the read of a saved file, the compile, the relink, the written generation)
+/// and then in the agent.</summary>
+public enum FaultStage { Start, Read, Compiled, Relinked, Written, Loaded, Initializers, Detours, DetourWrite, Fields, RuntimeUpdate, Handlers }
 
 /// <summary>The fault-injection seam of the fault suite, read once from DETOUR_TEST_FAULTS: a comma-separated list of
 /// stage names ("compiled", "detour-write", ...), each failing once, the first time it is reached. "stage" throws there
 /// (an I/O error, as a full disk or a vanished file would); "stage:kill" kills the process there, as a crash or
-/// `kill -9` would; "stage:exit" ends it normally, as an app that exits in the middle of an edit. Unset, it does nothing.</summary>
+/// `kill -9` would; "stage:exit" ends it normally, as an app that exits in the middle of an edit; "stage:hold" waits there
+/// until the file DETOUR_TEST_RELEASE names exists. Unset, it does nothing.</summary>
 public sealed class InjectedFaults
 {
     public const string Variable = "DETOUR_TEST_FAULTS";
+    const string ReleaseVariable = "DETOUR_TEST_RELEASE";
     readonly Dictionary<FaultStage, string> _pending = new();
 
     InjectedFaults(string spec)
@@ -49,6 +52,10 @@ public sealed class InjectedFaults
         {
             case "kill": Process.GetCurrentProcess().Kill(); Thread.Sleep(Timeout.Infinite); break;
             case "exit": Environment.Exit(3); break;
+            case "hold":
+                string release = Environment.GetEnvironmentVariable(ReleaseVariable) ?? "";
+                for (var clock = Stopwatch.StartNew(); !File.Exists(release) && clock.Elapsed < TimeSpan.FromMinutes(5);) Thread.Sleep(20);
+                break;
             default: throw new IOException($"injected fault at {NameOf(stage)}");
         }
     }

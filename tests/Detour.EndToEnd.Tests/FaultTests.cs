@@ -123,7 +123,12 @@ public class FaultTests
 
         RunningApp.Save(PackagedGreeter, "\"hello\"", "\"midway\"");
         Assert.That(app.WaitForExit(), Is.EqualTo(3), "the app exited in the middle of applying the edit");
-        Thread.Sleep(500);
+        // The host answers once it has seen the app go: it outlived it.
+        for (int attempt = 0; !RunningApp.Command(Packaged, "status").Contains("no app is running under this compile host"); attempt++)
+        {
+            Assert.That(attempt, Is.LessThan(240), "the host never said the app had gone");
+            Thread.Sleep(250);
+        }
         Assert.That(Sockets.HostsServing(_dir), Is.EqualTo(new[] { host }), "the host outlives the app");
 
         var again = StartPackaged(null);

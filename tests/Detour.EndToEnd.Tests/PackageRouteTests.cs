@@ -77,8 +77,13 @@ public class PackageRouteTests
         app.WaitFor(l => l.Contains("detour: the compile host went away; starting a new one"), "the one line saying so");
         app.WaitFor(l => l.Contains("detour: watching Packaged.csproj"), "the new host's banner", seconds: 120);
         app.ForgetOutput();
+        // The new host answers, ready: it serves the app; whatever the agent had to say of the change, it has said.
+        for (int attempt = 0; !RunningApp.Command(App, "status").Contains(", ready ("); attempt++)
+        {
+            Assert.That(attempt, Is.LessThan(240), "the new compile host did not get ready");
+            Thread.Sleep(250);
+        }
         app.WaitFor(l => l.StartsWith("tick "), "the app running on");
-        Thread.Sleep(500);
         Assert.That(app.Lines.Count(l => l.Contains("detour:")), Is.Zero, "said once, then nothing more");
         var now = Sockets.HostsServing(_dir);
         Assert.That(now, Has.Count.EqualTo(1), "a host serves the project");
@@ -120,9 +125,11 @@ public class PackageRouteTests
 
         RunningApp.Save(Greeter, "\"hello\"", "\"howdy\"");
         app.WaitFor(l => l.Contains("detour: Greeter.cs: compiled (") && l.Contains("waits for the app's next Detour.HotPatch.SafePoint()"), "compiled at once");
-        Thread.Sleep(1000);
         app.Input.WriteLine("%status");
         app.WaitFor(l => l.Contains("compiled, waiting for the app's next Detour.HotPatch.SafePoint(): Greeter.cs"), "the status says what waits");
+        app.ForgetOutput();
+        app.WaitFor(l => l.StartsWith("tick "), "a tick after the status");
+        app.WaitFor(l => l.StartsWith("tick "), "another");
         Assert.That(app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("howdy")), Is.False, "nothing lands while SafePoint() is never called");
 
         app.Input.WriteLine("safe");
@@ -152,10 +159,11 @@ public class PackageRouteTests
     public void OptimizedBuild_LeavesTheAgentInactive_AndSaysWhyInOneLine()
     {
         Installed.Run(App, "dotnet", "build", "-c", "Release", "-nologo", "-v:q");
+        Assert.That(File.ReadAllText(Path.Combine(App, "bin", "Release", "net10.0", "Packaged.runtimeconfig.json")), Does.Not.Contain("STARTUP_HOOKS"),
+            "a Release build carries no startup hook at all");
         var app = Start(new ProcessStartInfo("dotnet", Path.Combine(App, "bin", "Release", "net10.0", "Packaged.dll")) { WorkingDirectory = App });
-        app.WaitFor(l => l.StartsWith("tick "), "the app running", seconds: 60);
-        Thread.Sleep(1000);
-        Assert.That(app.Lines.Where(l => l.Contains("detour")), Is.Empty, "a Release build carries no startup hook at all");
+        AssertNoAgentInside(app);
+        Assert.That(app.Lines.Where(l => l.Contains("detour")), Is.Empty);
         Assert.That(Sockets.HostsServing(_dir), Is.Empty);
     }
 
@@ -166,9 +174,18 @@ public class PackageRouteTests
         var start = new ProcessStartInfo("dotnet", Path.Combine(App, "bin", "Debug", "net10.0", "Packaged.dll")) { WorkingDirectory = App };
         start.Environment["DETOUR_DISABLE"] = "1";
         var app = Start(start);
-        app.WaitFor(l => l.StartsWith("tick "), "the app running", seconds: 60);
-        Thread.Sleep(1000);
+        AssertNoAgentInside(app);
         Assert.That(app.Lines.Where(l => l.Contains("detour")), Is.Empty);
         Assert.That(Sockets.HostsServing(_dir), Is.Empty);
+    }
+
+    /// <summary>The app, running, says what it holds: an agent would have started its thread before the app's Main, and
+    /// loaded the channel.</summary>
+    static void AssertNoAgentInside(RunningApp app)
+    {
+        app.WaitFor(l => l.StartsWith("tick "), "the app running", seconds: 60);
+        app.Input.WriteLine("inside");
+        string inside = app.WaitFor(l => l.StartsWith("threads: "), "the app's threads and assemblies");
+        Assert.That(inside, Does.Not.Contain("detour agent").And.Not.Contain("Detour.Channel"), inside);
     }
 }

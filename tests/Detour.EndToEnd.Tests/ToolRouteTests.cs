@@ -43,6 +43,20 @@ public class ToolRouteTests
     }
 
     string WaitForTick(string contains, string what) => _app.WaitFor(l => l.StartsWith("tick ") && l.Contains(contains), what);
+
+    /// <summary>Asks the host for its status until it says <paramref name="expected"/>: the positive sign that the host
+    /// has seen what the test did.</summary>
+    string WaitForStatus(string expected, string what)
+    {
+        for (int attempt = 0; attempt < 240; attempt++)
+        {
+            string status = RunningApp.Command(Path.Combine(_dir, "Plain"), "status");
+            if (status.Contains(expected)) return status;
+            Thread.Sleep(250);
+        }
+        Assert.Fail($"the status never said {what}");
+        return "";
+    }
     int Reports(string file) => _app.Lines.Count(l => l.StartsWith("stderr: detour: " + file + ":"));
 
     [Test]
@@ -90,13 +104,19 @@ public class ToolRouteTests
     [Test]
     public void EditSavedBeforeTheHostIsReady_IsNotLost()
     {
-        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"));
+        // The host holds its start until the test says so: the save certainly comes before it reads the project.
+        string release = Path.Combine(_dir, "release-start");
+        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), start =>
+        {
+            start.Environment["DETOUR_TEST_FAULTS"] = "start:hold";
+            start.Environment["DETOUR_TEST_RELEASE"] = release;
+        });
         _app.WaitFor(l => l.StartsWith("tick "), "the app's first tick", seconds: 180);
-        bool early = !_app.Lines.Any(l => l.Contains("detour: watching"));
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"early\"");
+        Assert.That(_app.Lines.Any(l => l.Contains("detour: watching")), Is.False, "the host had not started");
+        File.WriteAllText(release, "");
         _app.WaitFor(l => l.Contains("detour: watching"), "the banner");
         WaitForTick("early", "the early edit applied");
-        if (!early) Assert.Inconclusive("the host was ready before the first tick; the early save was an ordinary one");
     }
 
     [Test]
@@ -105,8 +125,10 @@ public class ToolRouteTests
         Launch();
         RunningApp.Save(Plain("Unwatched.cs"), "\"u1\"", "\"u2\"");
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"later\"");
+        // The watcher takes events in order: had it seen the first save, it would have reported it with this one, or before.
+        var report = _app.WaitFor(l => l.StartsWith("stderr: detour:") && l.Contains("Greeter.cs"), "the later edit's report");
+        Assert.That(report, Does.StartWith("stderr: detour: Greeter.cs: 1 patched"));
         WaitForTick("later", "a later edit to a watched file");
-        Thread.Sleep(300);
         Assert.That(_app.Lines.Any(l => l.Contains("u2") || l.Contains("Unwatched.cs")), Is.False);
     }
 
@@ -137,12 +159,13 @@ public class ToolRouteTests
         WaitForTick("reborn", "the recreated file's code");
         Assert.That(_app.Lines.Any(l => l.Contains("file deleted")), Is.False);
 
+        // Half a file, written in place and held open: the host sees the save, and waits while the file is being written.
         var bytes = System.Text.Encoding.UTF8.GetBytes(text.Replace("\"hello\"", "\"whole\""));
         using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
         {
             stream.Write(bytes, 0, bytes.Length / 2);
             stream.Flush();
-            Thread.Sleep(15); // inside the watcher's debounce window
+            WaitForStatus("saved, not applied yet: Greeter.cs", "that the half-written file waits");
             stream.Write(bytes, bytes.Length / 2, bytes.Length - bytes.Length / 2);
         }
         WaitForTick("whole", "the completed file's code");
@@ -167,7 +190,9 @@ public class ToolRouteTests
         foreach (var word in new[] { "one", "two", "three" })
             File.WriteAllText(path, text.Replace("\"hello\"", $"\"{word}\""));
         WaitForTick("three", "the last save's code");
-        Thread.Sleep(300);
+        // A later save's report: any second reload of the quick saves would have come before it.
+        RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
+        _app.WaitFor(l => l.StartsWith("stderr: detour: Extra.cs: 1 patched"), "a later save's report");
         Assert.That(Reports("Greeter.cs"), Is.EqualTo(1));
     }
 
@@ -195,9 +220,8 @@ public class ToolRouteTests
         string project = Path.Combine(_dir, "Plain");
         Assert.That(RunningApp.Command(project, "mode", "0"), Does.Contain("autoreload mode 0"));
         RunningApp.Save(Plain("Greeter.cs"), "\"hello\"", "\"held\"");
-        Thread.Sleep(800);
+        WaitForStatus("held by the mode or skip marks (%autoreload applies them): Greeter.cs", "that the save is held");
         Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("held")), Is.False, "mode 0 applies nothing");
-        Assert.That(RunningApp.Command(project, "status"), Does.Contain("held by the mode or skip marks (%autoreload applies them): Greeter.cs"));
         RunningApp.Command(project, "reload");
         WaitForTick("held", "the held edit, applied on request");
 
@@ -206,7 +230,7 @@ public class ToolRouteTests
         RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
         RunningApp.Save(Weather, "\"sunny\"", "\"windy\"");
         WaitForTick("windy", "the forced module's edit");
-        Thread.Sleep(500);
+        WaitForStatus("held by the mode or skip marks (%autoreload applies them): Extra.cs", "that the unforced edit is held");
         Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && l.Contains("m2")), Is.False, "an unforced module's edit waits in mode 1");
         string status = RunningApp.Command(project, "status");
         Assert.That(status, Does.Contain("patched Lib.Weather.Today").And.Contain("mode 1, ready"));
@@ -224,7 +248,9 @@ public class ToolRouteTests
         _app.WaitFor(l => l.Contains("detour: marked: (none); skipped: (none)"), "the command's answer");
         _app.Input.WriteLine("%help");
         _app.WaitFor(l => l.Contains("detour: %revert [X]"), "the help made from the command table");
-        Thread.Sleep(200);
+        // The app reads its lines in order: had a command reached it, it would have echoed it before this one.
+        _app.Input.WriteLine("after the commands");
+        _app.WaitFor(l => l == "input: after the commands", "a later line of the app's");
         Assert.That(_app.Lines.Any(l => l.StartsWith("input: %")), Is.False, "commands are not passed to the app");
     }
 
@@ -259,8 +285,7 @@ public class ToolRouteTests
         string path = Plain("Greeter.cs");
         File.WriteAllText(path, File.ReadAllText(path));
         RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
-        WaitForTick("m2", "a later real edit");
-        Thread.Sleep(200);
+        _app.WaitFor(l => l.StartsWith("stderr: detour: Extra.cs: 1 patched"), "a later real edit's report");
         Assert.That(Reports("Greeter.cs"), Is.Zero);
         Assert.That(Reports("Extra.cs"), Is.EqualTo(1));
     }
@@ -283,7 +308,9 @@ public class ToolRouteTests
         var report = _app.WaitFor(l => l.Contains("detour: Program.cs: "), "the report");
         Assert.That(report, Does.Contain("Program.cs: 1 patched"));
         WaitForTick(" s2", "the local function's new body, running at once");
-        Thread.Sleep(200);
+        // The report's member lines come before the next report.
+        RunningApp.Save(Plain("Extra.cs"), "\"m1\"", "\"m2\"");
+        _app.WaitFor(l => l.StartsWith("stderr: detour: Extra.cs: 1 patched"), "a later edit's report");
         Assert.That(_app.Lines.Any(l => l.Contains("<Main>$") || l.Contains("entry point")), Is.False, "Main's own statements did not change");
     }
 

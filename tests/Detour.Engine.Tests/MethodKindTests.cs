@@ -171,10 +171,11 @@ public class MethodKindTests
     public void FrameRunningOnAnotherThread_FinishesOnOldCode()
     {
         HotLoop.Release = false;
+        HotLoop.Entered = false;
         int inFlight = 0;
         var thread = new Thread(() => inFlight = HotLoop.Spin());
         thread.Start();
-        Thread.Sleep(50);
+        Assert.That(SpinWait.SpinUntil(() => HotLoop.Entered, TimeSpan.FromSeconds(30)), "the other thread is inside the original");
         var detour = Detours.Install(M(typeof(HotLoop), nameof(HotLoop.Spin)), M(typeof(HotLoop), nameof(HotLoop.SpinReplacement)));
         Assert.That(HotLoop.Spin(), Is.EqualTo(2), "a new call runs the replacement");
         HotLoop.Release = true;

@@ -78,8 +78,11 @@ public class Greeter : IGreeter
 public sealed class HotLoop
 {
     public static volatile bool Release;
+    /// <summary>Set once a call of the original is running: its frame is open.</summary>
+    public static volatile bool Entered;
     public static int Spin()
     {
+        Entered = true;
         // Holds a frame of the original code open while the test detours it.
         while (!Release) Thread.SpinWait(10);
         return 1;

@@ -75,6 +75,7 @@ public sealed class AppReloader : IDisposable
         var clock = Stopwatch.StartNew();
         try
         {
+            _queue.FaultInjection?.Invoke(FaultStage.Start);
             _view = new LiveView(_app);
             var project = ProjectModel.LoadOrDiscover(_app.EntryAssembly, _targetsFile);
             // A peer names its app's assembly; the host compiles only for the project it was started for.
@@ -84,7 +85,7 @@ public sealed class AppReloader : IDisposable
             foreach (var p in projects) _watcher.Watch(p);
             foreach (var p in projects) Open(p);
             Say($"watching {string.Join(", ", projects.Select(p => Path.GetFileName(p.ProjectPath)))} " +
-                $"({_watcher.Watched.Count} files), mode {(int)Mode}; type %help for commands");
+                $"({_watcher.Watched.Count} files), mode {(int)Mode}");
             foreach (var p in projects)
             foreach (var path in p.OutsideTree)
                 Say($"{path}: outside {p.TreeRoot} (the tree of {Path.GetFileName(p.ProjectPath)}); Detour does not read or compile it, so its edits need a restart");
@@ -140,7 +141,7 @@ public sealed class AppReloader : IDisposable
             // Drained under the lock: %autoreload drains the same sets under it, so no save falls between.
             lock (Gate)
             {
-                var paths = _watcher.TakeDirty();
+                var paths = _watcher.TakeSettled();
                 if (paths.Count > 0) _queue.Reload(paths, force: false);
             }
         }

@@ -18,7 +18,7 @@ internal sealed class SourceWatcher : IDisposable
     HashSet<string> _watched = new();
     DateTime _lastInPlaceWrite;
 
-    /// <param name="settled">Called on a timer thread once saves may have settled; <see cref="TakeDirty"/> has them.</param>
+    /// <param name="settled">Called on a timer thread once saves may have settled; <see cref="TakeSettled"/> has them.</param>
     public SourceWatcher(Action settled) => _settled = new Timer(_ => settled());
 
     public IReadOnlyCollection<string> Watched { get { lock (_gate) return _watched.ToList(); } }
@@ -38,8 +38,59 @@ internal sealed class SourceWatcher : IDisposable
     /// <summary>A file changed before the watcher saw it (saved after the build, or deleted): reported with the next save.</summary>
     public void MarkDirty(string path) => _dirty[path] = DateTime.UtcNow;
 
-    /// <summary>A save: the callback waits <paramref name="ms"/> from now, so quick saves become one.</summary>
-    void Debounce(int ms) => _settled.Change(ms, Timeout.Infinite);
+    /// <summary>How long a file must stay deleted before its deletion is reported: editors that save by deleting and
+    /// writing the file anew are seen as one save.</summary>
+    static readonly TimeSpan DeletionSettles = TimeSpan.FromSeconds(1);
+    readonly Dictionary<string, DateTime> _missingSince = new();
+
+    /// <summary>Files whose last event was a write in place: only those can be half-written.</summary>
+    readonly ConcurrentDictionary<string, bool> _writtenInPlace = new();
+
+    /// <summary>The saved files that have settled, taken from the dirty set: not still open for writing, and not deleted
+    /// just now. The others stay dirty, and are looked at again when they may have settled.</summary>
+    public List<string> TakeSettled()
+    {
+        var paths = TakeDirty();
+        var now = DateTime.UtcNow;
+        // Looking for writers costs milliseconds (every descriptor of the user's processes): only for writes in place.
+        var writing = OpenWriters.Among(paths.Where(p => _writtenInPlace.ContainsKey(p) && File.Exists(p)).ToList());
+        var settled = new List<string>();
+        TimeSpan? recheck = null;
+        foreach (var path in paths)
+        {
+            TimeSpan wait;
+            if (File.Exists(path))
+            {
+                _missingSince.Remove(path);
+                wait = writing.Contains(path) ? TimeSpan.FromMilliseconds(InPlaceSettleMs) : TimeSpan.Zero;
+            }
+            else wait = DeletionSettles - (now - (_missingSince.TryGetValue(path, out var since) ? since : _missingSince[path] = now));
+            if (wait <= TimeSpan.Zero) { settled.Add(path); _writtenInPlace.TryRemove(path, out _); continue; }
+            MarkDirty(path);
+            recheck = recheck is { } r && r < wait ? r : wait;
+        }
+        if (recheck is { } due) Schedule((int)Math.Ceiling(due.TotalMilliseconds));
+        return settled;
+    }
+
+    /// <summary>The settled callback runs after <paramref name="ms"/>, or sooner if already due sooner.</summary>
+    void Schedule(int ms)
+    {
+        lock (_gate)
+            if (!(_due > DateTime.UtcNow && _due <= DateTime.UtcNow.AddMilliseconds(ms))) Debounce(ms);
+    }
+
+    /// <summary>A save: the callback waits <paramref name="ms"/> from now, however soon it was due, so quick saves become one.</summary>
+    void Debounce(int ms)
+    {
+        lock (_gate)
+        {
+            _due = DateTime.UtcNow.AddMilliseconds(ms);
+            _settled.Change(ms, Timeout.Infinite);
+        }
+    }
+
+    DateTime _due;
 
     public void Watch(ProjectModel project)
     {
@@ -65,8 +116,12 @@ internal sealed class SourceWatcher : IDisposable
                 var now = DateTime.UtcNow;
                 _dirty[path] = now;
                 // An in-place write still settling keeps its longer wait.
-                if (settleMs == InPlaceSettleMs) _lastInPlaceWrite = now;
-                else if ((now - _lastInPlaceWrite).TotalMilliseconds < InPlaceSettleMs) settleMs = InPlaceSettleMs;
+                if (settleMs == InPlaceSettleMs) { _lastInPlaceWrite = now; _writtenInPlace[path] = true; }
+                else
+                {
+                    _writtenInPlace.TryRemove(path, out _);
+                    if ((now - _lastInPlaceWrite).TotalMilliseconds < InPlaceSettleMs) settleMs = InPlaceSettleMs;
+                }
                 Debounce(settleMs);
             }
             watcher.Changed += (_, e) => Touched(e.FullPath, InPlaceSettleMs);

@@ -1,5 +1,6 @@
 // The app's own input: every line it reads is echoed, so tests can see what reached it.
 // "safe" makes the loop call Detour.HotPatch.SafePoint() at the top of every tick from then on.
+// "inside" answers with the app's threads (by name) and the assemblies it has loaded.
 bool safePoints = false;
 new Thread(() =>
 {
@@ -7,6 +8,9 @@ new Thread(() =>
     {
         if (line == "safe") Volatile.Write(ref safePoints, true);
         Console.WriteLine("input: " + line);
+        if (line == "inside")
+            Console.WriteLine("threads: " + string.Join(",", Directory.GetDirectories("/proc/self/task").Select(t => File.ReadAllText(Path.Combine(t, "comm")).Trim())) +
+                              " | assemblies: " + string.Join(",", AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetName().Name)));
     }
 }) { IsBackground = true }.Start();
 
