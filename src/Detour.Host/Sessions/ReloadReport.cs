@@ -18,6 +18,9 @@ public sealed record ReloadReport(
     /// <summary>The edit cannot be applied to the running app: only a restart brings it in.</summary>
     public bool NeedsRestart { get; init; }
 
+    /// <summary>A restart is needed for all of the edit, or for a part of it that the report names.</summary>
+    public bool RestartWanted => NeedsRestart || Succeeded && !Held && Members.Any(m => m.RestartToSee || m.HiddenFromReflection);
+
     /// <summary>Compiled and checked, not applied: it waits for the app's safe point (mode 3).</summary>
     public bool Held { get; init; }
 

@@ -85,7 +85,7 @@ public sealed class AppReloader : IDisposable
             foreach (var p in projects) _watcher.Watch(p);
             foreach (var p in projects) Open(p);
             Say($"watching {string.Join(", ", projects.Select(p => Path.GetFileName(p.ProjectPath)))} " +
-                $"({_watcher.Watched.Count} files), mode {(int)Mode}");
+                $"({_watcher.Watched.Count} files), mode {(int)Mode}" + CommandsHint);
             foreach (var p in projects)
             foreach (var path in p.OutsideTree)
                 Say($"{path}: outside {p.TreeRoot} (the tree of {Path.GetFileName(p.ProjectPath)}); Detour does not read or compile it, so its edits need a restart");
@@ -106,6 +106,10 @@ public sealed class AppReloader : IDisposable
         }
         catch (Exception) { /* only a warm-up */ }
     }
+
+    /// <summary>Where the commands are, for an app whose own terminal shows Detour's lines (the package route): typed in
+    /// the app if it reads lines, or given from another terminal. The tool says where they are in its own terminal.</summary>
+    string CommandsHint => _app.PrintsReports ? "; %help in the app (if it reads lines), or `dotnet detour --help` from another terminal, for the commands" : "";
 
     List<ReloadSession> Sessions() { lock (Gate) return _projects.Sessions.ToList(); }
 

@@ -128,7 +128,7 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
     {
         say(report.Summary());
         // What did not simply apply gets a line of its own: skipped, removed, or patched but not yet running.
-        foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.Kind == MemberKind.EntryPoint || m.HiddenFromReflection))
+        foreach (var member in report.Members.Where(m => m.Status is MemberStatus.Skipped or MemberStatus.Removed || m.RestartToSee || m.HiddenFromReflection))
             say($"  {member.Status.ToString().ToLowerInvariant()} {member.Member}: {member.Reason}");
         foreach (var warning in report.Warnings) say(warning);
         const int Shown = 10; // a stray brace can cascade into dozens of errors; the first ones matter

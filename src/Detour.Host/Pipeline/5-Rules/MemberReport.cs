@@ -10,4 +10,7 @@ public sealed record MemberReport(string Member, MemberKind Kind, MemberStatus S
     /// <summary>Added, and callable from new code, but frameworks that discover members by reflection on the running
     /// types and assemblies do not see it; a restart publishes it.</summary>
     public bool HiddenFromReflection { get; init; }
+
+    /// <summary>Applied, but part of it takes effect only at a restart (the reason says which part).</summary>
+    public bool RestartToSee { get; init; }
 }

@@ -49,9 +49,9 @@ internal static class UpdateRules
             (c, plan) =>
             {
                 plan.RuntimeUpdate.Add(c);
-                plan.Report.Add(Line(c, MemberStatus.Patched, c.Category is MemberKind.Lambda or MemberKind.LocalFunction
-                    ? "generic lambda: the runtime's update adds it afresh, so new delegates run the new body and those made before the edit keep the old one"
-                    : "generic: every instantiation runs the new body, through the runtime's own metadata update"));
+                plan.Report.Add(c.Category is MemberKind.Lambda or MemberKind.LocalFunction
+                    ? Line(c, MemberStatus.Patched, "generic lambda: the runtime's update adds it afresh, so new delegates run the new body and those made before the edit keep the old one") with { RestartToSee = true }
+                    : Line(c, MemberStatus.Patched, "generic: every instantiation runs the new body, through the runtime's own metadata update"));
             }),
         NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart: this app's runtime " +
                                                        "does not take metadata updates (`dotnet detour run` turns them on for apps with generic code; or set DOTNET_MODIFIABLE_ASSEMBLIES=debug)"),
@@ -65,24 +65,24 @@ internal static class UpdateRules
         NeedsRestart(RestartNeeded.InstanceFieldAdded, c => $"adding the instance field {c.ShortTypeName}.{c.MemberName} to a struct changes its size, which values already made (and copied) cannot follow; it needs a restart"),
         NeedsRestart(RestartNeeded.AutoPropertyAdded, c => $"adding the auto-property {c.ShortTypeName}.{c.Detail} to a struct adds a field, which changes its size; it needs a restart"),
         new("attributes changed, body unchanged", c => c.AttributesOnly,
-            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)"))),
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)") with { RestartToSee = true })),
         new("changed body of the running entry point", c => c.Kind == ChangeKind.Changed && c.Live is MethodInfo m && m == m.Module.Assembly.EntryPoint,
             (c, plan) =>
             {
                 plan.Detour.Add(c);
                 plan.Report.Add(new MemberReport(c.DisplayName, MemberKind.EntryPoint, MemberStatus.Patched,
-                    "the entry point is already running: its new body runs only when it is called again (restart to see it)"));
+                    "the entry point is already running: its new body runs only when it is called again (restart to see it)") { RestartToSee = true });
             }),
         new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not (MemberKind.Lambda or MemberKind.LocalFunction),
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed")); }),
         new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null,
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "delegates made before the edit run the new body")); }),
         new("closure whose old delegates cannot follow", c => c.ClosureNotUpdated is not null,
-            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, c.ClosureNotUpdated!))),
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, c.ClosureNotUpdated!) with { RestartToSee = true })),
         new("added lambda or closure", c => c.Kind == ChangeKind.Added && c.Method is not null && c.Category is MemberKind.Lambda or MemberKind.LocalFunction,
             (c, plan) => { }),
         new("changed static constructor body", c => c.StaticConstructorChanged,
-            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "static constructor body changed: it is not re-run (it ran once, when the type was first used); restart to run it again"))),
+            (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "static constructor body changed: it is not re-run (it ran once, when the type was first used); restart to run it again") with { RestartToSee = true })),
         new("changed static initializer, opted out", c => c.InitializerChanged && c.KeepValue,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "initializer changed; [KeepValueOnReload] keeps the current value"))),
         new("changed static initializer", c => c.InitializerChanged,
