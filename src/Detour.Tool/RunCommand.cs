@@ -31,18 +31,18 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         using var server = StartHost();
         _server = server;
         // On a terminal, the app gets a pseudo-terminal of its own, so the tool sees the keys first.
-        _terminal = TerminalRelay.Wanted() ? TerminalRelay.TryStart(server.Run, () => Restart(null), () => Environment.Exit(130), output.Error) : null;
+        _terminal = TerminalRelay.Wanted() ? TerminalRelay.TryStart(server.Run, () => Restart(null), () => Environment.Exit(130)) : null;
+        if (_terminal is not null) output.Terminal = _terminal.Say;
         string RestartHint() => _terminal is null
             ? "type %restart in the app, or run `dotnet detour restart` in another terminal"
             : $"press {KeyRouter.RestartKeyName} to restart, or type %restart at the Detour prompt ({KeyRouter.EscapeKeyName})";
         server.AppConnected += reloader => reloader.Reported += report =>
         {
-            bool hidden = report.Succeeded && report.Members.Any(m => m.HiddenFromReflection);
-            if (!report.NeedsRestart && !hidden) return;
+            if (!report.RestartWanted) return;
             if (restartOnRude && report.NeedsRestart) { output.Info("restarting the app (--restart-on-rude)"); Restart(reloader); return; }
             _terminal?.ArmRestartKey();
             if (report.NeedsRestart) output.Error($"this edit needs a restart: {RestartHint()}");
-            else if (!restartOnRude) output.Info($"what this edit added is hidden from reflection until a restart: {RestartHint()}");
+            else if (!restartOnRude) output.Info($"part of this edit takes effect at a restart: {RestartHint()}");
         };
         server.RestartRequested = Restart;
         Console.CancelKeyPress += (_, e) => e.Cancel = true; // Ctrl+C is the app's; the tool ends when the app does
@@ -64,7 +64,9 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
 
     int RunUntilTheAppEnds(string socket, Thread warm)
     {
-        if (_terminal is not null) output.Info($"{KeyRouter.EscapeKeyName} opens the Detour prompt: status, reload, revert, restart, help");
+        output.Info(_terminal is not null
+            ? $"{KeyRouter.EscapeKeyName} opens the Detour prompt: status, reload, revert, restart, help"
+            : "%help in the app (if it reads lines), or `dotnet detour --help` from another terminal, for Detour's commands");
         while (true)
         {
             var sources = SourceStamps.Of(_watchedAtRestart);

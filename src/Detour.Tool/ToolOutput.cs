@@ -7,6 +7,9 @@ public sealed class ToolOutput(Verbosity verbosity)
 {
     public Verbosity Verbosity => verbosity;
 
+    /// <summary>The app's pseudo-terminal relay, when there is one: it decides when a line can be written.</summary>
+    public Action<string>? Terminal { get; set; }
+
     /// <summary>A line from the compile host. Quiet keeps only what went wrong or needs a restart.</summary>
     public void Host(string line)
     {
@@ -24,8 +27,9 @@ public sealed class ToolOutput(Verbosity verbosity)
 
     static readonly object Gate = new();
 
-    static void Write(string line)
+    void Write(string line)
     {
+        if (Terminal is { } terminal) { terminal(line); return; }
         // An app redrawing its line with '\r' on the same terminal keeps its own line.
         string start = Console.IsErrorRedirected ? "" : "\r\u001b[K";
         lock (Gate) Console.Error.WriteLine(start + "detour: " + line);

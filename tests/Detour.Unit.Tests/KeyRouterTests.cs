@@ -4,7 +4,8 @@ using NUnit.Framework;
 
 namespace Detour.Unit.Tests;
 
-/// <summary>The keys of `dotnet detour run`'s terminal: which are the app's, which the prompt's, which a restart.</summary>
+/// <summary>The input of `dotnet detour run`'s terminal: which keys are the app's, which the prompt's, which a restart;
+/// and the terminal's answers, which are always the app's.</summary>
 public class KeyRouterTests
 {
     sealed class Recorder : IKeyTarget
@@ -14,7 +15,7 @@ public class KeyRouterTests
         public void ToApp(ReadOnlySpan<byte> keys) => App.Append(Encoding.UTF8.GetString(keys));
         public void Echo(string text) => Echoed.Append(text);
         public void PromptOpened() => Events.Add("opened");
-        public void PromptClosed() => Events.Add("closed");
+        public void PromptClosed(bool entered) => Events.Add(entered ? "entered" : "closed");
         public void Command(string line) => Commands.Add(line);
         public void Restart() => Events.Add("restart");
     }
@@ -43,8 +44,8 @@ public class KeyRouterTests
         Type(router, "x\u001dstatus\ry"); // one read: before, the prompt, after
         Assert.That(target.App.ToString(), Is.EqualTo("xy"), "keys before and after the prompt are the app's");
         Assert.That(target.Commands, Is.EqualTo(new[] { "%status" }));
-        Assert.That(target.Events, Is.EqualTo(new[] { "opened", "closed" }));
-        Assert.That(target.Echoed.ToString(), Does.Contain(KeyRouter.PromptText + "status"));
+        Assert.That(target.Events, Is.EqualTo(new[] { "opened", "entered" }));
+        Assert.That(target.Echoed.ToString(), Is.EqualTo("status"));
         Assert.That(router.PromptOpen, Is.False);
     }
 
@@ -71,14 +72,65 @@ public class KeyRouterTests
     }
 
     [Test]
-    public void EscapeOrCtrlC_ClosesThePrompt_RunningNothing_AndAnArrowKeyIsSwallowed()
+    public void AnArrowKeyAtThePrompt_IsIgnored_CtrlCCloses_AndAnEmptyLineRunsNothing()
     {
         var (router, target) = Make();
-        Type(router, "\u001dstat\u001b[Dz");
-        Type(router, "\u001dstat\u0003q");
+        Type(router, "\u001dstat\u001b[Du");
+        Assert.That(router.PromptOpen, Is.True, "an arrow key leaves the prompt open");
+        Type(router, "s\u0003q");
         Type(router, "\u001d\r");
         Assert.That(target.Commands, Is.Empty, "a cancelled prompt and an empty line run nothing");
-        Assert.That(target.App.ToString(), Is.EqualTo("zq"), "the arrow's bytes were the prompt's; what followed is the app's");
+        Assert.That(target.Echoed.ToString(), Is.EqualTo("status"), "the arrow's bytes changed nothing on the line");
+        Assert.That(target.App.ToString(), Is.EqualTo("q"), "what followed the cancelled prompt is the app's");
+    }
+
+    [Test]
+    public void EscAlone_ClosesThePrompt_OnlyWhenNothingFollows()
+    {
+        var (router, target) = Make();
+        Type(router, "\u001dab\u001b");
+        Assert.That(router.WaitingAfterEscape, Is.True, "an ESC at the end of a read may start a sequence");
+        Type(router, "[12;40R");
+        Assert.That(router.PromptOpen, Is.True, "it was a cursor position, not the Esc key");
+        Assert.That(target.App.ToString(), Is.EqualTo("\u001b[12;40R"), "the terminal's answer went to the app");
+        Type(router, "\u001b");
+        router.EscapeTimedOut();
+        Assert.That(router.PromptOpen, Is.False, "nothing followed: the Esc key");
+        Assert.That(target.Commands, Is.Empty);
+    }
+
+    [Test]
+    public void TerminalAnswers_ReachTheAppWhileThePromptIsOpen_EvenSplitOverReads()
+    {
+        var (router, target) = Make();
+        Type(router, "\u001dst");
+        Type(router, "\u001b[");
+        Type(router, "3");
+        Type(router, "1;1");
+        Type(router, "2Ra\u001b[?62;22c\u001b[I\u001b]11;rgb:0000/0000/0000\u0007t\r");
+        Assert.That(target.App.ToString(), Is.EqualTo("\u001b[31;12R\u001b[?62;22c\u001b[I\u001b]11;rgb:0000/0000/0000\u0007"),
+            "cursor position, device attributes, focus and a colour answer, whole and in order");
+        Assert.That(target.Commands, Is.EqualTo(new[] { "%stat" }), "the keys around them were the prompt's");
+    }
+
+    [Test]
+    public void PastedText_IsTheApps_EvenAtThePrompt()
+    {
+        var (router, target) = Make();
+        Type(router, "\u001d\u001b[200~pasted \u0012 text\u001b[201~\r");
+        Assert.That(target.App.ToString(), Is.EqualTo("\u001b[200~pasted \u0012 text\u001b[201~"));
+        Assert.That(target.Events, Does.Not.Contain("restart"));
+    }
+
+    [Test]
+    public void WithThePromptClosed_ASequenceSplitOverReads_ReachesTheAppAsItComes()
+    {
+        var (router, target) = Make();
+        Type(router, "\u001b");
+        Assert.That(target.App.ToString(), Is.EqualTo("\u001b"), "the app's own Esc key is not kept waiting");
+        Type(router, "[A\u001d");
+        Assert.That(target.App.ToString(), Is.EqualTo("\u001b[A"), "the rest of the arrow key, once");
+        Assert.That(router.PromptOpen, Is.True, "the escape key after a sequence still opens the prompt");
     }
 
     [Test]

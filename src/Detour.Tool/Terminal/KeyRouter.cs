@@ -6,17 +6,22 @@ namespace Detour.Tool.Terminal;
 /// unit-tested): to the app, to the Detour prompt, or to a restart.</summary>
 internal interface IKeyTarget
 {
-    /// <summary>Keys that are the app's, in the order typed.</summary>
-    void ToApp(ReadOnlySpan<byte> keys);
-    /// <summary>What the prompt's line shows: the prompt itself, an echoed key, an erase.</summary>
+    /// <summary>Bytes that are the app's, in the order they came: keys, and the terminal's answers to its queries.</summary>
+    void ToApp(ReadOnlySpan<byte> bytes);
+    /// <summary>What the prompt's line shows: an echoed key, an erase.</summary>
     void Echo(string text);
     void PromptOpened();
-    void PromptClosed();
+    /// <param name="entered">The line was entered, not cancelled.</param>
+    void PromptClosed(bool entered);
     /// <summary>A %-line entered at the prompt.</summary>
     void Command(string line);
     void Restart();
 }
 
+/// <summary>Routes the terminal's input, as <see cref="TerminalInput"/> splits it. The terminal's answers and pasted
+/// text are always the app's, even while the prompt is open: an app that asked where its cursor is waits for the
+/// answer, and would stall without it. A key is the prompt's while it is open, and the app's otherwise, but for the
+/// escape key and, while a restart is wanted, the restart key.</summary>
 internal sealed class KeyRouter(IKeyTarget target)
 {
     public const byte EscapeKey = 0x1d, RestartKey = 0x12; // Ctrl+], Ctrl+R
@@ -24,90 +29,108 @@ internal sealed class KeyRouter(IKeyTarget target)
     public const string PromptText = "detour> ";
     const byte Enter = 0x0d, LineFeed = 0x0a, Escape = 0x1b, Delete = 0x7f, Backspace = 0x08, CtrlC = 0x03;
 
+    /// <summary>How long the prompt waits after a lone ESC for the rest of a sequence before taking it for the Esc key;
+    /// longer while the app waits for a cursor position, whose answer may come slowly (a terminal over ssh).</summary>
+    public static readonly TimeSpan EscapeWait = TimeSpan.FromMilliseconds(50), AnswerWait = TimeSpan.FromSeconds(1);
+
+    readonly TerminalInput _input = new();
     readonly List<byte> _line = [];
+    readonly List<byte> _toApp = [];
 
     public bool PromptOpen { get; private set; }
 
     /// <summary>From an edit that needs a restart until the next start: the restart key is Detour's.</summary>
     public volatile bool RestartArmed;
 
-    /// <summary>Keys as one read from the terminal gave them.</summary>
-    public void Route(ReadOnlySpan<byte> keys)
+    /// <summary>The prompt holds a lone ESC: call <see cref="EscapeTimedOut"/> if nothing follows soon.</summary>
+    public bool WaitingAfterEscape => PromptOpen && _input.PendingIsLoneEscape;
+
+    /// <summary>The bytes of one read from the terminal.</summary>
+    public void Route(ReadOnlySpan<byte> bytes)
     {
-        int appFrom = 0;
-        for (int i = 0; i < keys.Length; i++)
+        foreach (var token in _input.Feed(bytes))
         {
-            byte key = keys[i];
-            if (PromptOpen)
-            {
-                i = Prompt(keys, i);
-                appFrom = i + 1;
-            }
-            else if (key == EscapeKey || (key == RestartKey && RestartArmed))
-            {
-                if (i > appFrom) target.ToApp(keys[appFrom..i]);
-                appFrom = i + 1;
-                if (key == EscapeKey) OpenPrompt();
-                else { RestartArmed = false; target.Restart(); }
-            }
+            if (token.Kind != InputKind.Key) { _toApp.AddRange(token.Bytes); continue; }
+            if (PromptOpen) { PromptKey(token.Bytes); continue; }
+            if (token.Bytes is [EscapeKey]) { PassOnToApp(); OpenPrompt(); continue; }
+            if (token.Bytes is [RestartKey] && RestartArmed) { PassOnToApp(); RestartArmed = false; target.Restart(); continue; }
+            _toApp.AddRange(token.Bytes);
         }
-        if (!PromptOpen && appFrom < keys.Length) target.ToApp(keys[appFrom..]);
+        // A sequence begun and not ended: the app takes its bytes as they come (an Esc key is not kept waiting); the
+        // prompt waits for the rest.
+        if (!PromptOpen && _input.Pending.Count > 0) _toApp.AddRange(_input.PassOnPending());
+        PassOnToApp();
     }
 
-    void OpenPrompt()
+    /// <summary>Nothing followed a lone ESC: it was the Esc key.</summary>
+    public void EscapeTimedOut()
+    {
+        if (!_input.PendingIsLoneEscape) return;
+        var bytes = _input.TakePending();
+        if (PromptOpen) PromptKey(bytes);
+        else target.ToApp(bytes);
+    }
+
+    /// <summary>The app is gone: an open prompt closes, keeping nothing.</summary>
+    public void CloseForGood()
+    {
+        _input.TakePending();
+        if (PromptOpen) ClosePrompt();
+    }
+
+    void PassOnToApp()
+    {
+        if (_toApp.Count == 0) return;
+        target.ToApp(_toApp.ToArray());
+        _toApp.Clear();
+    }
+
+    /// <summary>Opens the prompt, as the escape key does (and as the relay does to show a command's answer).</summary>
+    public void OpenPrompt()
     {
         PromptOpen = true;
         _line.Clear();
         target.PromptOpened();
-        target.Echo("\r\n\u001b[K" + PromptText);
     }
 
-    void ClosePrompt()
+    void ClosePrompt(bool entered = false)
     {
         PromptOpen = false;
-        target.PromptClosed();
+        target.PromptClosed(entered);
     }
 
-    /// <summary>One key of the prompt's line; returns the index of the last key it used.</summary>
-    int Prompt(ReadOnlySpan<byte> keys, int i)
+    /// <summary>One key at the prompt's line.</summary>
+    void PromptKey(byte[] key)
     {
-        byte key = keys[i];
-        switch (key)
+        if (key.Length > 1) return; // an arrow or function key: the line has no cursor to move
+        switch (key[0])
         {
             case Enter or LineFeed:
-                target.Echo("\r\n");
                 string line = Encoding.UTF8.GetString(_line.ToArray()).Trim();
-                ClosePrompt();
+                ClosePrompt(entered: true);
                 if (line.Length > 0) target.Command(line.StartsWith('%') ? line : "%" + line);
-                return i;
+                return;
             case Escape or EscapeKey or CtrlC:
-                target.Echo("\r\u001b[K");
                 ClosePrompt();
-                // The rest of an escape sequence (an arrow key, say) is the prompt's too, not the app's.
-                if (key == Escape && i + 1 < keys.Length && keys[i + 1] is (byte)'[' or (byte)'O')
-                {
-                    i += 2;
-                    while (i < keys.Length && keys[i] is < 0x40 or > 0x7e) i++;
-                    i = Math.Min(i, keys.Length - 1);
-                }
-                return i;
+                return;
             case Delete or Backspace:
-                if (_line.Count == 0) return i;
+                if (_line.Count == 0) return;
                 // A whole UTF-8 character: its continuation bytes, then its lead byte.
                 while (_line.Count > 1 && (_line[^1] & 0xc0) == 0x80) _line.RemoveAt(_line.Count - 1);
                 _line.RemoveAt(_line.Count - 1);
                 target.Echo("\b \b");
-                return i;
+                return;
+            case < 0x20:
+                return;
             default:
-                if (key < 0x20) return i;
-                _line.Add(key);
+                _line.Add(key[0]);
                 // A character's last byte echoes the whole character.
-                if ((key & 0xc0) != 0x80 && key >= 0xc0) return i;
                 int start = _line.Count - 1;
                 while (start > 0 && (_line[start] & 0xc0) == 0x80) start--;
-                if ((_line[start] & 0xc0) == 0xc0 && !CompleteAt(start)) return i;
+                if ((_line[start] & 0xc0) == 0xc0 && !CompleteAt(start)) return;
+                if ((key[0] & 0xc0) != 0x80 && key[0] >= 0xc0) return;
                 target.Echo(Encoding.UTF8.GetString(_line.ToArray(), start, _line.Count - start));
-                return i;
+                return;
         }
     }
 

@@ -95,6 +95,17 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
 
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static partial int Poll(long* fds, nuint count, int timeoutMs);
+
+    /// <summary>Whether <paramref name="fd"/> has input within <paramref name="timeout"/>.</summary>
+    public static bool HasInput(int fd, TimeSpan timeout)
+    {
+        long pollfd = (uint)fd | (1L << 32); // struct pollfd { int fd; short events = POLLIN; short revents; }
+        int ready = Poll(&pollfd, 1, (int)timeout.TotalMilliseconds);
+        return ready != 0; // an error counts as input: the read that follows says what it is
+    }
+
     public static int LastError => Marshal.GetLastPInvokeError();
 
     /// <summary>One read, through interrupted calls: the count, 0 at end of input, or -1 with the descriptor gone

@@ -41,6 +41,15 @@ internal sealed unsafe class TerminalState
         }
     }
 
+    /// <summary>Rows and columns of the terminal at <paramref name="fd"/>; null if it has no size.</summary>
+    public static (int Rows, int Columns)? WindowSize(int fd)
+    {
+        ulong size;
+        if (Libc.Ioctl(fd, Libc.TiocGwinsz, &size) != 0) return null;
+        int rows = (ushort)size, columns = (ushort)(size >> 16);
+        return rows > 0 && columns > 0 ? (rows, columns) : null;
+    }
+
     public static void CopyWindowSize(int from, int to)
     {
         ulong size; // struct winsize: four unsigned shorts

@@ -1,0 +1,4 @@
+public static class Painter
+{
+    public static string Color() => "red";
+}
