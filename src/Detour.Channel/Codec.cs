@@ -30,22 +30,24 @@ public static class Codec
                 w.Write((byte)Kind.Hello); w.Write(h.Version); w.Write((byte)h.Role); w.Write(h.ProcessId); w.Write(h.EntryAssembly); w.Write(h.RuntimeDirectory);
                 List(w, h.Assemblies, a => { w.Write(a.Name); w.Write(a.Path); w.Write(a.Mvid.ToByteArray()); w.Write(a.DebugBuild); });
                 w.Write(h.PrintsReports); w.Write(h.StartupMilliseconds); List(w, h.FrameworkFolders ?? [], w.Write);
-                w.Write(h.MetadataUpdates);
+                w.Write(h.MetadataUpdates); w.Write(h.UpdateCapabilities);
                 break;
             case Welcome m: w.Write((byte)Kind.Welcome); w.Write(m.Accepted); w.Write(m.Message); break;
             case PatchPlan p:
                 w.Write((byte)Kind.Patch); w.Write(p.Id); w.Write(p.AssemblyName); Bytes(w, p.Image); Bytes(w, p.Symbols);
                 List(w, p.Redirects, r => { w.Write(r.Original.Assembly); w.Write(r.Original.Token); w.Write(r.ReplacementToken); w.Write(r.Name); });
-                List(w, p.Reinitializations, r => { w.Write(r.HolderTypeToken); w.Write(r.ShadowField); w.Write(r.LiveField.Assembly); w.Write(r.LiveField.Token); w.Write(r.Name); });
+                List(w, p.Reinitializations, r => { w.Write(r.HolderTypeToken); w.Write(r.ShadowField); Field(w, r.LiveField); w.Write(r.Name); });
                 w.Write(p.DryRun);
-                List(w, p.UpdatedTypes ?? [], t => { w.Write(t.Assembly); w.Write(t.Token); });
+                List(w, p.UpdatedTypes ?? [], t => { w.Write(t.Assembly); w.Write(t.Token); w.Write(t.Name); });
                 w.Write(p.AddsMembers);
                 Update(w, p.RuntimeUpdate);
+                Update(w, p.RuntimeInserts);
                 break;
             case PatchResult r:
                 w.Write((byte)Kind.PatchResult); w.Write(r.Id); w.Write(r.Applied); Optional(w, r.Error); List(w, r.Warnings ?? [], w.Write);
                 w.Write(r.Generations is not null);
                 if (r.Generations is { } g) { w.Write(g.Loaded); w.Write(g.Releasing); w.Write(g.Collected); }
+                w.Write(r.InsertsApplied);
                 break;
             case RevertRequest r:
                 w.Write((byte)Kind.Revert); w.Write(r.Id); w.Write(r.Originals is not null);
@@ -92,16 +94,16 @@ public static class Codec
                 if (!Enum.IsDefined(role)) throw new ChannelException($"unknown role {(int)role}");
                 return new Hello(version, role, r.ReadInt32(), r.ReadString(), r.ReadString(),
                     List(r, size, () => new LoadedAssembly(r.ReadString(), r.ReadString(), new Guid(Exactly(r, 16)), r.ReadBoolean())),
-                    r.ReadBoolean(), r.ReadDouble(), List(r, size, r.ReadString), r.ReadBoolean());
+                    r.ReadBoolean(), r.ReadDouble(), List(r, size, r.ReadString), r.ReadBoolean(), r.ReadString());
             case Kind.Welcome: return new Welcome(r.ReadBoolean(), r.ReadString());
             case Kind.Patch:
                 return new PatchPlan(r.ReadInt32(), r.ReadString(), Bytes(r, size), Bytes(r, size),
                     List(r, size, () => new Redirect(new MethodHandleRef(r.ReadString(), r.ReadInt32()), r.ReadInt32(), r.ReadString())),
-                    List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), new FieldHandleRef(r.ReadString(), r.ReadInt32()), r.ReadString())),
-                    r.ReadBoolean(), List(r, size, () => new TypeHandleRef(r.ReadString(), r.ReadInt32())), r.ReadBoolean(), Update(r, size));
+                    List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), Field(r), r.ReadString())),
+                    r.ReadBoolean(), List(r, size, () => new TypeHandleRef(r.ReadString(), r.ReadInt32(), r.ReadString())), r.ReadBoolean(), Update(r, size), Update(r, size));
             case Kind.PatchResult:
                 return new PatchResult(r.ReadInt32(), r.ReadBoolean(), Optional(r), List(r, size, r.ReadString),
-                    r.ReadBoolean() ? new GenerationCounts(r.ReadInt32(), r.ReadInt32(), r.ReadInt32()) : null);
+                    r.ReadBoolean() ? new GenerationCounts(r.ReadInt32(), r.ReadInt32(), r.ReadInt32()) : null, r.ReadBoolean());
             case Kind.Revert:
                 int id = r.ReadInt32();
                 return new RevertRequest(id, r.ReadBoolean() ? List(r, size, () => new MethodHandleRef(r.ReadString(), r.ReadInt32())) : null, Update(r, size));
@@ -161,6 +163,13 @@ public static class Codec
 
     static MetadataUpdate? Update(BinaryReader r, int size) =>
         r.ReadBoolean() ? new MetadataUpdate(r.ReadString(), Bytes(r, size), Bytes(r, size), Bytes(r, size)) : null;
+
+    static void Field(BinaryWriter w, FieldHandleRef field)
+    {
+        w.Write(field.Assembly); w.Write(field.Token); w.Write(field.TypeName); w.Write(field.Name);
+    }
+
+    static FieldHandleRef Field(BinaryReader r) => new(r.ReadString(), r.ReadInt32(), r.ReadString(), r.ReadString());
 
     static void Optional(BinaryWriter w, string? text)
     {

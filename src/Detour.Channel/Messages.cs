@@ -15,10 +15,12 @@ public sealed record LoadedAssembly(string Name, string Path, Guid Mvid, bool De
 /// <param name="FrameworkFolders">The folders of the app's trusted platform assemblies: its shared frameworks (ASP.NET
 /// Core's among them), whose assemblies it loads only when first used.</param>
 /// <param name="MetadataUpdates">The runtime applies metadata updates (it started with DOTNET_MODIFIABLE_ASSEMBLIES=debug):
-/// edits of generic code go through it.</param>
+/// edits of generic code, and additions, go through it.</param>
+/// <param name="UpdateCapabilities">What the runtime's metadata updates can do, in its own words
+/// ("AddMethodToExistingType NewTypeDefinition ..."); empty when it takes none.</param>
 public sealed record Hello(int Version, PeerRole Role, int ProcessId, string EntryAssembly, string RuntimeDirectory,
                            IReadOnlyList<LoadedAssembly> Assemblies, bool PrintsReports, double StartupMilliseconds = 0,
-                           IReadOnlyList<string>? FrameworkFolders = null, bool MetadataUpdates = false) : Message;
+                           IReadOnlyList<string>? FrameworkFolders = null, bool MetadataUpdates = false, string UpdateCapabilities = "") : Message;
 
 /// <summary>The host's answer to <see cref="Hello"/>; when not accepted, the connection closes after it.</summary>
 public sealed record Welcome(bool Accepted, string Message) : Message;
@@ -26,9 +28,12 @@ public sealed record Welcome(bool Accepted, string Message) : Message;
 /// <summary>A method of the live program: an assembly the app runs (or a generation) and a metadata token in it.</summary>
 public sealed record MethodHandleRef(string Assembly, int Token);
 
-public sealed record FieldHandleRef(string Assembly, int Token);
+/// <summary>A field of the live program by token, or, for one the runtime's update added (no token known here), by its
+/// type's reflection name and its own name (<paramref name="Token"/> 0).</summary>
+public sealed record FieldHandleRef(string Assembly, int Token, string TypeName = "", string Name = "");
 
-public sealed record TypeHandleRef(string Assembly, int Token);
+/// <summary>A type of the live program by token, or, for one the runtime's update added, by its full name (<paramref name="Token"/> 0).</summary>
+public sealed record TypeHandleRef(string Assembly, int Token, string Name = "");
 
 /// <summary>One original method and the method of the delta that replaces it.</summary>
 public sealed record Redirect(MethodHandleRef Original, int ReplacementToken, string Name);
@@ -47,17 +52,22 @@ public sealed record MetadataUpdate(string Assembly, byte[] Metadata, byte[] IL,
 /// what the app's metadata update handlers are told once the plan has applied.</param>
 /// <param name="AddsMembers">The delta declares types or members that later edits bind to: the agent keeps it loaded.
 /// Otherwise it is unloaded once no detour leads into it.</param>
-/// <param name="RuntimeUpdate">Generic bodies the edit changed: applied last, so that a refusal undoes the rest.</param>
+/// <param name="RuntimeUpdate">Bodies the runtime replaces (generic code, members the runtime added): applied last, so
+/// that a refusal undoes the rest.</param>
+/// <param name="RuntimeInserts">Types and members the edit adds, through the runtime's update so that reflection sees
+/// them: applied first, since the delta's code calls them. They stay if a later step fails (the runtime cannot take
+/// them back), unused.</param>
 public sealed record PatchPlan(int Id, string AssemblyName, byte[] Image, byte[] Symbols,
                                IReadOnlyList<Redirect> Redirects, IReadOnlyList<Reinitialization> Reinitializations, bool DryRun = false,
                                IReadOnlyList<TypeHandleRef>? UpdatedTypes = null, bool AddsMembers = false,
-                               MetadataUpdate? RuntimeUpdate = null) : Message;
+                               MetadataUpdate? RuntimeUpdate = null, MetadataUpdate? RuntimeInserts = null) : Message;
 
 /// <summary>The agent's answer: applied, or rolled back with the reason (nothing of the plan stays live).</summary>
 /// <param name="Warnings">What went wrong after the plan applied, without undoing it: an update handler that threw.</param>
 /// <param name="Generations">The app's generation counts after this plan.</param>
+/// <param name="InsertsApplied">The plan's runtime inserts are in the app, though the rest was rolled back.</param>
 public sealed record PatchResult(int Id, bool Applied, string? Error, IReadOnlyList<string>? Warnings = null,
-                                 GenerationCounts? Generations = null) : Message;
+                                 GenerationCounts? Generations = null, bool InsertsApplied = false) : Message;
 
 /// <summary>Generations the agent holds: loaded (something can run them), released (nothing leads into them any
 /// more, unload asked) and not yet collected, and collected (their memory is back).</summary>

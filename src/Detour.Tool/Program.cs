@@ -6,14 +6,20 @@ var restartOnRude = new Option<bool>("--restart-on-rude") { Description = "Resta
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Also print build output and Detour's own steps" };
 var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only edits that failed or need a restart" };
 var appArguments = new Argument<string[]>("app-arguments") { Arity = ArgumentArity.ZeroOrMore, Description = "Arguments for the app, after --" };
+var launchProfile = new Option<string?>("--launch-profile", "-lp") { Description = "The launch profile of Properties/launchSettings.json to run with, as `dotnet run` (default: the first of commandName \"Project\")" };
+var noLaunchProfile = new Option<bool>("--no-launch-profile") { Description = "Do not apply a launch profile, as `dotnet run --no-launch-profile`" };
 
 var run = new Command("run", "Build the project in Debug and run it with live patching: edit a .cs file, save, and the app runs the new code")
-    { project, restartOnRude, verbose, quiet, appArguments };
-run.SetAction(result => Guarded(() => new RunCommand(
-    ProjectLocator.Find(result.GetValue(project)),
-    result.GetValue(restartOnRude),
-    new ToolOutput(result.GetValue(quiet) ? Verbosity.Quiet : result.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal),
-    result.GetValue(appArguments) ?? []).Execute()));
+    { project, restartOnRude, verbose, quiet, launchProfile, noLaunchProfile, appArguments };
+run.SetAction(result => Guarded(() =>
+{
+    string found = ProjectLocator.Find(result.GetValue(project));
+    return new RunCommand(found,
+        result.GetValue(restartOnRude),
+        new ToolOutput(result.GetValue(quiet) ? Verbosity.Quiet : result.GetValue(verbose) ? Verbosity.Verbose : Verbosity.Normal),
+        result.GetValue(appArguments) ?? [],
+        result.GetValue(noLaunchProfile) ? null : LaunchProfile.Of(found, result.GetValue(launchProfile))).Execute();
+}));
 
 var idle = new Option<int>("--idle-seconds") { Description = "Exit after this long with no app connected", DefaultValueFactory = _ => ServeCommand.DefaultIdleSeconds };
 var serve = new Command("serve", "Run the compile host of a project in the background (the Detour package's agent starts it)") { project, idle };

@@ -12,7 +12,9 @@ namespace Detour.Tool;
 /// app's first line, and across restarts), and runs the app with the agent attached through DOTNET_STARTUP_HOOKS,
 /// set on the app's process only. On a terminal the app gets a pseudo-terminal of its own (Terminal/); otherwise it
 /// shares the tool's handles. The tool exits with the app's exit code.</summary>
-public sealed class RunCommand(string project, bool restartOnRude, ToolOutput output, string[] appArguments)
+/// <param name="launchProfile">The launch profile `dotnet run` would apply (--launch-profile, or the default one); null
+/// with --no-launch-profile or when the project has none.</param>
+public sealed class RunCommand(string project, bool restartOnRude, ToolOutput output, string[] appArguments, LaunchProfile? launchProfile)
 {
     public static string TargetsFile => Path.Combine(AppContext.BaseDirectory, "build", "Detour.Manifest.targets");
     static string AgentFile => Path.Combine(AppContext.BaseDirectory, "agent", "Detour.Agent.dll");
@@ -64,6 +66,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
 
     int RunUntilTheAppEnds(string socket, Thread warm)
     {
+        if (launchProfile is not null) output.Info($"launch profile '{launchProfile.Name}' of {Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(project))!, launchProfile.FilePath)}");
         output.Info(_terminal is not null
             ? $"{KeyRouter.EscapeKeyName} opens the Detour prompt: status, reload, revert, restart, help"
             : "%help in the app (if it reads lines), or `dotnet detour --help` from another terminal, for Detour's commands");
@@ -107,24 +110,34 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         {
             try { return new HostServer(socket, TargetsFile, output.Host, project); }
             catch (ChannelException) when (attempt < 50) { Thread.Sleep(100); }
+            catch (ChannelException)
+            {
+                // Another `dotnet detour run` of the project holds the socket, and keeps it: its app needs it.
+                throw new ToolException($"another `dotnet detour run` of {Path.GetFileName(project)} is running; stop it first, or run `dotnet detour status` to see it");
+            }
         }
     }
 
     IRunningApp Start(DotnetCli.RunInfo info, string socket)
     {
-        var arguments = SplitArguments(info.Arguments).Concat(appArguments).ToList();
+        var launchArguments = appArguments.Length == 0 && launchProfile?.CommandLineArgs is { } profileArguments ? SplitArguments(profileArguments) : appArguments;
+        var arguments = SplitArguments(info.Arguments).Concat(launchArguments).ToList();
         var environment = new Dictionary<string, string?>();
+        // As `dotnet run` applies its launch profile: over the tool's own environment, under Detour's variables.
+        foreach (var (name, value) in launchProfile?.Environment ?? new Dictionary<string, string>()) environment[name] = value;
         // The Detour package's agent is already the app's startup hook; a second copy must not be added.
         if (!StartsItsOwnAgent(info.TargetPath))
             environment["DOTNET_STARTUP_HOOKS"] = AgentFile;
         environment[AgentSettings.HostVariable] = socket;
         environment[AgentSettings.AppVariable] = info.TargetPath;
         environment[AgentSettings.ParentVariable] = Environment.ProcessId.ToString();
-        // The runtime's own metadata updates, as `dotnet watch` enables them: Detour sends edits of generic code there.
-        // Only for apps with generic code, since they also wake the frameworks' own update handlers; a value the user
-        // set (none, or debug) is theirs.
-        if (Environment.GetEnvironmentVariable("DOTNET_MODIFIABLE_ASSEMBLIES") is { } chosen) environment["DOTNET_MODIFIABLE_ASSEMBLIES"] = chosen;
-        else if (HostWarmUp.WantsRuntimeUpdates(info.TargetPath, TargetsFile)) environment["DOTNET_MODIFIABLE_ASSEMBLIES"] = "debug";
+        // The runtime's own metadata updates, as `dotnet watch` enables them: Detour sends what a detour cannot do there
+        // (edits of generic code, added types and members). A value the user set (none, or debug) is theirs.
+        if ((environment.GetValueOrDefault("DOTNET_MODIFIABLE_ASSEMBLIES") ?? Environment.GetEnvironmentVariable("DOTNET_MODIFIABLE_ASSEMBLIES")) is null)
+        {
+            environment["DOTNET_MODIFIABLE_ASSEMBLIES"] = "debug";
+            environment[AgentSettings.ModifiableVariable] = "1";
+        }
         output.Verbose($"starting {info.Command} {info.Arguments}");
         if (_terminal is { } terminal)
         {

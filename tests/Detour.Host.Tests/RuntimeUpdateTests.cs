@@ -37,14 +37,14 @@ public class RuntimeUpdateTests
     public void AGenericBodyEdit_IsAnUpdateOfThatMethodAlone_AndASecondEditBuildsOnTheFirst()
     {
         var updates = Make();
-        var first = updates.Emit(Edited("\"box of \"", "\"a box of \""), Describe, out var error);
+        var first = updates.Emit(Edited("\"box of \"", "\"a box of \""), [], Describe, out var error)?.Updates;
         Assert.That(error, Is.Null);
         Assert.That(first, Is.Not.Null);
         Assert.That(first!.Assembly, Is.EqualTo(Project.AssemblyName));
         Assert.That(UpdatedMethods(first), Is.EqualTo(1), "Box<T>.Describe only");
         updates.Commit();
 
-        var second = updates.Emit(Edited("\"box of \"", "\"the box of \""), Describe, out error);
+        var second = updates.Emit(Edited("\"box of \"", "\"the box of \""), [], Describe, out error)?.Updates;
         Assert.That(error, Is.Null);
         Assert.That(UpdatedMethods(second!), Is.EqualTo(1));
         updates.Commit();
@@ -60,17 +60,19 @@ public class RuntimeUpdateTests
     [Test]
     public void AnEditOfNonGenericCodeOnly_NeedsNoUpdate()
     {
-        var update = Make().Emit(Edited("Side * Side", "Side * Side * 2"), [("Target.Square", "Area")], out var error);
+        var update = Make().Emit(Edited("Side * Side", "Side * Side * 2"), [], [("Target.Square", "Area")], out var error);
         Assert.That(error, Is.Null);
-        Assert.That(update, Is.Null);
+        Assert.That(update, Is.Not.Null);
+        Assert.That(update!.Updates, Is.Null, "Square.Area is not generic: it is detoured, not updated");
+        Assert.That(update.Inserts, Is.Null);
     }
 
     [Test]
     public void AGenericBodyThatUsesAMemberAddedSinceTheBuild_IsRefused_NamingIt()
     {
         var update = Make().Emit(Edited("public string Describe() => \"box of \" + Item;",
-            "public string Describe() => Label() + Item;\n    public static string Label() => \"box of \";"), Describe, out var error);
+            "public string Describe() => Label() + Item;\n    public static string Label() => \"box of \";"), [], Describe, out var error);
         Assert.That(update, Is.Null);
-        Assert.That(error, Does.Contain("uses Target.Box<T>.Label(), which the build did not have"));
+        Assert.That(error, Does.Contain("uses Target.Box<T>.Label(), which the runtime's metadata does not have"));
     }
 }

@@ -18,6 +18,9 @@ public sealed class PlanApplier
     readonly object _gate = new();
     readonly UpdateHandlers _updateHandlers = new();
     readonly GenerationReaper _reaper = new();
+    readonly LiveHandles _live;
+
+    public PlanApplier() => _live = new LiveHandles(GenerationNamed);
 
     /// <summary>An applied delta. <paramref name="AddsMembers"/>: later edits bind to what it declares, so it stays loaded.</summary>
     sealed record Generation(Assembly Assembly, GenerationContext Context, bool AddsMembers);
@@ -60,23 +63,27 @@ public sealed class PlanApplier
     {
         lock (_gate)
         {
+            bool insertsApplied = false;
             try
             {
                 if (plan.DryRun) { DryRun(plan); return new PatchResult(plan.Id, true, null); }
+                // What the edit adds comes first, through the runtime: the delta's code calls it. It cannot be taken
+                // back, and stays unused if a later step fails.
+                if (plan.RuntimeInserts is { } inserts) { ApplyRuntimeUpdate(inserts); insertsApplied = true; }
                 ApplyLocked(plan);
                 ReleaseUnreachable();
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 var reason = Failures.Unwrap(e);
-                return new PatchResult(plan.Id, false, reason.Message + Failures.Trace(reason));
+                return new PatchResult(plan.Id, false, reason.Message + Failures.Trace(reason), InsertsApplied: insertsApplied);
             }
             // Applied: from here on nothing undoes it, as with .NET's own handlers.
             IReadOnlyList<string>? warnings;
             try
             {
                 FaultInjection?.Invoke(FaultStage.Handlers);
-                warnings = _updateHandlers.Notify(UpdatedTypes(plan));
+                warnings = _updateHandlers.Notify(UpdatedTypes(plan), typesChanged: plan.RuntimeInserts is not null);
             }
             catch (Exception e) when (e is not OutOfMemoryException) { warnings = ["update handlers: " + e.Message]; }
             return new PatchResult(plan.Id, true, null, warnings, Counts());
@@ -113,7 +120,7 @@ public sealed class PlanApplier
         if (plan.UpdatedTypes is not { Count: > 0 } handles) return null;
         var types = new List<Type>();
         foreach (var handle in handles)
-            try { types.Add(AssemblyNamed(handle.Assembly).ManifestModule.ResolveType(handle.Token)); }
+            try { types.Add(_live.Type(handle)); }
             catch (Exception) { return null; } // not knowing every type, the handlers are told "all"
         return types.ToArray();
     }
@@ -129,7 +136,7 @@ public sealed class PlanApplier
             foreach (var redirect in plan.Redirects)
             {
                 RuntimeHelpers.PrepareMethod(generation.ManifestModule.ResolveMethod(redirect.ReplacementToken)!.MethodHandle);
-                _ = ResolveMethod(redirect.Original);
+                _ = _live.Method(redirect.Original);
             }
         }
         finally
@@ -164,7 +171,7 @@ public sealed class PlanApplier
             RuntimeHelpers.RunClassConstructor(holder.TypeHandle);
             var shadow = holder.GetField(init.ShadowField, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
                          ?? throw new InvalidOperationException($"{init.Name}: the delta has no field {init.ShadowField}");
-            newValues.Add((ResolveField(init.LiveField), shadow.GetValue(null)));
+            newValues.Add((_live.Field(init.LiveField), shadow.GetValue(null)));
         }
         FaultInjection?.Invoke(FaultStage.Initializers);
 
@@ -173,7 +180,7 @@ public sealed class PlanApplier
         foreach (var redirect in plan.Redirects)
         {
             var replacement = generation.ManifestModule.ResolveMethod(redirect.ReplacementToken)!;
-            var original = ResolveMethod(redirect.Original);
+            var original = _live.Method(redirect.Original);
             if (_detours.TryGetValue(original, out var existing) && existing.IsActive) transaction.Retarget(existing, replacement);
             else transaction.Install(original, replacement);
             touched.Add((original, existing));
@@ -232,7 +239,7 @@ public sealed class PlanApplier
                 }
                 else
                     foreach (var handle in request.Originals)
-                        if (ResolveMethod(handle) is var m && _detours.TryGetValue(m, out var d) && d.IsActive) chosen.Add(new(m, d));
+                        if (_live.Method(handle) is var m && _detours.TryGetValue(m, out var d) && d.IsActive) chosen.Add(new(m, d));
                 if (request.RuntimeUpdate is { } update) ApplyRuntimeUpdate(update);
                 var undo = new DetourTransaction();
                 foreach (var (_, detour) in chosen) undo.Undo(detour);
@@ -251,28 +258,12 @@ public sealed class PlanApplier
     /// <summary>Generic bodies, replaced by the runtime itself: shared code, every value-type instantiation, and those
     /// the JIT makes later all run the new IL (native-notes/generics.md).</summary>
     void ApplyRuntimeUpdate(MetadataUpdate update) =>
-        System.Reflection.Metadata.MetadataUpdater.ApplyUpdate(AssemblyNamed(update.Assembly), update.Metadata, update.IL, update.Pdb);
-
-    /// <summary>An assembly the app runs, or a generation applied before.</summary>
-    Assembly AssemblyNamed(string name)
-    {
-        lock (_generations) if (_generations.TryGetValue(name, out var generation)) return generation.Assembly;
-        foreach (var a in AssemblyLoadContext.Default.Assemblies)
-            if (a.GetName().Name == name) return a;
-        // One of the app's own libraries that it has not used yet: loaded as the app would on first use.
-        return AssemblyLoadContext.Default.LoadFromAssemblyName(new AssemblyName(name));
-    }
+        System.Reflection.Metadata.MetadataUpdater.ApplyUpdate(_live.Assembly(update.Assembly), update.Metadata, update.IL, update.Pdb);
 
     Assembly? GenerationNamed(string name)
     {
         lock (_generations) return _generations.GetValueOrDefault(name)?.Assembly;
     }
-
-    MethodBase ResolveMethod(MethodHandleRef method) =>
-        AssemblyNamed(method.Assembly).ManifestModule.ResolveMethod(method.Token) ?? throw new InvalidOperationException($"no method {method.Token:x8} in {method.Assembly}");
-
-    FieldInfo ResolveField(FieldHandleRef field) =>
-        AssemblyNamed(field.Assembly).ManifestModule.ResolveField(field.Token) ?? throw new InvalidOperationException($"no field {field.Token:x8} in {field.Assembly}");
 
     /// <summary>Static readonly fields refuse FieldInfo.SetValue once initialized; a stsfld does not.</summary>
     static void SetStatic(FieldInfo field, object? value)

@@ -18,12 +18,15 @@ internal sealed class UpdateHandlers
     (int Loaded, List<MethodInfo>[] Steps)? _calls;
     static readonly string[] StepNames = ["ClearCache", "UpdateApplication"];
 
-    public List<string> Notify(Type[]? updatedTypes)
+    /// <param name="typesChanged">The runtime added members to live types: CoreLib's handler, which drops the reflection
+    /// caches of the types, is called too (first).</param>
+    public List<string> Notify(Type[]? updatedTypes, bool typesChanged)
     {
         var failures = new List<string>();
         foreach (var step in Calls())
             foreach (var method in step)
             {
+                if (!typesChanged && method.DeclaringType?.Assembly == typeof(object).Assembly) continue;
                 try { method.Invoke(null, [updatedTypes]); }
                 catch (Exception e)
                 {
@@ -58,9 +61,6 @@ internal sealed class UpdateHandlers
     Type[] DeclaredIn(Assembly assembly)
     {
         if (_declared.TryGetValue(assembly, out var known)) return known;
-        // CoreLib's handler drops the reflection caches of types that metadata updates change; Detour changes no type in
-        // place, and the caches it would make the app rebuild cost memory.
-        if (assembly == typeof(object).Assembly) return _declared[assembly] = [];
         try
         {
             var found = new List<Type>();

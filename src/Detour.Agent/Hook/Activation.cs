@@ -38,6 +38,9 @@ public static class Activation
     {
         foreach (var name in new[] { "DOTNET_STARTUP_HOOKS", HostVariable, AppVariable, ParentVariable })
             Environment.SetEnvironmentVariable(name, null);
+        if (Environment.GetEnvironmentVariable(ModifiableVariable) is not null)
+            foreach (var name in new[] { "DOTNET_MODIFIABLE_ASSEMBLIES", ModifiableVariable })
+                Environment.SetEnvironmentVariable(name, null);
     }
 
 

@@ -120,7 +120,20 @@ public static class AgentMain
             foreach (var path in trusted.Split(Path.PathSeparator))
                 if (Path.GetDirectoryName(path) is { Length: > 0 } folder && !folders.Contains(folder)) folders.Add(folder);
         return new Hello(Frames.Version, PeerRole.Agent, Environment.ProcessId, entry.Location, RuntimeEnvironment.GetRuntimeDirectory(), assemblies,
-                         printsReports, _startupMilliseconds, folders, System.Reflection.Metadata.MetadataUpdater.IsSupported);
+                         printsReports, _startupMilliseconds, folders, System.Reflection.Metadata.MetadataUpdater.IsSupported, UpdateCapabilities());
+    }
+
+    /// <summary>What the runtime's metadata updates can do, as it says itself (what `dotnet watch` asks it too); CoreLib
+    /// keeps the method internal, so it is found by name, and an answer of none means nothing is known.</summary>
+    static string UpdateCapabilities()
+    {
+        if (!System.Reflection.Metadata.MetadataUpdater.IsSupported) return "";
+        try
+        {
+            return typeof(System.Reflection.Metadata.MetadataUpdater).GetMethod("GetCapabilities", BindingFlags.NonPublic | BindingFlags.Static)
+                ?.Invoke(null, null) as string ?? "";
+        }
+        catch (Exception) { return ""; }
     }
 
     /// <summary>A %-line from the app's terminal; the host answers with Say messages on the same stream.</summary>

@@ -23,6 +23,9 @@ public static class CompilerNames
 
     public static bool IsLambdaOrLocalFunction(string name) => IsLambda(name) || IsLocalFunction(name);
 
+    /// <summary>The class of an async method or iterator: "&lt;ExecuteAsync&gt;d__1".</summary>
+    public static bool IsStateMachine(string typeName) => typeName.StartsWith('<') && typeName.Contains(">d__", StringComparison.Ordinal);
+
     public static bool IsClosureClass(string typeName) => typeName == LambdaClass || IsDisplayClass(typeName);
 
     public static bool IsDisplayClass(string typeName) => typeName.StartsWith(DisplayClassPrefix, StringComparison.Ordinal);

@@ -14,6 +14,11 @@ internal sealed class LiveProgram(Assembly original, LiveView view)
     public readonly Dictionary<MemberKey, FieldInfo> AddedFields = new();
     /// <summary>Instance fields edits added to classes: the accessor of each one's storage in its home.</summary>
     public readonly Dictionary<MemberKey, MethodInfo> AddedInstanceFields = new();
+    /// <summary>Types and members edits added through the runtime's own update: they are in the live assembly itself
+    /// (reflection sees them), but not in the file it was loaded from, so they are named, not read.</summary>
+    public readonly HashSet<string> RuntimeTypes = new();
+    public readonly HashSet<MemberKey> RuntimeMembers = new();
+
     /// <summary>The generations that declare added types or members: the only ones later edits bind to.</summary>
     public readonly List<Assembly> Generations = new();
     /// <summary>The image of each of those generations by assembly name, for reading its metadata again.</summary>

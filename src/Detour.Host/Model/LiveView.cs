@@ -17,6 +17,7 @@ public sealed class LiveView : IDisposable
         _loaded = app.Assemblies.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.First());
         EntryAssembly = app.EntryAssembly;
         MetadataUpdates = app.MetadataUpdates;
+        UpdateCapabilities = app.UpdateCapabilities.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         void Add(string path) { if (File.Exists(path)) paths.TryAdd(Path.GetFileNameWithoutExtension(path), path); }
         foreach (var a in app.Assemblies) Add(a.Path);
@@ -35,6 +36,12 @@ public sealed class LiveView : IDisposable
 
     /// <summary>The app's runtime applies metadata updates (DOTNET_MODIFIABLE_ASSEMBLIES=debug): generic edits go there.</summary>
     public bool MetadataUpdates { get; }
+
+    /// <summary>What the runtime's metadata updates can do ("AddMethodToExistingType", "NewTypeDefinition", ...).</summary>
+    public IReadOnlySet<string> UpdateCapabilities { get; }
+
+    /// <summary>The runtime takes metadata updates that can do this.</summary>
+    public bool RuntimeCan(string capability) => MetadataUpdates && UpdateCapabilities.Contains(capability);
 
     readonly Dictionary<string, string> _paths;
 

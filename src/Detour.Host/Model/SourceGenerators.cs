@@ -23,7 +23,7 @@ internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions 
     GeneratorDriver? _viewsDriver;
 
     ImmutableArray<ISourceGenerator> Generators => _generators ??= Load();
-    AnalyzerConfigOptionsProvider Options => _options ??= BuildOptions.Of(project.AnalyzerConfigs);
+    AnalyzerConfigOptionsProvider Options => _options ??= BuildOptions.Of(project.AnalyzerConfigs, project.ProjectDirectory);
 
     public static bool AreNeededFor(IEnumerable<Diagnostic> errors) => errors.Any(d => MissingGeneratedPart.Contains(d.Id));
 
@@ -83,15 +83,25 @@ internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions 
     }
 
     /// <summary>The options every generator sees: global ones (build_property.*) and per file (build_metadata.*), from
-    /// the build's analyzer configs as Roslyn's AnalyzerConfigSet combines them.</summary>
-    sealed class BuildOptions(AnalyzerConfigSet set) : AnalyzerConfigOptionsProvider
+    /// the build's analyzer configs as Roslyn's AnalyzerConfigSet combines them. A view made since the build has no
+    /// section there: it gets the one the SDK would write (its path in the project, base64), so Razor generates it.</summary>
+    sealed class BuildOptions(AnalyzerConfigSet set, string projectDirectory) : AnalyzerConfigOptionsProvider
     {
-        public static BuildOptions Of(IEnumerable<string> files) => new(AnalyzerConfigSet.Create(files.Where(File.Exists)
-            .Select(f => AnalyzerConfig.Parse(SourceText.From(File.ReadAllText(f)), f)).ToList()));
+        public static BuildOptions Of(IEnumerable<string> files, string projectDirectory) => new(AnalyzerConfigSet.Create(files.Where(File.Exists)
+            .Select(f => AnalyzerConfig.Parse(SourceText.From(File.ReadAllText(f)), f)).ToList()), projectDirectory);
+
+        const string TargetPath = "build_metadata.AdditionalFiles.TargetPath";
 
         public override AnalyzerConfigOptions GlobalOptions { get; } = new Options(set.GlobalConfigOptions.AnalyzerOptions);
         public override AnalyzerConfigOptions GetOptions(SyntaxTree tree) => new Options(set.GetOptionsForSourcePath(tree.FilePath).AnalyzerOptions);
-        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile) => new Options(set.GetOptionsForSourcePath(textFile.Path).AnalyzerOptions);
+        public override AnalyzerConfigOptions GetOptions(AdditionalText textFile)
+        {
+            var options = set.GetOptionsForSourcePath(textFile.Path).AnalyzerOptions;
+            if (options.ContainsKey(TargetPath) || !ViewFiles.IsView(textFile.Path)) return new Options(options);
+            string relative = Path.GetRelativePath(projectDirectory, textFile.Path).Replace('\\', '/');
+            return new Options(options.SetItem(TargetPath, Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(relative)))
+                .SetItem("build_metadata.AdditionalFiles.CssScope", ""));
+        }
 
         sealed class Options(ImmutableDictionary<string, string> values) : AnalyzerConfigOptions
         {

@@ -32,7 +32,7 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
     /// <summary>Applies the edit in the app; returns the agent's warnings. Throws <see cref="PlanRolledBack"/> when the
     /// agent rolled it back.</summary>
     /// <param name="fault">The fault suite's seam, reached once the generation is written.</param>
-    public IReadOnlyList<string> Apply(PreparedEdit edit, RelinkedDelta relinked, MetadataUpdate? runtimeUpdate, Action<FaultStage>? fault)
+    public IReadOnlyList<string> Apply(PreparedEdit edit, RelinkedDelta relinked, RuntimeEdit? runtimeEdit, Action<FaultStage>? fault)
     {
         int generation = Generation + 1;
         string name = $"{project.AssemblyName}.Detour.{HostRun}-{generation}";
@@ -41,11 +41,20 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
         var decisions = edit.Decisions;
         var redirects = PlanBuilder.Redirects(decisions.Detour);
         bool addsMembers = edit.Changes.AddsMembers;
-        var result = target.Apply(new PatchPlan(NextPlanId(), name, image, symbols, redirects, PlanBuilder.Reinitializations(decisions.Reinitialize),
-            UpdatedTypes: PlanBuilder.UpdatedTypes(relinked.Module, edit.Changes, decisions, live, name), AddsMembers: addsMembers, RuntimeUpdate: runtimeUpdate));
-        if (!result.Applied) throw new PlanRolledBack(result.Error ?? "the agent did not say why");
+        var result = target.Apply(new PatchPlan(NextPlanId(), name, image, symbols, redirects,
+            PlanBuilder.Reinitializations(decisions.Reinitialize, project.AssemblyName),
+            UpdatedTypes: PlanBuilder.UpdatedTypes(relinked.Module, edit.Changes, decisions, live, name), AddsMembers: addsMembers,
+            RuntimeUpdate: runtimeEdit?.Updates, RuntimeInserts: runtimeEdit?.Inserts));
+        if (!result.Applied)
+        {
+            // What the runtime added stays in the app, unused: later edits must know it is there.
+            if (result.InsertsApplied) { runtimeUpdates.CommitInserts(); RememberRuntimeAdditions(decisions.RuntimeInsert); }
+            else runtimeUpdates.Discard();
+            throw new PlanRolledBack(result.Error ?? "the agent did not say why");
+        }
 
         runtimeUpdates.Commit();
+        RememberRuntimeAdditions(decisions.RuntimeInsert);
         foreach (var (change, redirect) in decisions.Detour.Zip(redirects)) Remember(redirect.Original, change);
         foreach (var change in decisions.RuntimeUpdate.Where(c => c.Live is not null)) Remember(PlanBuilder.HandleOf(change.Live!), change);
         Generation = generation;
@@ -53,6 +62,20 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
         // nothing leads into them, so nothing may name them from here on.
         if (addsMembers) HomeAdditions(edit.Changes, relinked, live.View.LoadGeneration(name, image), name, image);
         return result.Warnings ?? [];
+    }
+
+    void RememberRuntimeAdditions(IEnumerable<MemberChange> inserted)
+    {
+        // A type comes with its members: later edits compare them with what it was added with.
+        void AddType(Mono.Cecil.TypeDefinition type)
+        {
+            live.RuntimeTypes.Add(type.FullName);
+            foreach (var field in type.Fields) live.RuntimeMembers.Add(MemberKey.Of(field));
+            foreach (var nested in type.NestedTypes) AddType(nested);
+        }
+        foreach (var change in inserted)
+            if (change.Type is { } type) AddType(type);
+            else live.RuntimeMembers.Add(change.Key);
     }
 
     void Remember(MethodHandleRef original, MemberChange change) =>

@@ -1,6 +1,5 @@
 using Detour.Host.Compiling;
 using Detour.Host.Model;
-using Detour.Host.Planning;
 using Detour.Host.Sources;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -15,9 +14,6 @@ public static class HostWarmUp
     static readonly Lazy<bool> Done = new(RunOnce);
 
     public static void Run() => _ = Done.Value;
-
-    /// <summary>Whether the app's runtime should take metadata updates (its code declares generics): see RuntimeUpdates.</summary>
-    public static bool WantsRuntimeUpdates(string targetPath, string targetsFile) => RuntimeUpdates.WantedFor(targetPath, targetsFile);
 
     /// <summary>Reads the app's projects and compiles the file of each that was saved last (the likeliest next edit),
     /// so the metadata of their references is read and shared before the app even starts.</summary>

@@ -150,14 +150,16 @@ public sealed class ReloadSession
             return NeedsRestart(files, delta, decisions.Rude, compileTime, clock.Elapsed);
         var members = decisions.WithoutSkipped(isSkipped);
         if (hold) return new ReloadReport(Generation, files, members, [], compileTime, clock.Elapsed, TimeSpan.Zero) { Held = true };
-        MetadataUpdate? runtimeUpdate = null;
-        if (decisions.RuntimeUpdate.Count > 0)
+        RuntimeEdit? runtimeEdit = null;
+        if (decisions.RuntimeUpdate.Count > 0 || decisions.RuntimeInsert.Count > 0)
         {
-            runtimeUpdate = _runtimeUpdates.Emit(set.Paths.ToDictionary(p => p, p => set.Texts[p]), decisions.RuntimeUpdate.Select(c => (c.TypeName, c.MemberName)), out var why);
-            if (runtimeUpdate is null)
-                return NeedsRestart(files, delta, decisions.RuntimeUpdate.Select(c => (c, why ??
-                    $"{c.DisplayName} changed, but the runtime's update found no method of the build to give the new body to (restart)")).Take(1).ToList(),
-                    compileTime, clock.Elapsed);
+            runtimeEdit = _runtimeUpdates.Emit(set.Paths.ToDictionary(p => p, p => set.Texts[p]), decisions.RuntimeInsert,
+                decisions.RuntimeUpdate.Select(c => (c.TypeName, c.MemberName)), out var why);
+            if (runtimeEdit is null)
+                return NeedsRestart(files, delta, [(decisions.RuntimeInsert.Concat(decisions.RuntimeUpdate).First(), $"{why} (restart)")], compileTime, clock.Elapsed);
+            if (runtimeEdit.Updates is null && decisions.RuntimeUpdate.Count > 0)
+                return NeedsRestart(files, delta, [(decisions.RuntimeUpdate[0], $"{decisions.RuntimeUpdate[0].DisplayName} changed, but the runtime's update " +
+                                                    "found no method of the build to give the new body to (restart)")], compileTime, clock.Elapsed);
         }
         var relinked = Relinker.Relink(edit.Binding, edit.Changes, edit.NewInitializers);
         FaultInjection?.Invoke(FaultStage.Relinked);
@@ -165,12 +167,11 @@ public sealed class ReloadSession
 
         clock.Restart();
         IReadOnlyList<string> warnings = [];
-        if (decisions.Detour.Count > 0 || decisions.Reinitialize.Count > 0 || runtimeUpdate is not null || edit.Changes.Changes.Any(c => c.Kind == ChangeKind.Added))
+        if (decisions.Detour.Count > 0 || decisions.Reinitialize.Count > 0 || runtimeEdit is not null || edit.Changes.Changes.Any(c => c.Kind == ChangeKind.Added))
         {
-            try { warnings = _transaction.Apply(edit, relinked, runtimeUpdate, FaultInjection); }
+            try { warnings = _transaction.Apply(edit, relinked, runtimeEdit, FaultInjection); }
             catch (Exception e)
             {
-                _runtimeUpdates.Discard();
                 var reason = Failures.Unwrap(e);
                 string trace = reason is PlanRolledBack ? "" : Failures.Trace(reason);
                 return Failed(files, [$"{files.FirstOrDefault()}: error: the edit was rolled back: {reason.Message}{trace}"], compileTime, relinkTime,
@@ -192,11 +193,11 @@ public sealed class ReloadSession
         var module = DeltaModule.Read(delta, _resolver);
         var lambdas = LambdaMatcher.Match(module, delta.Set.Trees, baseline.Lambdas, _live.MemberNamesOf);
         var texts = IlText.MemberTexts(module);
-        var binding = new LiveBinding(module, _live, name => _projects?.Find(name)?._live);
         var none = new Dictionary<MemberKey, StaticInitializer>();
+        var previous = dryRun ? new Dictionary<MemberKey, string>() : baseline.Texts;
+        var binding = new LiveBinding(module, _live, name => _projects?.Find(name)?._live, (previous, texts));
         var oldInitializers = dryRun ? none : StaticInitializer.In(_sets.Baseline(delta.Set.Paths).Trees);
         var newInitializers = dryRun ? none : StaticInitializer.In(delta.Set.Trees);
-        var previous = dryRun ? new Dictionary<MemberKey, string>() : baseline.Texts;
         var changes = new ChangeClassifier(binding, previous, texts, oldInitializers, newInitializers).Classify(lambdas);
         return new PreparedEdit(delta, binding, lambdas, changes, UpdateRules.Decide(changes.Changes), newInitializers);
     }
@@ -224,8 +225,8 @@ public sealed class ReloadSession
         foreach (var path in _recent.Skip(1))
             lock (_gate)
                 if (_sources.Texts.ContainsKey(path)) DryRun(path, inTheApp: false);
-        // The build's compilation and baseline, for the first edit of generic code.
-        if (_live.View.MetadataUpdates) lock (_gate) _runtimeUpdates.WarmUp();
+        // The build's compilation and baseline, for the first edit the runtime takes.
+        if (_live.View.MetadataUpdates && _recent.Count > 0) lock (_gate) _runtimeUpdates.WarmUp(_recent[0]);
     }
 
     /// <summary>The file's baseline, then the edit's path as if all of its code had changed, thrown away at the end.

@@ -141,11 +141,13 @@ internal sealed class SourceWatcher : IDisposable
     }
 
     /// <summary>A .cs file created in the project folder, outside bin/ and obj/, is a source the SDK's default
-    /// globs would compile: it joins the project. (Projects with their own Compile globs are not consulted.)</summary>
+    /// globs would compile: it joins the project; so does a view in a project with views. (Projects with their own
+    /// Compile globs are not consulted.)</summary>
     static bool IsNewSource(ProjectModel project, string path)
     {
+        bool source = path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) || project.Views.Count > 0 && ViewFiles.IsView(path);
         // Editors' lock and backup files (".#Scene.cs") are hidden; they are never sources.
-        if (!path.EndsWith(".cs", StringComparison.OrdinalIgnoreCase) || Path.GetFileName(path).StartsWith('.') || !File.Exists(path)) return false;
+        if (!source || Path.GetFileName(path).StartsWith('.') || !File.Exists(path)) return false;
         var relative = Path.GetRelativePath(project.ProjectDirectory, path).Replace('\\', '/');
         return !relative.StartsWith("../") && !ProjectModel.IsUnderBuildOutput(path, project.ProjectDirectory) &&
                !Path.IsPathRooted(relative) && !project.Unwatched.Contains(path) && SourceTree.Contains(project.TreeRoot, path);

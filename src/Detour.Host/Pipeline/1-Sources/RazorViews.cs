@@ -15,7 +15,8 @@ internal sealed class RazorViews(CSharpProject project, CompileSetBuilder parser
     public Dictionary<string, string>? Generate(IReadOnlyDictionary<string, string> changed, AppliedSources applied, List<string> errors)
     {
         var views = changed.Where(c => ViewFiles.IsView(c.Key)).ToDictionary(c => c.Key, c => c.Value);
-        var unknown = views.Keys.Where(v => !applied.Texts.ContainsKey(ViewFiles.GeneratedPath(v))).ToList();
+        // A view the build had, edited for the first time; a new view has no C# the program runs.
+        var unknown = views.Keys.Where(v => applied.Views.ContainsKey(v) && !applied.Texts.ContainsKey(ViewFiles.GeneratedPath(v))).ToList();
         if (unknown.Count > 0)
         {
             var baseline = Generate(applied.Texts, applied.Views, unknown, errors);

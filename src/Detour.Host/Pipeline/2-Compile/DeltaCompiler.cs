@@ -20,7 +20,7 @@ internal sealed class DeltaCompiler(CSharpProject project)
     public CompiledDelta? Compile(CompileSet set, List<string> errors)
     {
         var recompiled = set.Trees.SelectMany(SyntaxNames.DeclaredTypes).ToHashSet();
-        var references = project.CurrentReferences.Append(_images.For(project.Model.TargetPath, recompiled, CompileName));
+        var references = project.CurrentReferences.Append(_images.For(project.Model.TargetPath, project.Model.References, recompiled, CompileName));
         var support = set.GlobalUsings is null ? project.SupportTrees : project.SupportTrees.Append(set.GlobalUsings);
         var compilation = project.Create(CompileName, set.Trees.Concat(support), references, project.OptionsFor(set.Trees));
         using var pe = new MemoryStream();

@@ -17,16 +17,19 @@ internal sealed class ReferenceImages
     readonly Dictionary<string, (DateTime Stamp, byte[] Image)> _publicized = new();
     readonly Dictionary<string, MetadataReference> _byTypeSet = new();
 
-    public MetadataReference For(string assemblyPath, IReadOnlyCollection<string> recompiledTypes, string deltaName)
+    /// <param name="references">The assemblies the project references: Cecil reads an attribute argument of an enum
+    /// type (Razor Pages' [ResponseCache(Location = ...)], say) only when it finds the enum's assembly.</param>
+    public MetadataReference For(string assemblyPath, IReadOnlyCollection<string> references, IReadOnlyCollection<string> recompiledTypes, string deltaName)
     {
-        lock (this) return ForLocked(assemblyPath, recompiledTypes, deltaName);
+        lock (this) return ForLocked(assemblyPath, references, recompiledTypes, deltaName);
     }
 
-    MetadataReference ForLocked(string assemblyPath, IReadOnlyCollection<string> recompiledTypes, string deltaName)
+    MetadataReference ForLocked(string assemblyPath, IReadOnlyCollection<string> references, IReadOnlyCollection<string> recompiledTypes, string deltaName)
     {
         string key = $"{assemblyPath}|{File.GetLastWriteTimeUtc(assemblyPath):O}|{deltaName}|" + string.Join(",", recompiledTypes.Order());
         if (_byTypeSet.TryGetValue(key, out var cached)) return cached;
-        var module = ModuleDefinition.ReadModule(new MemoryStream(Publicized(assemblyPath)));
+        using var resolver = ResolverOver(references);
+        var module = ModuleDefinition.ReadModule(new MemoryStream(Publicized(assemblyPath, resolver)), new ReaderParameters { AssemblyResolver = resolver });
         if (recompiledTypes.Count > 0) RedirectToDelta(module, recompiledTypes.ToHashSet(), deltaName);
         var stream = new MemoryStream();
         module.Write(stream);
@@ -35,11 +38,18 @@ internal sealed class ReferenceImages
         return made;
     }
 
-    byte[] Publicized(string path)
+    static DefaultAssemblyResolver ResolverOver(IReadOnlyCollection<string> references)
+    {
+        var resolver = new DefaultAssemblyResolver();
+        foreach (var folder in references.Select(Path.GetDirectoryName).OfType<string>().Distinct()) resolver.AddSearchDirectory(folder);
+        return resolver;
+    }
+
+    byte[] Publicized(string path, IAssemblyResolver resolver)
     {
         var stamp = File.GetLastWriteTimeUtc(path);
         if (_publicized.TryGetValue(path, out var known) && known.Stamp == stamp) return known.Image;
-        using var module = ModuleDefinition.ReadModule(path, new ReaderParameters { ReadingMode = ReadingMode.Immediate, InMemory = true });
+        using var module = ModuleDefinition.ReadModule(path, new ReaderParameters { ReadingMode = ReadingMode.Immediate, InMemory = true, AssemblyResolver = resolver });
         var hidden = MembersThatWouldClash(module);
         foreach (var type in ModuleTypes.All(module))
         {

@@ -16,11 +16,15 @@ internal sealed class LiveBinding
     readonly Dictionary<MethodDefinition, MethodBase?> _methods = new();
     readonly Dictionary<FieldDefinition, FieldInfo?> _fields = new();
     readonly List<(TypeDefinition Closure, Type Live)> _closuresThatDiffer = new();
+    readonly List<(TypeDefinition StateMachine, Type Live, string Why)> _stateMachinesThatDiffer = new();
     readonly Func<string, LiveProgram?> _referencedProject;
 
     /// <param name="referencedProject">The live program of a referenced project by assembly name, if it runs under
     /// Detour: members and types edits added there are bound to their homes.</param>
-    public LiveBinding(ModuleDefinition module, LiveProgram live, Func<string, LiveProgram?> referencedProject)
+    /// <param name="texts">The IL text of each member as the program runs it now, and as the delta has it: a state
+    /// machine binds to the live one only when its MoveNext suspends at as many points.</param>
+    public LiveBinding(ModuleDefinition module, LiveProgram live, Func<string, LiveProgram?> referencedProject,
+        (IReadOnlyDictionary<MemberKey, string> Previous, IReadOnlyDictionary<MemberKey, string> Current)? texts = null)
     {
         Module = module;
         Live = live;
@@ -29,6 +33,7 @@ internal sealed class LiveBinding
         foreach (var t in DeltaTypes.Where(t => !CompilerNames.IsGenerated(t)))
             if (live.FindType(t.FullName) is { } liveType) _types[t] = liveType;
         BindClosures();
+        if (texts is { } known) BindStateMachines(known.Previous, known.Current);
         foreach (var (t, liveType) in _types)
         {
             foreach (var m in t.Methods)
@@ -52,7 +57,14 @@ internal sealed class LiveBinding
     /// <summary>Closure classes of live types whose captures differ from the live one's: their lambdas cannot follow.</summary>
     public IReadOnlyList<(TypeDefinition Closure, Type Live)> ClosuresThatDiffer => _closuresThatDiffer;
 
+    /// <summary>State machines of live async methods and iterators whose fields or suspension points differ from the
+    /// live one's: calls running now cannot continue in the new body.</summary>
+    public IReadOnlyList<(TypeDefinition StateMachine, Type Live, string Why)> StateMachinesThatDiffer => _stateMachinesThatDiffer;
+
+    /// <summary>A closure class or state machine bound to the live one: its instance methods run on the live objects.</summary>
     public bool IsMappedClosure(TypeDefinition type) => _closures.Contains(type);
+
+    public bool IsMappedStateMachine(TypeDefinition type) => _closures.Contains(type) && CompilerNames.IsStateMachine(type.Name);
 
     public MethodBase? LiveMethod(MethodDefinition method) => _methods.GetValueOrDefault(method);
 
@@ -78,6 +90,28 @@ internal sealed class LiveBinding
                 _closures.Add(t);
             }
             else _closuresThatDiffer.Add((t, liveClosure));
+        }
+    }
+
+    /// <summary>The state machine of an async method or iterator maps onto the live one when it has the same fields (the
+    /// same hoisted locals and awaiters) and its MoveNext suspends at as many points: a call suspended at its n-th await
+    /// then resumes at the n-th await of the new body (a worker's endless loop takes the edit at its next turn).
+    /// Otherwise the running calls finish on the old body, and new calls run the new one.</summary>
+    void BindStateMachines(IReadOnlyDictionary<MemberKey, string> previous, IReadOnlyDictionary<MemberKey, string> current)
+    {
+        foreach (var t in DeltaTypes.Where(t => CompilerNames.IsStateMachine(t.Name) && t.DeclaringType is { } d && _types.ContainsKey(d) && !t.HasGenericParameters))
+        {
+            if (_types[t.DeclaringType].GetNestedType(t.Name, Nested) is not { } live) continue;
+            if (t.Methods.FirstOrDefault(m => m.Name == "MoveNext") is not { } moveNext) continue;
+            var key = MemberKey.Of(moveNext);
+            // Nothing known of what runs: the kickoff method's detour still covers new calls.
+            if (previous.GetValueOrDefault(key) is not { } before || current.GetValueOrDefault(key) is not { } now) continue;
+            string? why = !SameCaptures(t, live) ? "its hoisted locals or awaiters changed"
+                : StateMachines.SuspensionPoints(before) != StateMachines.SuspensionPoints(now) ? "it awaits or yields at a different number of points"
+                : null;
+            if (why is not null) { _stateMachinesThatDiffer.Add((t, live, why)); continue; }
+            _types[t] = live;
+            _closures.Add(t);
         }
     }
 

@@ -18,6 +18,10 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
         foreach (var (closure, live) in binding.ClosuresThatDiffer)
             _changes.Add(new MemberChange(MemberKey.ForType(closure.FullName), closure.DeclaringType.FullName, closure.Name, ChangeKind.Changed, MemberKind.Closure)
                 { ClosureNotUpdated = CapturesDiffer(closure, live) });
+        foreach (var (machine, _, why) in binding.StateMachinesThatDiffer)
+            _changes.Add(new MemberChange(MemberKey.ForType(machine.FullName), machine.DeclaringType.FullName, CompilerNames.OwningMethod(machine.Name),
+                    ChangeKind.Changed, MemberKind.StateMachine)
+                { RunningCallsStay = $"calls running now keep the old body until they return ({why}); new calls run the new one" });
         foreach (var gone in lambdas.Unmatched)
             _changes.Add(new MemberChange(new MemberKey(gone.Group.TypeName + "/" + gone.Closure, gone.Name), gone.Group.TypeName, gone.Group.Name, ChangeKind.Changed, MemberKind.Closure)
                 { ClosureNotUpdated = $"out of date until a restart: a lambda of {gone.Group.Name} ({gone.Name}) was removed, or the code around it changed past " +
@@ -26,8 +30,10 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
         {
             if (!binding.Types.TryGetValue(t, out var liveType))
             {
-                if (!CompilerNames.IsGenerated(t))
-                    _changes.Add(new MemberChange(MemberKey.ForType(t.FullName), t.FullName, "", ChangeKind.Added, MemberKind.Type));
+                if (CompilerNames.IsGenerated(t)) continue;
+                if (binding.Live.RuntimeTypes.Contains(t.FullName)) ClassifyRuntimeType(t);
+                else _changes.Add(new MemberChange(MemberKey.ForType(t.FullName), t.FullName, "", ChangeKind.Added, MemberKind.Type)
+                    { Type = t, ThroughRuntime = Runtime.Can("NewTypeDefinition") });
                 continue;
             }
             CheckTypeShape(t, liveType);
@@ -65,12 +71,46 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             _changes.Add(new MemberChange(MemberKey.ForType(t.FullName), t.FullName, "", ChangeKind.Changed, MemberKind.Type) { NeedsRestart = f.Fact, Detail = f.Detail });
     }
 
+    RuntimeAdditions Runtime => new(binding.Live.View);
+
+    /// <summary>A type an earlier edit added through the runtime: its members change, and are added, the same way.</summary>
+    void ClassifyRuntimeType(TypeDefinition t)
+    {
+        foreach (var m in t.Methods.Where(m => !(m.IsConstructor && m.IsStatic)))
+        {
+            var key = MemberKey.Of(m);
+            if (!previous.TryGetValue(key, out var before))
+                _changes.Add(new MemberChange(key, t.FullName, m.Name, ChangeKind.Added, Category(m))
+                    { Method = m, ThroughRuntime = !m.IsVirtual, NeedsRestart = m.IsVirtual ? RestartNeeded.VirtualAdded : null, Detail = m.IsAbstract ? "abstract" : "virtual" });
+            else if (before != current.GetValueOrDefault(key))
+                _changes.Add(new MemberChange(key, t.FullName, m.Name, ChangeKind.Changed, Category(m)) { Method = m, ThroughRuntime = true });
+        }
+        foreach (var f in t.Fields.Where(f => !f.HasConstant && !previous.ContainsKey(MemberKey.Of(f)) && !binding.Live.RuntimeMembers.Contains(MemberKey.Of(f))))
+            _changes.Add(new MemberChange(MemberKey.Of(f), t.FullName, f.Name, ChangeKind.Added, f.IsStatic ? MemberKind.StaticField : MemberKind.Field)
+                { Field = f, ThroughRuntime = true, InitializerNotRun = f.IsStatic && HasInitializer(f) });
+    }
+
+    /// <summary>A constructor of the type stores to the field (its initializer, or an assignment): objects made before
+    /// the edit never ran that store.</summary>
+    static bool SetByConstructors(TypeDefinition t, FieldDefinition f) =>
+        t.Methods.Where(m => m.IsConstructor && !m.IsStatic && m.HasBody).Any(ctor => ctor.Body.Instructions.Any(i =>
+            i.OpCode.Code == Mono.Cecil.Cil.Code.Stfld && i.Operand is FieldReference stored && stored.Name == f.Name));
+
+    bool HasInitializer(FieldDefinition f) => newInitializers.TryGetValue(MemberKey.Of(f), out var initializer) && initializer.Text.Length > 0;
+
     void ClassifyMethod(TypeDefinition t, Type liveType, MethodDefinition m)
     {
         var key = MemberKey.Of(m);
         var live = binding.LiveMethod(m);
         var now = current.GetValueOrDefault(key) ?? "";
         bool changed = !previous.TryGetValue(key, out var before) || before != now;
+        // Added through the runtime by an earlier edit: it changes the same way.
+        if (live is null && binding.Live.RuntimeMembers.Contains(key))
+        {
+            if (changed && !(m.IsConstructor && m.IsStatic))
+                _changes.Add(new MemberChange(key, t.FullName, m.Name, ChangeKind.Changed, Category(m)) { Method = m, ThroughRuntime = true });
+            return;
+        }
         bool attributesOnly = changed && live is not null && before is not null && !IlText.BodiesDiffer(before, now);
         var kind = live is null ? ChangeKind.Added : changed ? ChangeKind.Changed : ChangeKind.Unchanged;
         // The running entry point changed only through its lambdas or local functions: those are patched as members of
@@ -81,24 +121,28 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             kind = ChangeKind.Unchanged;
         if (m.IsConstructor && m.IsStatic) return; // static initializers are classified per field
         if (binding.IsMappedClosure(t) && m.IsConstructor) return;
-        var rude = Rude(t, liveType, m, live, kind);
+        bool generic = t.HasGenericParameters || liveType.IsGenericType;
+        bool insertable = kind == ChangeKind.Added && !CompilerNames.IsGenerated(m) && !binding.IsMappedClosure(t) && Runtime.CanAddMethod(generic);
+        var rude = Rude(t, generic, m, live, kind, insertable);
         if (kind == ChangeKind.Unchanged && rude is null) return;
         _changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m))
             { Method = m, Live = live, NeedsRestart = rude?.Fact, Detail = rude?.Detail ?? "", AttributesOnly = attributesOnly && rude is null,
-              RuntimeCanUpdate = rude?.Fact == RestartNeeded.GenericEdited && binding.Live.View.MetadataUpdates });
+              RuntimeCanUpdate = rude?.Fact == RestartNeeded.GenericEdited && binding.Live.View.MetadataUpdates,
+              ThroughRuntime = insertable && rude is null });
     }
 
-    static (RestartNeeded Fact, string Detail)? Rude(TypeDefinition t, Type liveType, MethodDefinition m, MethodBase? live, ChangeKind kind)
+    /// <param name="insertable">An addition the runtime's own update can make.</param>
+    static (RestartNeeded Fact, string Detail)? Rude(TypeDefinition t, bool generic, MethodDefinition m, MethodBase? live, ChangeKind kind, bool insertable)
     {
-        if (kind == ChangeKind.Changed && (m.HasGenericParameters || t.HasGenericParameters || liveType.IsGenericType))
+        if (kind == ChangeKind.Changed && (m.HasGenericParameters || generic))
             return (RestartNeeded.GenericEdited, m.HasGenericParameters ? "method" : "type");
-        if (kind == ChangeKind.Added && (t.HasGenericParameters || liveType.IsGenericType))
-            return (RestartNeeded.AddedToGenericType, "");
         if (kind == ChangeKind.Added && (m.IsVirtual || m.IsAbstract) && !t.IsInterface)
             return (RestartNeeded.VirtualAdded, m.IsAbstract ? "abstract" : "virtual");
         if (kind == ChangeKind.Added && t.IsInterface)
             return (RestartNeeded.InterfaceMemberAdded, "");
-        if (kind == ChangeKind.Added && m.IsConstructor)
+        if (kind == ChangeKind.Added && generic && !insertable)
+            return (RestartNeeded.AddedToGenericType, "");
+        if (kind == ChangeKind.Added && m.IsConstructor && !insertable)
             return (RestartNeeded.ConstructorAdded, "");
         if (kind == ChangeKind.Changed && t.IsInterface && !m.HasBody) // a default implementation's body is patched like any other
             return (RestartNeeded.InterfaceMemberEdited, "");
@@ -110,6 +154,7 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
     static MemberKind Category(MethodDefinition m) =>
         CompilerNames.IsLocalFunction(m.Name) ? MemberKind.LocalFunction :
         CompilerNames.IsLambda(m.Name) ? MemberKind.Lambda :
+        CompilerNames.IsStateMachine(m.DeclaringType.Name) ? MemberKind.StateMachine :
         m.IsConstructor ? MemberKind.Constructor :
         m.IsGetter || m.IsSetter ? MemberKind.Accessor :
         m.Name.StartsWith("op_") ? MemberKind.Operator : MemberKind.Method;
@@ -122,6 +167,17 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
         if (live is not null && binding.ToLive(f.FieldType) is { } type && type != live.FieldType)
         {
             _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, LiveField = live, NeedsRestart = RestartNeeded.FieldTypeChanged });
+            return;
+        }
+        if (live is null && binding.Live.RuntimeMembers.Contains(key)) return; // added through the runtime before
+        bool generic = t.HasGenericParameters || liveType.IsGenericType;
+        if (live is null && !binding.IsMappedClosure(t) && !(f.IsStatic ? false : liveType.IsValueType) && Runtime.CanAddField(f.IsStatic, generic))
+        {
+            bool autoProperty = CompilerNames.IsBackingField(f.Name);
+            _changes.Add(new MemberChange(key, t.FullName, autoProperty ? CompilerNames.PropertyOfBackingField(f.Name) : f.Name, ChangeKind.Added,
+                    f.IsStatic ? MemberKind.StaticField : MemberKind.Field)
+                { Field = f, ThroughRuntime = true, InitializerChanged = f.IsStatic && HasInitializer(f), Detail = autoProperty ? f.Name : "",
+                  SetByConstructors = !f.IsStatic && SetByConstructors(t, f) });
             return;
         }
         if (live is null && !f.IsStatic)

@@ -7,7 +7,7 @@ namespace Detour.Host.Diffing;
 internal enum ChangeKind { Changed, Added, Removed, Unchanged }
 
 /// <summary>What kind of member a change is about.</summary>
-public enum MemberKind { Method, Accessor, Constructor, Operator, LocalFunction, Lambda, Closure, Type, Field, StaticField, StaticConstructor, EntryPoint }
+public enum MemberKind { Method, Accessor, Constructor, Operator, LocalFunction, Lambda, Closure, Type, Field, StaticField, StaticConstructor, EntryPoint, StateMachine }
 
 /// <summary>Facts the diff finds that the running program cannot take; the rules table has a row for each.</summary>
 internal enum RestartNeeded
@@ -35,16 +35,28 @@ internal sealed record MemberChange(MemberKey Key, string TypeName, string Membe
     public bool AttributesOnly { get; init; }
     /// <summary>Why delegates made before the edit keep the old bodies of this closure's lambdas.</summary>
     public string? ClosureNotUpdated { get; init; }
+    /// <summary>Why calls of an async method or iterator that are running now cannot continue in its new body.</summary>
+    public string? RunningCallsStay { get; init; }
     public bool StaticConstructorChanged { get; init; }
     /// <summary>A generic body the app's runtime can replace itself, through a metadata update.</summary>
     public bool RuntimeCanUpdate { get; init; }
+    /// <summary>Carried by the runtime's own update: an addition the runtime inserts into the live assembly (reflection
+    /// then sees it), or a change of a member an earlier edit added that way.</summary>
+    public bool ThroughRuntime { get; init; }
+    /// <summary>A static field added to a type the runtime added earlier: that type's static constructor ran, and the
+    /// runtime does not run the field's initializer.</summary>
+    public bool InitializerNotRun { get; init; }
+    /// <summary>An added instance field that constructors set: objects made before the edit hold its default.</summary>
+    public bool SetByConstructors { get; init; }
+    /// <summary>For a type's own change: the delta's definition.</summary>
+    public TypeDefinition? Type { get; init; }
 
     /// <summary>An addition the running program takes (no restart needed).</summary>
     public bool IsTakenAddition => Kind == ChangeKind.Added && NeedsRestart is null;
 
     /// <summary>A taken addition that later edits bind to, so its generation is its home for good. Not a lambda or
-    /// local function: later edits compile their own.</summary>
-    public bool NeedsAHome => IsTakenAddition && !(Method is { } m && CompilerNames.IsGenerated(m));
+    /// local function (later edits compile their own), and not one the runtime inserts into the live assembly.</summary>
+    public bool NeedsAHome => IsTakenAddition && !ThroughRuntime && !(Method is { } m && CompilerNames.IsGenerated(m));
 
     /// <summary>"Ns.Type.Member", or the type's name for a change to the type itself: how reports name it.</summary>
     public string DisplayName => MemberName.Length > 0 ? TypeName + "." + MemberName : TypeName;

@@ -9,8 +9,10 @@ internal sealed class RuleDecisions
 {
     public readonly List<MemberChange> Detour = new();
     public readonly List<MemberChange> Reinitialize = new();
-    /// <summary>Generic bodies, replaced by the app's runtime through a metadata update.</summary>
+    /// <summary>Bodies the app's runtime replaces through a metadata update: generic code, and members it added.</summary>
     public readonly List<MemberChange> RuntimeUpdate = new();
+    /// <summary>Types and members the app's runtime adds to the live assembly, through a metadata update.</summary>
+    public readonly List<MemberChange> RuntimeInsert = new();
     public readonly List<MemberReport> Report = new();
     /// <summary>Changes that need a restart, each with the message that says so.</summary>
     public readonly List<(MemberChange Change, string Reason)> Rude = new();
@@ -34,6 +36,14 @@ internal sealed record UpdateRule(string Name, Func<MemberChange, bool> When, Ac
 /// whose predicate holds decides. Adding a behaviour means adding a row.</summary>
 internal static class UpdateRules
 {
+    /// <summary>A type the Razor generator wrote for a .cshtml file (it names the file it came from).</summary>
+    static bool IsRazorView(MemberChange c) =>
+        c.Type?.CustomAttributes.Any(a => a.AttributeType.FullName == "Microsoft.AspNetCore.Razor.Hosting.RazorFileIdentifierAttribute") == true;
+
+    /// <summary>"Ns.Worker.ExecuteAsync, running calls" for a member of its state machine.</summary>
+    static string RunningCalls(MemberChange c) =>
+        CompilerNames.OwningType(c.TypeName) + "." + CompilerNames.OwningMethod(c.TypeName[(c.TypeName.LastIndexOf('/') + 1)..]) + ", running calls";
+
     static MemberReport Line(MemberChange c, MemberStatus status, string reason) => new(c.DisplayName, c.Category, status, reason);
 
     /// <summary>A row for one thing the running program cannot take: the whole edit is refused with the message.</summary>
@@ -64,6 +74,29 @@ internal static class UpdateRules
         NeedsRestart(RestartNeeded.FieldTypeChanged, c => $"changing the type of the field {c.ShortTypeName}.{c.MemberName} needs a restart"),
         NeedsRestart(RestartNeeded.InstanceFieldAdded, c => $"adding the instance field {c.ShortTypeName}.{c.MemberName} to a struct changes its size, which values already made (and copied) cannot follow; it needs a restart"),
         NeedsRestart(RestartNeeded.AutoPropertyAdded, c => $"adding the auto-property {c.ShortTypeName}.{c.Detail} to a struct adds a field, which changes its size; it needs a restart"),
+        new("new Razor page or view, through the runtime's metadata update", c => c.Kind == ChangeKind.Added && c.ThroughRuntime && IsRazorView(c),
+            (c, plan) =>
+            {
+                plan.RuntimeInsert.Add(c);
+                plan.Report.Add(Line(c, MemberStatus.Added, "new view: ASP.NET Core lists pages and views by assembly attributes, which the runtime's " +
+                                                           "update cannot add; restart to serve it (edits of views the build had apply live)") with { RestartToSee = true });
+            }),
+        new("added, through the runtime's metadata update", c => c.Kind == ChangeKind.Added && c.ThroughRuntime,
+            (c, plan) =>
+            {
+                plan.RuntimeInsert.Add(c);
+                if (c.Field is { IsStatic: true } && c.InitializerChanged) plan.Reinitialize.Add(c);
+                plan.Report.Add(c.InitializerNotRun
+                    ? Line(c, MemberStatus.Added, "added by the runtime's own update; its initializer does not run, since the type's static constructor ran (restart to see its value)") with { RestartToSee = true }
+                    : c.SetByConstructors
+                    ? Line(c, MemberStatus.Added, "added to the running type by the runtime's own update: objects made from now on get the value their " +
+                                                  "constructor gives it, objects made before the edit (a live component, a singleton) hold its default (restart to give them the value)") with { RestartToSee = true }
+                    : Line(c, MemberStatus.Added, c.Category == MemberKind.Type
+                        ? "new type, added to the app's own assembly by the runtime's update: scans of the assembly find it"
+                        : "added to the running type by the runtime's own update: reflection, routing and serializers see it"));
+            }),
+        new("changed member that the runtime added", c => c.Kind == ChangeKind.Changed && c.ThroughRuntime,
+            (c, plan) => { plan.RuntimeUpdate.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed, through the runtime's own update (it was added that way)")); }),
         new("attributes changed, body unchanged", c => c.AttributesOnly,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)") with { RestartToSee = true })),
         new("changed body of the running entry point", c => c.Kind == ChangeKind.Changed && c.Live is MethodInfo m && m == m.Module.Assembly.EntryPoint,
@@ -73,6 +106,17 @@ internal static class UpdateRules
                 plan.Report.Add(new MemberReport(c.DisplayName, MemberKind.EntryPoint, MemberStatus.Patched,
                     "the entry point is already running: its new body runs only when it is called again (restart to see it)") { RestartToSee = true });
             }),
+        new("async method or iterator with the same state machine", c => c.Kind == ChangeKind.Changed && c.Category == MemberKind.StateMachine && c.Live is not null,
+            (c, plan) =>
+            {
+                plan.Detour.Add(c);
+                if (c.MemberName == "MoveNext")
+                    plan.Report.Add(new MemberReport(RunningCalls(c), MemberKind.StateMachine, MemberStatus.Patched,
+                        "calls running now (a worker's loop, say) continue in the new body at their next await or yield"));
+            }),
+        new("async method or iterator whose running calls cannot follow", c => c.RunningCallsStay is not null,
+            (c, plan) => plan.Report.Add(new MemberReport(c.TypeName + "." + c.MemberName + ", running calls", MemberKind.StateMachine, MemberStatus.Skipped,
+                c.RunningCallsStay!) { RestartToSee = true })),
         new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not (MemberKind.Lambda or MemberKind.LocalFunction),
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed")); }),
         new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null,

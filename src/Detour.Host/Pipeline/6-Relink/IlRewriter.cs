@@ -9,7 +9,7 @@ namespace Detour.Host.Relinking;
 /// <summary>Points every instruction of the delta at the live program: a call of a live member calls it, a member an
 /// earlier edit added calls its home, an added member of this generation is called as the static holder method it
 /// becomes, and an added instance field is reached through its accessor.</summary>
-internal sealed class IlRewriter(LiveBinding binding, TypeMapper mapper, LiveImporter import,
+internal sealed class IlRewriter(LiveBinding binding, RuntimeWorld runtime, TypeMapper mapper, LiveImporter import,
     IReadOnlyDictionary<FieldDefinition, MethodReference> addedFieldAccessors, IReadOnlySet<FieldDefinition> initializedInHolder)
 {
     public void RewriteBody(TypeDefinition owner, MethodDefinition method)
@@ -37,10 +37,11 @@ internal sealed class IlRewriter(LiveBinding binding, TypeMapper mapper, LiveImp
 
     FieldReference MapField(FieldReference fr, TypeDefinition owner, bool inHolderInitializer)
     {
-        if (fr is FieldDefinition fd && binding.Types.ContainsKey(fd.DeclaringType))
+        if (fr is FieldDefinition fd && (binding.Types.ContainsKey(fd.DeclaringType) || runtime.Contains(fd)))
         {
             // The initializers that run write and read their own shadow fields; the rest is live.
             if (inHolderInitializer && fd.DeclaringType == owner && initializedInHolder.Contains(fd)) return fr;
+            if (runtime.Contains(fd)) return runtime.Reference(fd, mapper);
             return binding.LiveField(fd) is { } liveField ? import.Field(liveField) : fr;
         }
         if (fr is FieldDefinition) return fr;
@@ -63,6 +64,7 @@ internal sealed class IlRewriter(LiveBinding binding, TypeMapper mapper, LiveImp
             foreach (var a in args) made.GenericArguments.Add(a);
             return made;
         }
+        if (mr is MethodDefinition runtimeMethod && runtime.Contains(runtimeMethod)) return runtime.Reference(runtimeMethod, mapper);
         if (mr is MethodDefinition md && binding.Types.ContainsKey(md.DeclaringType))
         {
             if (binding.LiveMethod(md) is { } live) return import.Method(live);

@@ -16,9 +16,11 @@ internal static class PlanBuilder
     public static List<Redirect> Redirects(IEnumerable<MemberChange> detoured) =>
         detoured.Select(c => new Redirect(HandleOf(c.Live!), c.Method!.MetadataToken.ToInt32(), c.DisplayName)).ToList();
 
-    public static List<Reinitialization> Reinitializations(IEnumerable<MemberChange> reinitialized) =>
+    /// <param name="liveAssembly">The project's assembly: where a field the runtime added is, by name.</param>
+    public static List<Reinitialization> Reinitializations(IEnumerable<MemberChange> reinitialized, string liveAssembly) =>
         reinitialized.Select(c => new Reinitialization(c.Field!.DeclaringType.MetadataToken.ToInt32(), c.Field.Name,
-            new FieldHandleRef(c.LiveField!.Module.Assembly.GetName().Name!, c.LiveField.MetadataToken), c.DisplayName)).ToList();
+            c.LiveField is { } field ? new FieldHandleRef(field.Module.Assembly.GetName().Name!, field.MetadataToken)
+                : new FieldHandleRef(liveAssembly, 0, MetadataNames.ToReflection(c.TypeName), c.Field.Name), c.DisplayName)).ToList();
 
     /// <summary>The types an update handler hears about: the live types whose members changed or gained members (a
     /// compiler-generated nested type counts as the type that declares it), and the types the edit added.</summary>
@@ -31,12 +33,20 @@ internal static class PlanBuilder
             while (type is { IsNested: true } && CompilerNames.IsGenerated(type.Name)) type = type.DeclaringType;
             if (type is not null) Add(new TypeHandleRef(type.Assembly.GetName().Name!, type.MetadataToken));
         }
+        // A type the runtime added has no token known here: it is named.
+        void AddByName(string typeName) =>
+            Add(new TypeHandleRef(live.Original.GetName().Name!, 0, MetadataNames.ToReflection(CompilerNames.OwningType(typeName))));
         foreach (var c in decisions.Detour) AddLive(c.Live!.DeclaringType);
-        foreach (var c in decisions.Reinitialize) AddLive(c.LiveField!.DeclaringType);
-        foreach (var c in decisions.RuntimeUpdate) AddLive(c.Live?.DeclaringType);
+        foreach (var c in decisions.Reinitialize)
+            if (c.LiveField is { } field) AddLive(field.DeclaringType);
+            else AddByName(c.TypeName);
+        foreach (var c in decisions.RuntimeUpdate)
+            if (c.Live is { } method) AddLive(method.DeclaringType);
+            else AddByName(c.TypeName);
         foreach (var c in changes.Changes.Where(c => c.IsTakenAddition))
         {
             if (live.FindType(c.TypeName) is { } liveType) AddLive(liveType);
+            else if (c.ThroughRuntime) AddByName(c.TypeName);
             else if (c.Category == MemberKind.Type && module.GetType(c.TypeName) is { } added) Add(new TypeHandleRef(generationName, added.MetadataToken.ToInt32()));
         }
         return found;
