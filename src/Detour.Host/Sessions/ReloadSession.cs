@@ -256,7 +256,7 @@ public sealed class ReloadSession
     {
         lock (_gate)
         {
-            if (_live.AddedMethods.Count + _live.AddedFields.Count + _live.AddedTypes.Count == 0) return null;
+            if (_live.AddedMethods.Count + _live.AddedFields.Count + _live.AddedTypes.Count + _live.RuntimeTypes.Count + _live.RuntimeMembers.Count == 0) return null;
             if (_surface is { } known && known.Generation == Generation) return known.Reference;
             var reference = _compiler.Surface(_sources.Texts.Select(f => _sets.Parse(f.Key, f.Value)));
             _surface = (Generation, reference);

@@ -36,9 +36,11 @@ internal sealed record UpdateRule(string Name, Func<MemberChange, bool> When, Ac
 /// whose predicate holds decides. Adding a behaviour means adding a row.</summary>
 internal static class UpdateRules
 {
-    /// <summary>A type the Razor generator wrote for a .cshtml file (it names the file it came from).</summary>
+    /// <summary>A type the Razor generator wrote for a .cshtml file: [RazorCompiledItemMetadata("Identifier", "/Pages/X.cshtml")].</summary>
     static bool IsRazorView(MemberChange c) =>
-        c.Type?.CustomAttributes.Any(a => a.AttributeType.FullName == "Microsoft.AspNetCore.Razor.Hosting.RazorFileIdentifierAttribute") == true;
+        c.Type?.CustomAttributes.Any(a => a.AttributeType.FullName == "Microsoft.AspNetCore.Razor.Hosting.RazorCompiledItemMetadataAttribute" &&
+                                          a.ConstructorArguments is [{ Value: "Identifier" }, { Value: string file }] &&
+                                          file.EndsWith(".cshtml", StringComparison.OrdinalIgnoreCase)) == true;
 
     /// <summary>"Ns.Worker.ExecuteAsync, running calls" for a member of its state machine.</summary>
     static string RunningCalls(MemberChange c) =>
