@@ -106,6 +106,7 @@ public class FuzzTests
             };
             var (name, step) = kinds[random.Next(kinds.Length)];
             counts[name] = counts.GetValueOrDefault(name) + 1;
+            TestContext.Out.WriteLine($"edit {i}: {name}");
             _app.ForgetOutput();
             var clock = Stopwatch.StartNew();
             step();
@@ -120,7 +121,13 @@ public class FuzzTests
 
         void ExpectReport(string file, string words)
         {
-            _app.WaitFor(l => l.Contains("detour: ") && l.Contains(file) && l.Contains(words), $"the line about {file}: {words}");
+            try { _app.WaitFor(l => l.Contains("detour: ") && l.Contains(file) && l.Contains(words), $"the line about {file}: {words}"); }
+            catch (AssertionException)
+            {
+                // What the host holds (files dirty, pending, failed) says where the report stopped.
+                TestContext.Out.WriteLine("status after the wait:\n" + RunningApp.Command(Path.Combine(_dir, "Plain"), "status"));
+                throw;
+            }
             reported++;
         }
 

@@ -55,9 +55,13 @@ public sealed class RunningApp : IDisposable
         Installed.Prepare(start);
         using var process = Process.Start(start)!;
         var errors = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd() + errors.Result;
-        process.WaitForExit();
-        return output;
+        var output = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            return $"`detour {string.Join(" ", arguments)}` did not answer within 60 s";
+        }
+        return output.Result + errors.Result;
     }
 
     public IReadOnlyCollection<string> Lines => _lines;

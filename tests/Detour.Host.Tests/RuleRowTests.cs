@@ -98,7 +98,7 @@ public class RuleRowTests : SessionFixture
     }
 
     [Test]
-    public void AsyncMethod_NewCallsRunTheNewStateMachine_InFlightCallsFinishOnTheOld()
+    public void AsyncMethod_SameStateMachine_InFlightCallsContinueInTheNewBodyAtTheirNextAwait()
     {
         var account = new Account();
         var gate = new TaskCompletionSource();
@@ -107,11 +107,27 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(account.AddLater(1, Task.CompletedTask).Result, Is.EqualTo(101));
         gate.SetResult();
-        Assert.That(inFlight.Result, Is.EqualTo(2));
+        Assert.That(inFlight.Result, Is.EqualTo(101), "the suspended call resumes in the new MoveNext");
+        Assert.That(report.Members.Any(m => m.Kind == MemberKind.StateMachine && m.Status == MemberStatus.Patched), string.Join("\n", report.Members));
     }
 
     [Test]
-    public void Iterator_NewCallsRunTheNewCode_EnumeratorsInFlightFinishOnTheOld()
+    public void AsyncMethod_AwaitAdded_InFlightCallsFinishOnTheOld_AndTheReportSaysSo()
+    {
+        var account = new Account();
+        var gate = new TaskCompletionSource();
+        var inFlight = account.AddLater(1, gate.Task);
+        var report = Edit(AccountPath, ("{ await gate; return x + 1; }", "{ await gate; await Task.Yield(); return x + 100; }"));
+        AssertApplied(report);
+        Assert.That(account.AddLater(1, Task.CompletedTask).Result, Is.EqualTo(101));
+        gate.SetResult();
+        Assert.That(inFlight.Result, Is.EqualTo(2), "a call suspended at an await the new body lacks stays on the old one");
+        Assert.That(report.Members.Any(m => m.Kind == MemberKind.StateMachine && m.Status == MemberStatus.Skipped && m.RestartToSee),
+            string.Join("\n", report.Members));
+    }
+
+    [Test]
+    public void Iterator_SameStateMachine_EnumeratorsInFlightContinueInTheNewBody()
     {
         var account = new Account();
         using var inFlight = account.Evens(3).GetEnumerator();
@@ -120,7 +136,7 @@ public class RuleRowTests : SessionFixture
         AssertApplied(report);
         Assert.That(account.Evens(3), Is.EqualTo(new[] { 0, 3, 6 }));
         inFlight.MoveNext();
-        Assert.That(inFlight.Current, Is.EqualTo(2));
+        Assert.That(inFlight.Current, Is.EqualTo(3));
     }
 
     [Test]
@@ -224,6 +240,10 @@ public class RuleRowTests : SessionFixture
         Assert.That(report.Warnings, Is.Empty);
     }
 
+    [TestCase("public class Round : Shape", "public sealed class Round : Shape", "changing Round from a class to a sealed class needs a restart")]
+    [TestCase("public class Round : Shape", "public sealed class Round : Shape, IMarker", "adding the interface IMarker to Round needs a restart")]
+    [TestCase("public class Round : Shape\n{", "public sealed class Round : Shape, IDisposable\n{\n    public void Dispose() { }", "adding the interface IDisposable to Round needs a restart")]
+    [TestCase("public class Round : Shape", "public abstract class Round : Shape", "changing Round from a class to an abstract class needs a restart")]
     [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Round, IComparable<Circle>", "changing the base type of Circle needs a restart")]
     [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Shape, IComparable<Circle>, IMarker", "adding the interface IMarker to Circle needs a restart")]
     [TestCase("public class Circle : Shape, IComparable<Circle>", "public class Circle : Shape", "removing the interface IComparable`1 from Circle needs a restart")]

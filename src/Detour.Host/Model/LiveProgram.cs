@@ -18,6 +18,12 @@ internal sealed class LiveProgram(Assembly original, LiveView view)
     /// (reflection sees them), but not in the file it was loaded from, so they are named, not read.</summary>
     public readonly HashSet<string> RuntimeTypes = new();
     public readonly HashSet<MemberKey> RuntimeMembers = new();
+    /// <summary>The type each field added that way was declared with (a field's key does not hold it).</summary>
+    public readonly Dictionary<MemberKey, string> RuntimeFieldTypes = new();
+
+    /// <summary>A field the runtime added earlier, now declared with another type: its storage cannot change.</summary>
+    public bool RuntimeFieldRetyped(Mono.Cecil.FieldDefinition field) =>
+        RuntimeFieldTypes.TryGetValue(MemberKey.Of(field), out var type) && type != field.FieldType.FullName;
 
     /// <summary>The generations that declare added types or members: the only ones later edits bind to.</summary>
     public readonly List<Assembly> Generations = new();

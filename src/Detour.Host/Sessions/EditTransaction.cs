@@ -70,11 +70,17 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
         void AddType(Mono.Cecil.TypeDefinition type)
         {
             live.RuntimeTypes.Add(type.FullName);
-            foreach (var field in type.Fields) live.RuntimeMembers.Add(MemberKey.Of(field));
+            foreach (var field in type.Fields) AddField(field);
             foreach (var nested in type.NestedTypes) AddType(nested);
+        }
+        void AddField(Mono.Cecil.FieldDefinition field)
+        {
+            live.RuntimeMembers.Add(MemberKey.Of(field));
+            live.RuntimeFieldTypes[MemberKey.Of(field)] = field.FieldType.FullName;
         }
         foreach (var change in inserted)
             if (change.Type is { } type) AddType(type);
+            else if (change.Field is { } field) AddField(field);
             else live.RuntimeMembers.Add(change.Key);
     }
 

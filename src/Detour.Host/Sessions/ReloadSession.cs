@@ -178,7 +178,7 @@ public sealed class ReloadSession
                     members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
             }
         }
-        _sources.Commit(set.Paths, set.Texts, addedMembers: edit.Changes.AddsMembers);
+        _sources.Commit(set.Paths, set.Texts, addedMembers: edit.Changes.DeclaresAdditions);
         _baselines.Remember(set, new Baseline(edit.Changes.Texts, edit.Lambdas.Sites), edit.Lambdas);
         _outOfDate.Note(set.Paths, members);
         return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed)

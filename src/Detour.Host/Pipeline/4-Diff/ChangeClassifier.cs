@@ -56,6 +56,10 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
     {
         (RestartNeeded Fact, string Detail)? found = null;
         if (t.HasGenericParameters) return; // its changed members are reported one by one
+        string kindNow = KindOf(t.IsInterface, t.IsValueType, t.IsAbstract, t.IsSealed), kindBefore = KindOf(liveType);
+        if (kindNow != kindBefore)
+            _changes.Add(new MemberChange(MemberKey.ForType(t.FullName), t.FullName, "", ChangeKind.Changed, MemberKind.Type)
+                { NeedsRestart = RestartNeeded.TypeKindChanged, Detail = $"{kindBefore} to {kindNow}" });
         var baseNow = t.BaseType is null ? null : binding.ToLive(t.BaseType);
         if (!t.IsInterface && baseNow != liveType.BaseType && !(t.IsValueType && liveType.IsValueType))
             found = (RestartNeeded.BaseTypeChanged, "");
@@ -71,6 +75,13 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             _changes.Add(new MemberChange(MemberKey.ForType(t.FullName), t.FullName, "", ChangeKind.Changed, MemberKind.Type) { NeedsRestart = f.Fact, Detail = f.Detail });
     }
 
+    /// <summary>How C# declared the type, as far as the object layout and the ways to make one depend on it.</summary>
+    static string KindOf(bool isInterface, bool isValueType, bool isAbstract, bool isSealed) =>
+        isInterface ? "an interface" : isValueType ? "a struct" : isAbstract && isSealed ? "a static class" : isAbstract ? "an abstract class" :
+        isSealed ? "a sealed class" : "a class";
+
+    static string KindOf(Type live) => KindOf(live.IsInterface, live.IsValueType, live.IsAbstract, live.IsSealed);
+
     RuntimeAdditions Runtime => new(binding.Live.View);
 
     /// <summary>A type an earlier edit added through the runtime: its members change, and are added, the same way.</summary>
@@ -85,6 +96,8 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             else if (before != current.GetValueOrDefault(key))
                 _changes.Add(new MemberChange(key, t.FullName, m.Name, ChangeKind.Changed, Category(m)) { Method = m, ThroughRuntime = true });
         }
+        foreach (var f in t.Fields.Where(binding.Live.RuntimeFieldRetyped))
+            _changes.Add(new MemberChange(MemberKey.Of(f), t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, NeedsRestart = RestartNeeded.FieldTypeChanged });
         foreach (var f in t.Fields.Where(f => !f.HasConstant && !previous.ContainsKey(MemberKey.Of(f)) && !binding.Live.RuntimeMembers.Contains(MemberKey.Of(f))))
             _changes.Add(new MemberChange(MemberKey.Of(f), t.FullName, f.Name, ChangeKind.Added, f.IsStatic ? MemberKind.StaticField : MemberKind.Field)
                 { Field = f, ThroughRuntime = true, InitializerNotRun = f.IsStatic && HasInitializer(f) });
@@ -169,7 +182,12 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, LiveField = live, NeedsRestart = RestartNeeded.FieldTypeChanged });
             return;
         }
-        if (live is null && binding.Live.RuntimeMembers.Contains(key)) return; // added through the runtime before
+        if (live is null && binding.Live.RuntimeMembers.Contains(key)) // added through the runtime before
+        {
+            if (binding.Live.RuntimeFieldRetyped(f))
+                _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, NeedsRestart = RestartNeeded.FieldTypeChanged });
+            return;
+        }
         bool generic = t.HasGenericParameters || liveType.IsGenericType;
         if (live is null && !binding.IsMappedClosure(t) && !(f.IsStatic ? false : liveType.IsValueType) && Runtime.CanAddField(f.IsStatic, generic))
         {

@@ -12,7 +12,7 @@ public enum MemberKind { Method, Accessor, Constructor, Operator, LocalFunction,
 /// <summary>Facts the diff finds that the running program cannot take; the rules table has a row for each.</summary>
 internal enum RestartNeeded
 {
-    BaseTypeChanged, InterfaceAdded, InterfaceRemoved, GenericEdited, AddedToGenericType, VirtualAdded, InterfaceMemberAdded,
+    TypeKindChanged, BaseTypeChanged, InterfaceAdded, InterfaceRemoved, GenericEdited, AddedToGenericType, VirtualAdded, InterfaceMemberAdded,
     ConstructorAdded, InterfaceMemberEdited, HiddenBufferReturn, FieldTypeChanged, InstanceFieldAdded, AutoPropertyAdded,
 }
 
@@ -81,4 +81,7 @@ internal sealed record ChangeSet(IReadOnlyList<MemberChange> Changes, IReadOnlyD
 {
     public bool AnyNeedsRestart => Changes.Any(c => c.NeedsRestart is not null);
     public bool AddsMembers => Changes.Any(c => c.NeedsAHome);
+    /// <summary>Declares a type or member the build's assembly lacks (by a home or through the runtime): later
+    /// compiles must take the file along, as references to the build's assembly cannot see it.</summary>
+    public bool DeclaresAdditions => Changes.Any(c => c.IsTakenAddition && !(c.Method is { } m && CompilerNames.IsGenerated(m)));
 }

@@ -54,6 +54,7 @@ internal static class UpdateRules
 
     public static readonly IReadOnlyList<UpdateRule> Table =
     [
+        NeedsRestart(RestartNeeded.TypeKindChanged, c => $"changing {c.ShortTypeName} from {c.Detail} needs a restart: the running program made its type that way"),
         NeedsRestart(RestartNeeded.BaseTypeChanged, c => $"changing the base type of {c.ShortTypeName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceAdded, c => $"adding the interface {c.Detail} to {c.ShortTypeName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceRemoved, c => $"removing the interface {c.Detail} from {c.ShortTypeName} needs a restart"),
