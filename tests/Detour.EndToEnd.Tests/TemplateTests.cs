@@ -111,6 +111,25 @@ public class TemplateTests
     }
 
     [Test]
+    public void Worker_WithTreatWarningsAsErrors_AWarningIsRefusedAsTheBuildWould_AndTheNextGoodEditApplies()
+    {
+        var app = _app = TemplateApp.Create("worker", "Strict", prepare: folder => File.WriteAllText(Path.Combine(folder, "Directory.Build.props"),
+                "<Project><PropertyGroup><TreatWarningsAsErrors>true</TreatWarningsAsErrors></PropertyGroup></Project>"))
+            .Start(TemplateApp.Route.Tool, l => l.Contains("Worker running at"), "the worker's first turn");
+        RunningApp.Save(app.File("Worker.cs"), "logger.LogInformation(\"Worker running at: {time}\", DateTimeOffset.Now);",
+            "string? name = null;\n                logger.LogInformation(\"Worker named {length} at: {time}\", name.Length, DateTimeOffset.Now);");
+        string refused = app.App.WaitFor(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"Worker\.cs\(\d+,\d+\): error CS8602: .*a warning this project's build treats as an error"),
+            "the nullable warning, refused as the build refuses it");
+        TestContext.Out.WriteLine(refused);
+        app.App.ForgetOutput();
+        app.App.WaitFor(l => l.Contains("Worker running at"), "the loop, still on its last good code");
+        Assert.That(app.App.Lines.Any(l => l.Contains("Worker named")), Is.False, "nothing of the refused edit ran");
+        RunningApp.Save(app.File("Worker.cs"), "string? name = null;\n                logger.LogInformation(\"Worker named {length} at: {time}\", name.Length, DateTimeOffset.Now);",
+            "logger.LogInformation(\"Worker checked at: {time}\", DateTimeOffset.Now);");
+        app.App.WaitFor(l => l.Contains("Worker checked at"), "the next good edit, applied", seconds: 30);
+    }
+
+    [Test]
     public void Blazor_MarkupEdited_IsServed()
     {
         var app = _app = TemplateApp.Create("blazor", "Shop", ["--interactivity", "Server"]).StartWeb(TemplateApp.Route.Tool);

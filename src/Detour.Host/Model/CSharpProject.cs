@@ -86,7 +86,7 @@ internal sealed class CSharpProject
     {
         var trees = sources.Concat(BuildGeneratedTrees).ToList();
         var compilation = Create(Model.AssemblyName, trees, BuiltReferences, Model.CompilerArguments?.CompilationOptions ?? OptionsFor(trees));
-        return SourceGenerators.AreNeededFor(compilation.GetDiagnostics()) ? Generators.Run(compilation) : compilation;
+        return Generators.AreNeededFor(trees) || SourceGenerators.AreNeededFor(compilation.GetDiagnostics()) ? Generators.Run(compilation) : compilation;
     }
 }
 

@@ -27,13 +27,32 @@ internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions 
 
     public static bool AreNeededFor(IEnumerable<Diagnostic> errors) => errors.Any(d => MissingGeneratedPart.Contains(d.Id));
 
+    /// <summary>Whether a compile of these trees needs the generators before anything else: a partial type may have a
+    /// generated part (an [ObservableProperty]'s property, a [JsonSerializable] context's members) that the code uses,
+    /// and that the recompiled type would otherwise lack.</summary>
+    public bool AreNeededFor(IEnumerable<SyntaxTree> trees) => CodeGenerators.Length > 0 && trees.Any(t => SyntaxNames.PartialTypes(t).Any());
+
+    /// <summary>Runs the C# generators (not Razor's: views are generated on their own) on a compile. One driver serves
+    /// every call, so trees the generators saw before cost nothing again.</summary>
     public CSharpCompilation Run(CSharpCompilation compilation)
     {
-        if (Generators.Length == 0) return compilation;
-        var driver = CSharpGeneratorDriver.Create(Generators, parseOptions: parse, optionsProvider: Options);
-        driver.RunGeneratorsAndUpdateCompilation(compilation, out var updated, out _);
-        return (CSharpCompilation)updated;
+        if (CodeGenerators.Length == 0) return compilation;
+        lock (_codeGate)
+        {
+            _codeDriver ??= CSharpGeneratorDriver.Create(CodeGenerators, parseOptions: parse, optionsProvider: Options);
+            _codeDriver = _codeDriver.RunGeneratorsAndUpdateCompilation(compilation, out var updated, out _);
+            return (CSharpCompilation)updated;
+        }
     }
+
+    readonly object _codeGate = new();
+    GeneratorDriver? _codeDriver;
+    ImmutableArray<ISourceGenerator>? _codeGenerators;
+
+    ImmutableArray<ISourceGenerator> CodeGenerators => _codeGenerators ??=
+        Generators.Where(g => !IsRazor(g.GetGeneratorType().Assembly)).ToImmutableArray();
+
+    static bool IsRazor(Assembly generator) => generator.GetName().Name?.Contains("Razor", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>Runs the generators on a whole project with these additional files (views). One driver serves every
     /// call, so the generators' own caches make a later run cheaper.</summary>

@@ -70,17 +70,18 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
         void AddType(Mono.Cecil.TypeDefinition type)
         {
             live.RuntimeTypes.Add(type.FullName);
-            foreach (var field in type.Fields) AddField(field);
+            foreach (var field in type.Fields) AddField(MemberKey.Of(field), field);
             foreach (var nested in type.NestedTypes) AddType(nested);
         }
-        void AddField(Mono.Cecil.FieldDefinition field)
+        // The change's key: relinking may have taken the field out of its type.
+        void AddField(MemberKey key, Mono.Cecil.FieldDefinition field)
         {
-            live.RuntimeMembers.Add(MemberKey.Of(field));
-            live.RuntimeFieldTypes[MemberKey.Of(field)] = field.FieldType.FullName;
+            live.RuntimeMembers.Add(key);
+            live.RuntimeFieldTypes[key] = field.FieldType.FullName;
         }
         foreach (var change in inserted)
             if (change.Type is { } type) AddType(type);
-            else if (change.Field is { } field) AddField(field);
+            else if (change.Field is { } field) AddField(change.Key, field);
             else live.RuntimeMembers.Add(change.Key);
     }
 

@@ -15,6 +15,7 @@ internal sealed class DeltaCompiler(CSharpProject project)
 {
     public const string CompileName = "Detour.Delta";
     readonly ReferenceImages _images = ReferenceImages.Shared;
+    readonly BuildStrictness _strictness = new(project.Model);
 
     /// <summary>Returns null and fills <paramref name="errors"/> on failure.</summary>
     public CompiledDelta? Compile(CompileSet set, List<string> errors)
@@ -23,11 +24,13 @@ internal sealed class DeltaCompiler(CSharpProject project)
         var references = project.CurrentReferences.Append(_images.For(project.Model.TargetPath, project.Model.References, recompiled, CompileName));
         var support = set.GlobalUsings is null ? project.SupportTrees : project.SupportTrees.Append(set.GlobalUsings);
         var compilation = project.Create(CompileName, set.Trees.Concat(support), references, project.OptionsFor(set.Trees));
+        bool generated = project.Generators.AreNeededFor(set.Trees);
+        if (generated) compilation = project.Generators.Run(compilation);
         using var pe = new MemoryStream();
         using var pdb = new MemoryStream();
         var emitOptions = new EmitOptions(debugInformationFormat: DebugInformationFormat.PortablePdb);
         var result = compilation.Emit(pe, pdb, options: emitOptions);
-        if (!result.Success && SourceGenerators.AreNeededFor(result.Diagnostics))
+        if (!result.Success && !generated && SourceGenerators.AreNeededFor(result.Diagnostics))
         {
             compilation = project.Generators.Run(compilation);
             pe.SetLength(0);
@@ -37,6 +40,11 @@ internal sealed class DeltaCompiler(CSharpProject project)
         if (!result.Success)
         {
             errors.AddRange(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format));
+            return null;
+        }
+        if (_strictness.Refused(compilation, set.Trees) is { Count: > 0 } refused)
+        {
+            errors.AddRange(refused);
             return null;
         }
         return new CompiledDelta(pe.ToArray(), pdb.ToArray(), compilation, set);
