@@ -98,6 +98,23 @@ public class RuleRowTests : SessionFixture
     }
 
     [Test]
+    public void LocalFunctionSharingReshapedVariables_IsNotPatched_NewCallsOfItsCallerRunAllNewCode_AndTheReportSaysWhy()
+    {
+        Assert.That(Frames.Run(3), Is.EqualTo("3 green"));
+        var report = Edit(Source("Frames.cs"), ("var colors = new[] { \"red\", \"green\" };", "var colors = new List<string> { \"red\", \"green\", \"blue\" };"),
+            ("colors.Length", "colors.Count"));
+        AssertApplied(report);
+        Assert.That(Frames.Run(3), Is.EqualTo("3 red"), "a new call of Run: the new variables and the new Draw");
+        var draw = report.Members.Single(m => m.Member.Contains("Draw"));
+        Assert.That((draw.Status, draw.RestartToSee), Is.EqualTo((MemberStatus.Skipped, true)));
+        Assert.That(draw.Reason, Does.Contain("the local function Draw shares with Run changed (colors: String[] to List`1); a running Run holds them"));
+        var again = Edit(Source("Frames.cs"), ("var colors = new[] { \"red\", \"green\" };", "var colors = new List<string> { \"red\", \"green\", \"blue\" };"),
+            ("return $\"{frame} {colors[frame % colors.Length]}{extra}\";", "return $\"#{frame} {colors[frame % colors.Count]}{extra}\";"));
+        AssertApplied(again);
+        Assert.That(Frames.Run(3), Is.EqualTo("#3 red"), "a later edit of the same file applies");
+    }
+
+    [Test]
     public void AsyncMethod_SameStateMachine_InFlightCallsContinueInTheNewBodyAtTheirNextAwait()
     {
         var account = new Account();

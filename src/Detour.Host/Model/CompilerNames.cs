@@ -21,6 +21,16 @@ public static class CompilerNames
 
     public static bool IsLocalFunction(string name) => name.Contains(LocalFunctionMarker, StringComparison.Ordinal);
 
+    /// <summary>The name a local function was written with: "Draw" for "&lt;&lt;Main&gt;$&gt;g__Draw|0_0".</summary>
+    public static string LocalFunctionName(string name)
+    {
+        int start = name.IndexOf(LocalFunctionMarker, StringComparison.Ordinal);
+        if (start < 0) return name;
+        start += LocalFunctionMarker.Length;
+        int bar = name.IndexOf('|', start);
+        return bar > start ? name[start..bar] : name[start..];
+    }
+
     public static bool IsLambdaOrLocalFunction(string name) => IsLambda(name) || IsLocalFunction(name);
 
     /// <summary>The class of an async method or iterator: "&lt;ExecuteAsync&gt;d__1".</summary>

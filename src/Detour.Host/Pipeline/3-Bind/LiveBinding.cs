@@ -177,6 +177,8 @@ internal sealed class LiveBinding
                 var args = g.GenericArguments.Select(ToLive).ToArray();
                 return args.Any(x => x is null) ? null : ToLive(g.ElementType)?.MakeGenericType(args!);
             case TypeDefinition d:
+                // A closure whose captures changed is the delta's own: the live one of the same name has another shape.
+                if (_closuresThatDiffer.Any(c => c.Closure == d)) return null;
                 return _types.TryGetValue(d, out var mapped) ? mapped : Live.FindType(d.FullName);
         }
         if (ScopeName(t) is not { } scope) return null;

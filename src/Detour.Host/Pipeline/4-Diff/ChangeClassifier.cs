@@ -133,6 +133,18 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             current.TryGetValue(key.Statements, out var statementsNow) && statementsBefore == statementsNow)
             kind = ChangeKind.Unchanged;
         if (m.IsConstructor && m.IsStatic) return; // static initializers are classified per field
+        // Not bound to the live method, whose closure has the old shape: the delta's own runs for new calls of its caller.
+        if (live is null && ReshapedClosureTaken(m) is { } closure && LiveProgram.MethodsOf(liveType).Any(l => l.Name == m.Name))
+        {
+            _changes.Add(new MemberChange(key, t.FullName, m.Name, ChangeKind.Changed, Category(m))
+            {
+                Method = m,
+                ClosureNotUpdated = $"out of date until a restart: the variables the local function {CompilerNames.LocalFunctionName(m.Name)} shares with " +
+                                    $"{Owner(m)} changed ({CaptureDifferences(closure.Closure, closure.Live)}); a running {Owner(m)} holds them as they " +
+                                    "were, so it keeps calling the old body (new calls of it run the new one)",
+            });
+            return;
+        }
         if (binding.IsMappedClosure(t) && m.IsConstructor) return;
         bool generic = t.HasGenericParameters || liveType.IsGenericType;
         bool insertable = kind == ChangeKind.Added && !CompilerNames.IsGenerated(m) && !binding.IsMappedClosure(t) && Runtime.CanAddMethod(generic);
@@ -142,6 +154,22 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             { Method = m, Live = live, NeedsRestart = rude?.Fact, Detail = rude?.Detail ?? "", AttributesOnly = attributesOnly && rude is null,
               RuntimeCanUpdate = rude?.Fact == RestartNeeded.GenericEdited && binding.Live.View.MetadataUpdates,
               ThroughRuntime = insertable && rude is null });
+    }
+
+    static string Owner(MethodDefinition localFunction) =>
+        CompilerNames.OwningMethod(localFunction.Name) is var owner && owner == "<Main>$" ? "the top-level program" : owner;
+
+    /// <summary>A closure struct a local function takes by reference, whose captured variables changed: the live
+    /// callers pass the old struct, which the new body cannot take.</summary>
+    (TypeDefinition Closure, Type Live)? ReshapedClosureTaken(MethodDefinition m)
+    {
+        foreach (var p in m.Parameters)
+        {
+            var type = p.ParameterType is ByReferenceType byRef ? byRef.ElementType : p.ParameterType;
+            foreach (var differing in binding.ClosuresThatDiffer)
+                if (differing.Closure.FullName == type.FullName) return differing;
+        }
+        return null;
     }
 
     /// <param name="insertable">An addition the runtime's own update can make.</param>
@@ -227,14 +255,23 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
     /// closure is the one built at startup, so this stays true at every later edit until the captures match it again.</summary>
     static string CapturesDiffer(TypeDefinition generated, Type live)
     {
-        var now = generated.Fields.Where(f => !f.IsStatic).Select(f => f.Name).ToList();
-        var running = live.GetFields(NestedInstance).Select(f => f.Name).ToList();
-        var differences = now.Except(running).Select(n => "+" + n).Concat(running.Except(now).Select(n => "-" + n)).ToList();
-        string what = differences.Count > 0 ? string.Join(" ", differences) : "their types";
+        string what = CaptureDifferences(generated, live);
         var lambdas = live.GetMethods(NestedInstance | BindingFlags.DeclaredOnly).Where(m => CompilerNames.IsLambda(m.Name)).Select(m => m.Name).ToList();
         string which = lambdas.Count > 0 ? " (" + string.Join(", ", lambdas) + ")" : "";
         return $"out of date until a restart: its captured variables differ from those of the running program's closure ({what}), " +
                $"so delegates the running program made{which} keep their old bodies; new ones run the new";
+    }
+
+    /// <summary>"+b -a" for variables captured now and no longer; "their types" when only types changed.</summary>
+    static string CaptureDifferences(TypeDefinition generated, Type live)
+    {
+        var now = generated.Fields.Where(f => !f.IsStatic).Select(f => f.Name).ToList();
+        var running = live.GetFields(NestedInstance).Select(f => f.Name).ToList();
+        var differences = now.Except(running).Select(n => "+" + n).Concat(running.Except(now).Select(n => "-" + n)).ToList();
+        foreach (var field in generated.Fields.Where(f => !f.IsStatic))
+            if (live.GetField(field.Name, NestedInstance) is { } old && old.FieldType.Name != field.FieldType.Name)
+                differences.Add($"{field.Name}: {old.FieldType.Name} to {field.FieldType.Name}");
+        return differences.Count > 0 ? string.Join(", ", differences) : "their types";
     }
 
     /// <summary>A method X that became a property X (accessor get_X), or the reverse, is one added and one removed

@@ -122,7 +122,7 @@ internal static class UpdateRules
                 c.RunningCallsStay!) { RestartToSee = true })),
         new("changed body", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.Category is not (MemberKind.Lambda or MemberKind.LocalFunction),
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed")); }),
-        new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null,
+        new("lambda or local function with the same closure shape", c => c.Kind == ChangeKind.Changed && c.Method is not null && c.Live is not null && c.ClosureNotUpdated is null,
             (c, plan) => { plan.Detour.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "delegates made before the edit run the new body")); }),
         new("closure whose old delegates cannot follow", c => c.ClosureNotUpdated is not null,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, c.ClosureNotUpdated!) with { RestartToSee = true })),
