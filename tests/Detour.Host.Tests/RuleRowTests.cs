@@ -367,6 +367,16 @@ public class RuleRowTests : SessionFixture
     }
 
     [Test]
+    public void FlagsAddedToAnEnum_IsAnAttributeOnlyEditOfTheType_ThatSaysItNeedsARestart()
+    {
+        var report = Edit(ConstantsPath, ("public enum Level", "[Flags]\npublic enum Level"));
+        AssertApplied(report);
+        var skipped = report.Members.Single(m => m.Status == MemberStatus.Skipped);
+        Assert.That((skipped.Member, skipped.Kind, skipped.RestartToSee), Is.EqualTo(("Target.Level", MemberKind.Type, true)));
+        Assert.That(skipped.Reason, Does.Contain("only its attributes changed"));
+    }
+
+    [Test]
     public void AttributeOnlyEdit_PatchesNothing_AndSaysTheAttributesNeedARestart()
     {
         var report = Edit(AccountPath, ("    public static string Format(int x)", "    [Obsolete(\"use Show\")]\n    public static string Format(int x)"));

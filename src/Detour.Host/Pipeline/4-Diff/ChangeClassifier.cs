@@ -37,6 +37,9 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
                 continue;
             }
             CheckTypeShape(t, liveType);
+            var typeKey = MemberKey.ForType(t.FullName);
+            if (previous.TryGetValue(typeKey, out var attributesBefore) && current.TryGetValue(typeKey, out var attributesNow) && attributesBefore != attributesNow)
+                _changes.Add(new MemberChange(typeKey, t.FullName, "", ChangeKind.Changed, MemberKind.Type) { AttributesOnly = true });
             var cctor = MemberKey.StaticConstructorOf(t.FullName);
             if (!binding.IsMappedClosure(t) && oldInitializers.GetValueOrDefault(cctor)?.Text != newInitializers.GetValueOrDefault(cctor)?.Text)
                 _changes.Add(new MemberChange(cctor, t.FullName, ".cctor", ChangeKind.Changed, MemberKind.StaticConstructor) { StaticConstructorChanged = true });
@@ -45,7 +48,7 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
         }
         // Members of the previous generation the delta no longer has.
         var present = current.Keys.ToHashSet();
-        foreach (var key in previous.Keys.Where(k => !present.Contains(k) && !CompilerNames.IsGenerated(k.TypeName) && !CompilerNames.IsGenerated(k.Name)))
+        foreach (var key in previous.Keys.Where(k => !present.Contains(k) && k.Name.Length > 0 && !CompilerNames.IsGenerated(k.TypeName) && !CompilerNames.IsGenerated(k.Name)))
             _changes.Add(new MemberChange(key, key.TypeName, key.Name, ChangeKind.Removed,
                 CompilerNames.IsPropertyAccessor(key.Name) ? MemberKind.Accessor : MemberKind.Method));
         PairReshapedMembers();

@@ -16,8 +16,11 @@ internal static class IlText
     {
         var texts = new Dictionary<MemberKey, string>();
         foreach (var t in ModuleTypes.All(module))
-        foreach (var m in t.Methods)
-            texts[MemberKey.Of(m)] = WithAttributes(m);
+        {
+            if (!CompilerNames.IsGenerated(t)) texts[MemberKey.ForType(t.FullName)] = AttributesOfType(t);
+            foreach (var m in t.Methods)
+                texts[MemberKey.Of(m)] = WithAttributes(m);
+        }
         if (module.EntryPoint is { } main) texts[MemberKey.Of(main).Statements] = Of(main, foldLambdas: false);
         return texts;
     }
@@ -97,16 +100,30 @@ internal static class IlText
         "System.Diagnostics.DebuggerStepThroughAttribute", "System.Diagnostics.DebuggerHiddenAttribute",
     ];
 
+    /// <summary>A type's own attributes ([Flags], a component's [Route]); the build's bookkeeping (nullability, Razor's
+    /// checksums) is left out.</summary>
+    static string AttributesOfType(TypeDefinition type)
+    {
+        var text = new StringBuilder();
+        foreach (var a in type.CustomAttributes.Where(a => !CompilerAttributes.Contains(a.AttributeType.FullName) &&
+                                                           a.AttributeType.Namespace != "Microsoft.AspNetCore.Razor.Hosting"))
+            AppendAttribute(text, "type", a);
+        return text.ToString();
+    }
+
+    static void AppendAttribute(StringBuilder text, string where, CustomAttribute a) =>
+        text.Append(where).Append(' ').Append(a.AttributeType.FullName).Append('(')
+            .Append(string.Join(",", a.ConstructorArguments.Select(Value)))
+            .Append(string.Join(",", a.Properties.Concat(a.Fields).Select(n => n.Name + "=" + Value(n.Argument))))
+            .Append(")\n");
+
     static string AttributesOf(MethodDefinition method)
     {
         var text = new StringBuilder();
         void Add(string where, ICustomAttributeProvider provider)
         {
             foreach (var a in provider.CustomAttributes.Where(a => !CompilerAttributes.Contains(a.AttributeType.FullName)))
-                text.Append(where).Append(' ').Append(a.AttributeType.FullName).Append('(')
-                    .Append(string.Join(",", a.ConstructorArguments.Select(Value)))
-                    .Append(string.Join(",", a.Properties.Concat(a.Fields).Select(n => n.Name + "=" + Value(n.Argument))))
-                    .Append(")\n");
+                AppendAttribute(text, where, a);
         }
         Add("method", method);
         Add("return", method.MethodReturnType);
