@@ -127,6 +127,11 @@ public class TemplateTests
         RunningApp.Save(app.File("Worker.cs"), "string? name = null;\n                logger.LogInformation(\"Worker named {length} at: {time}\", name.Length, DateTimeOffset.Now);",
             "logger.LogInformation(\"Worker checked at: {time}\", DateTimeOffset.Now);");
         app.App.WaitFor(l => l.Contains("Worker checked at"), "the next good edit, applied", seconds: 30);
+        TestContext.Out.WriteLine(app.App.WaitFor(l => l.Contains("detour: Worker.cs: ") && l.Contains(" patched"), "the good edit's report, with its time"));
+        // An analyzer's warning (the SDK's CA2017: placeholders and arguments differ) is the build's error too.
+        RunningApp.Save(app.File("Worker.cs"), "\"Worker checked at: {time}\"", "\"Worker checked at: {time} {extra}\"");
+        TestContext.Out.WriteLine(app.App.WaitFor(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"Worker\.cs\(\d+,\d+\): error CA2017: "),
+            "the analyzer's warning, refused as the build refuses it"));
     }
 
     [Test]

@@ -20,6 +20,8 @@ internal sealed class CSharpProject
                 optimizationLevel: OptimizationLevel.Debug,
                 allowUnsafe: model.AllowUnsafe,
                 nullableContextOptions: model.NullableEnabled ? NullableContextOptions.Enable : NullableContextOptions.Disable,
+                // The build's warning level, so the warnings an edit's compile reports are the build's.
+                warningLevel: model.CompilerArguments?.CompilationOptions.WarningLevel ?? 4,
                 concurrentBuild: false)
             .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic>
             {
@@ -86,7 +88,11 @@ internal sealed class CSharpProject
     {
         var trees = sources.Concat(BuildGeneratedTrees).ToList();
         var compilation = Create(Model.AssemblyName, trees, BuiltReferences, Model.CompilerArguments?.CompilationOptions ?? OptionsFor(trees));
-        return Generators.AreNeededFor(trees) || SourceGenerators.AreNeededFor(compilation.GetDiagnostics()) ? Generators.Run(compilation) : compilation;
+        var diagnostics = compilation.GetDiagnostics();
+        // Code that uses a generated member ([ObservableProperty]'s) does not compile without the generators.
+        bool needed = SourceGenerators.AreNeededFor(diagnostics) ||
+                      diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) && Generators.AreNeededFor(sources);
+        return needed ? Generators.Run(compilation) : compilation;
     }
 }
 

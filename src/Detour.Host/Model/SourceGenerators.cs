@@ -30,7 +30,7 @@ internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions 
     /// <summary>Whether a compile of these trees needs the generators before anything else: a partial type may have a
     /// generated part (an [ObservableProperty]'s property, a [JsonSerializable] context's members) that the code uses,
     /// and that the recompiled type would otherwise lack.</summary>
-    public bool AreNeededFor(IEnumerable<SyntaxTree> trees) => CodeGenerators.Length > 0 && trees.Any(t => SyntaxNames.PartialTypes(t).Any());
+    public bool AreNeededFor(IEnumerable<SyntaxTree> trees) => trees.Any(t => SyntaxNames.PartialTypes(t).Any()) && CodeGenerators.Length > 0;
 
     /// <summary>Runs the C# generators (not Razor's: views are generated on their own) on a compile. One driver serves
     /// every call, so trees the generators saw before cost nothing again.</summary>
@@ -66,12 +66,34 @@ internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions 
         return _viewsDriver.GetRunResult();
     }
 
-    ImmutableArray<ISourceGenerator> Load()
+    ImmutableArray<ISourceGenerator> Load() => References.SelectMany(r => r.GetGenerators(LanguageNames.CSharp)).ToImmutableArray();
+
+    /// <summary>The project's analyzers (the SDK's code-quality rules, a package's), for checking an edit as the build
+    /// would; loaded on first use.</summary>
+    public ImmutableArray<DiagnosticAnalyzer> Analyzers => _analyzers ??= References.SelectMany(r => r.GetAnalyzers(LanguageNames.CSharp)).ToImmutableArray();
+
+    /// <summary>The build's additional files (some analyzers read theirs, a public API list say), as they read now.</summary>
+    public ImmutableArray<AdditionalText> AdditionalFiles =>
+        (project.CompilerArguments?.AdditionalFiles ?? []).Where(f => File.Exists(f.Path))
+        .Select(f => (AdditionalText)new InMemoryText(f.Path, File.ReadAllText(f.Path))).ToImmutableArray();
+
+    /// <summary>The build's analyzer configs, as analyzers and generators read them.</summary>
+    public AnalyzerConfigOptionsProvider ConfigOptions => Options;
+
+    ImmutableArray<DiagnosticAnalyzer>? _analyzers;
+    List<AnalyzerFileReference>? _references;
+
+    /// <summary>Each analyzer assembly of the build once, all in one load context.</summary>
+    List<AnalyzerFileReference> References
     {
-        var paths = (project.CompilerArguments?.AnalyzerReferences.Select(r => Path.GetFullPath(r.FilePath, project.ProjectDirectory))
-                     ?? project.Analyzers).Where(File.Exists).ToList();
-        var loader = new Loader(paths);
-        return paths.SelectMany(path => new AnalyzerFileReference(path, loader).GetGenerators(LanguageNames.CSharp)).ToImmutableArray();
+        get
+        {
+            if (_references is not null) return _references;
+            var paths = (project.CompilerArguments?.AnalyzerReferences.Select(r => Path.GetFullPath(r.FilePath, project.ProjectDirectory))
+                         ?? project.Analyzers).Where(File.Exists).ToList();
+            var loader = new Loader(paths);
+            return _references = paths.Select(path => new AnalyzerFileReference(path, loader)).ToList();
+        }
     }
 
     /// <summary>Loads analyzer assemblies in a context of their own, each able to find the others of the build (Razor's

@@ -222,6 +222,8 @@ public sealed class ReloadSession
     /// has its baseline and the live types it binds to are read before its first edit. One file per lock.</summary>
     public void WarmUpMore()
     {
+        // Views first: in an app that has them, they are what is edited most, and their generator is the coldest step.
+        if (_sources.Views.Count > 0) lock (_gate) _razor.WarmUp(_sources);
         foreach (var path in _recent.Skip(1))
             lock (_gate)
                 if (_sources.Texts.ContainsKey(path)) DryRun(path, inTheApp: false);

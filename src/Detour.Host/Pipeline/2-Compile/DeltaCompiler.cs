@@ -15,7 +15,7 @@ internal sealed class DeltaCompiler(CSharpProject project)
 {
     public const string CompileName = "Detour.Delta";
     readonly ReferenceImages _images = ReferenceImages.Shared;
-    readonly BuildStrictness _strictness = new(project.Model);
+    readonly BuildStrictness _strictness = new(project.Model, project.Generators);
 
     /// <summary>Returns null and fills <paramref name="errors"/> on failure.</summary>
     public CompiledDelta? Compile(CompileSet set, List<string> errors)
@@ -42,7 +42,7 @@ internal sealed class DeltaCompiler(CSharpProject project)
             errors.AddRange(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(DiagnosticText.Format));
             return null;
         }
-        if (_strictness.Refused(compilation, set.Trees) is { Count: > 0 } refused)
+        if (_strictness.Refused(compilation, set.Trees, result.Diagnostics.Any(d => d.Severity == DiagnosticSeverity.Warning)) is { Count: > 0 } refused)
         {
             errors.AddRange(refused);
             return null;
