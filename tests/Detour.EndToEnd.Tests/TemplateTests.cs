@@ -135,12 +135,17 @@ public class TemplateTests
     }
 
     [Test]
-    public void Blazor_MarkupEdited_IsServed()
+    public void Blazor_MarkupEdited_AndANewComponent_AreServed()
     {
         var app = _app = TemplateApp.Create("blazor", "Shop", ["--interactivity", "Server"]).StartWeb(TemplateApp.Route.Tool);
         Assert.That(app.Get("/_framework/blazor.web.js").Status, Is.EqualTo(HttpStatusCode.OK), "the framework script, served in Development");
         RunningApp.Save(app.File("Components/Pages/Home.razor"), "Hello, world!", "Hello, Detour!");
         app.WaitForAnswer("/", "Hello, Detour!", "after the component's markup was edited");
+        // A routable component made after the start: the runtime adds its class, and the router finds it.
+        File.WriteAllText(app.File("Components/Pages/Fresh.razor"), "@page \"/fresh\"\n\n<h1>Fresh page</h1>\n<p>made after the start</p>\n");
+        app.WaitForAnswer("/fresh", "made after the start", "after a new component was saved");
+        RunningApp.Save(app.File("Components/Pages/Fresh.razor"), "made after the start", "edited after it was added");
+        app.WaitForAnswer("/fresh", "edited after it was added", "after the new component was edited");
         NoFailures(app);
     }
 

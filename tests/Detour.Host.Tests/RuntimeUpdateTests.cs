@@ -17,7 +17,7 @@ public class RuntimeUpdateTests
     static readonly (string, string)[] Describe = [("Target.Box`1", "Describe")];
 
     static RuntimeUpdates Make() =>
-        new(new CSharpProject(Project), Project.Sources.Where(File.Exists).ToDictionary(p => p, File.ReadAllText));
+        new(new CSharpProject(Project), () => Project.Sources.Where(File.Exists).ToDictionary(p => p, File.ReadAllText));
 
     static Dictionary<string, string> Edited(string from, string to)
     {

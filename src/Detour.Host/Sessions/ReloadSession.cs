@@ -60,7 +60,9 @@ public sealed class ReloadSession
         _compiler = new DeltaCompiler(_csharp);
         _resolver = new AssemblyResolver(project, AllPrograms);
         _baselines = new BaselineTexts(project, _compiler, _sets, _sources, _resolver);
-        _runtimeUpdates = new RuntimeUpdates(_csharp, new Dictionary<string, string>(_sources.Texts));
+        _runtimeUpdates = new RuntimeUpdates(_csharp, () => _sources.BuiltViews.Count == 0
+            ? _sources.BuiltTexts
+            : _sources.BuiltTexts.Concat(_razor.AsBuilt(_sources)).ToDictionary());
         _transaction = new EditTransaction(project, _live, target, _runtimeUpdates, AllPrograms);
         _brokenCallers = new BrokenCallers(_compiler, _sets);
     }

@@ -16,7 +16,13 @@ internal sealed class AppliedSources
     {
         foreach (var path in project.Sources.Where(File.Exists)) _texts[path] = File.ReadAllText(path);
         foreach (var path in project.Views.Where(File.Exists)) _views[path] = File.ReadAllText(path);
+        BuiltTexts = new Dictionary<string, string>(_texts);
+        BuiltViews = new Dictionary<string, string>(_views);
     }
+
+    /// <summary>The C# sources and the views as the build compiled them (as they read when the app started).</summary>
+    public IReadOnlyDictionary<string, string> BuiltTexts { get; }
+    public IReadOnlyDictionary<string, string> BuiltViews { get; }
 
     /// <summary>C# by path (a view's as generated).</summary>
     public IReadOnlyDictionary<string, string> Texts => _texts;

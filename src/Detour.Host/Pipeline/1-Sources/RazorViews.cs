@@ -46,6 +46,15 @@ internal sealed class RazorViews(CSharpProject project, CompileSetBuilder parser
             foreach (var (path, text) in generated) applied.AddGenerated(path, text);
     }
 
+    /// <summary>Every view's C# as the build generated it, by the path it is kept under: part of what the build compiled
+    /// (a component's namespace, that an _Imports.razor names, may exist only in them). Empty if the views do not generate.</summary>
+    public Dictionary<string, string> AsBuilt(AppliedSources applied)
+    {
+        var errors = new List<string>();
+        var generated = Generate(applied.BuiltTexts, applied.BuiltViews, applied.BuiltViews.Keys.ToList(), errors);
+        return errors.Count > 0 ? [] : generated.ToDictionary(g => ViewFiles.GeneratedPath(g.Key), g => g.Value);
+    }
+
     /// <summary>The C# the generator writes for each of <paramref name="edited"/>, given every view's text and the project's
     /// C#. A view the generator reports errors in, or writes nothing for, gets its errors (file, line and column) instead.</summary>
     Dictionary<string, string> Generate(IReadOnlyDictionary<string, string> csharp, IReadOnlyDictionary<string, string> views,

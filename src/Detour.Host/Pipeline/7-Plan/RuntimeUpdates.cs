@@ -15,8 +15,12 @@ internal sealed record RuntimeEdit(MetadataUpdate? Inserts, MetadataUpdate? Upda
 /// chained from the build; applied in the app by MetadataUpdater.ApplyUpdate). The runtime can do two things a detour
 /// cannot: replace shared generic code, for every instantiation (native-notes/generics.md), and add types and members
 /// to the live assembly, where reflection and the frameworks find them (native-notes/runtime-additions.md).</summary>
-internal sealed class RuntimeUpdates(CSharpProject project, IReadOnlyDictionary<string, string> builtTexts)
+/// <param name="builtSources">The C# the build compiled, views' generated C# included; asked for once, when the
+/// baseline is first needed.</param>
+internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictionary<string, string>> builtSources)
 {
+    IReadOnlyDictionary<string, string>? _builtTexts;
+    IReadOnlyDictionary<string, string> BuiltTexts => _builtTexts ??= builtSources();
     CSharpCompilation? _built;      // the build's sources and references
     CSharpCompilation? _current;    // what the runtime's metadata of the assembly holds now
     EmitBaseline? _baseline;
@@ -136,7 +140,7 @@ internal sealed class RuntimeUpdates(CSharpProject project, IReadOnlyDictionary<
                     return null;
                 }
                 edits.Add(new SemanticEdit(SemanticEditKind.Update, old, method));
-                methods[id] = new UpdatedMethod(path, RuntimeSymbols.ReflectionName(method.ContainingType), text == builtTexts.GetValueOrDefault(path));
+                methods[id] = new UpdatedMethod(path, RuntimeSymbols.ReflectionName(method.ContainingType), text == BuiltTexts.GetValueOrDefault(path));
             }
         }
         if (edits.Count == 0) return null;
@@ -196,7 +200,7 @@ internal sealed class RuntimeUpdates(CSharpProject project, IReadOnlyDictionary<
         error = null;
         var chosen = _updated.Where(m => !_added.Contains(m.Key) && (select?.Invoke(m.Value.TypeName) ?? true)).ToDictionary(m => m.Key, m => m.Value);
         if (chosen.Count == 0 || !Ready(out error)) return null;
-        var texts = chosen.Values.Select(m => m.File).Distinct().ToDictionary(p => p, p => builtTexts.GetValueOrDefault(p, ""));
+        var texts = chosen.Values.Select(m => m.File).Distinct().ToDictionary(p => p, p => BuiltTexts.GetValueOrDefault(p, ""));
         var compilation = WithTexts(_current!, texts, out var trees);
         return EmitUpdates(_current!, _baseline!, compilation, trees, m => chosen.ContainsKey(RuntimeSymbols.Id(m)), out error);
     }
@@ -227,7 +231,7 @@ internal sealed class RuntimeUpdates(CSharpProject project, IReadOnlyDictionary<
     {
         error = null;
         if (_baseline is not null) return true;
-        if (BuildBaseline.Create(project, builtTexts, out error) is not { } start) return false;
+        if (BuildBaseline.Create(project, BuiltTexts, out error) is not { } start) return false;
         (_built, _current, _baseline) = (start.Compilation, start.Compilation, start.Baseline);
         return true;
     }
