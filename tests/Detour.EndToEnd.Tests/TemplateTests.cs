@@ -150,6 +150,43 @@ public class TemplateTests
     }
 
     [Test]
+    public void RazorClassLibrary_ReferencedByABlazorApp_ItsComponentsMarkupIsServed()
+    {
+        var app = _app = TemplateApp.Create("blazor", "Site", ["--interactivity", "Server"], prepare: folder =>
+        {
+            string library = Path.Combine(Path.GetDirectoryName(folder)!, "Ui");
+            Installed.Run(folder, "dotnet", "new", "razorclasslib", "-n", "Ui", "-o", library);
+            Installed.Run(folder, "dotnet", "add", "reference", Path.Combine(library, "Ui.csproj"));
+            string home = Path.Combine(folder, "Components", "Pages", "Home.razor");
+            File.WriteAllText(home, File.ReadAllText(home) + "\n<Ui.Component1 />\n");
+        }).StartWeb(TemplateApp.Route.Tool);
+        app.WaitForAnswer("/", "defined in the", "the library's component, as built");
+        RunningApp.Save(Path.Combine(Path.GetDirectoryName(app.Folder)!, "Ui", "Component1.razor"), "This component is defined in the", "This component was edited in the");
+        app.WaitForAnswer("/", "This component was edited in the", "after the library's component markup was edited");
+        NoFailures(app);
+    }
+
+    [TestCase(TemplateApp.Route.Tool)]
+    [TestCase(TemplateApp.Route.Package)]
+    public void Console_ALoopingProgram_TakesABodyAnAddedMethodAndAPropertyAddedToARecord(TemplateApp.Route route)
+    {
+        // The console template prints once and ends; a user's first change makes it a loop.
+        const string program = "while (true)\n{\n    Console.WriteLine(Shop.Line());\n    Thread.Sleep(200);\n}\n\n" +
+                               "static class Shop\n{\n    public static string Line() => \"price \" + new Item(\"tea\", 3).Price;\n}\n\n" +
+                               "record Item(string Name, int Price);\n";
+        var app = _app = TemplateApp.Create("console", "Loop", prepare: folder => File.WriteAllText(Path.Combine(folder, "Program.cs"), program))
+            .Start(route, l => l.Contains("price 3"), "the loop's first line");
+        RunningApp.Save(app.File("Program.cs"), "\"price \" + new Item(\"tea\", 3).Price;", "\"cost \" + new Item(\"tea\", 3).Price;");
+        app.App.WaitFor(l => l.Contains("cost 3"), "the edited body", seconds: 30);
+        RunningApp.Save(app.File("Program.cs"), "\"cost \" + new Item(\"tea\", 3).Price;", "\"cost \" + Twice(new Item(\"tea\", 3).Price);\n    static int Twice(int x) => x * 2;");
+        app.App.WaitFor(l => l.Contains("cost 6"), "an added method, called", seconds: 30);
+        RunningApp.Save(app.File("Program.cs"), ("record Item(string Name, int Price);", "record Item(string Name, int Price)\n{\n    public string Label => Name + \"!\";\n}"),
+            ("\"cost \" + Twice(", "new Item(\"tea\", 3).Label + \" cost \" + Twice("));
+        app.App.WaitFor(l => l.Contains("tea! cost 6"), "a property added to the record, read", seconds: 30);
+        NoFailures(app);
+    }
+
+    [Test]
     public void Grpc_ServiceMethodBody_AnswersTheNewReply()
     {
         var app = _app = TemplateApp.Create("grpc", "Rpc").StartWeb(TemplateApp.Route.Tool);
