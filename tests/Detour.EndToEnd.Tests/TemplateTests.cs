@@ -184,10 +184,13 @@ public class TemplateTests
             ("\"cost \" + Twice(", "new Item(\"tea\", 3).Label + \" cost \" + Twice("));
         app.App.WaitFor(l => l.Contains("tea! cost 6"), "a property added to the record, read", seconds: 30);
         NoFailures(app);
+        // The project file is the build's: a property set there needs a restart, and Detour says so.
+        RunningApp.Save(app.File("Loop.csproj"), "</PropertyGroup>", "  <InvariantGlobalization>true</InvariantGlobalization>\n  </PropertyGroup>");
+        app.App.WaitFor(l => l.Contains("Loop.csproj(1,1): rude edit: the project file is read by the build"), "the project file's edit, said to need a restart");
     }
 
     [Test]
-    public void Grpc_ServiceMethodBody_AnswersTheNewReply()
+    public void Grpc_ServiceMethodBody_AnswersTheNewReply_AndAContractEditOffersTheRestart()
     {
         var app = _app = TemplateApp.Create("grpc", "Rpc").StartWeb(TemplateApp.Route.Tool);
         Assert.That(SayHello(app, "world"), Is.EqualTo("Hello world"));
@@ -200,6 +203,11 @@ public class TemplateTests
         }
         TestContext.Out.WriteLine($"gRPC SayHello: {clock.ElapsedMilliseconds} ms from save to the new reply");
         NoFailures(app);
+        // A method added to the service's contract: protoc runs in the build, so the restart is offered at once.
+        RunningApp.Save(app.File("Protos/greet.proto"), "rpc SayHello", "rpc SayGoodbye (HelloRequest) returns (HelloReply);\n  rpc SayHello");
+        app.App.WaitFor(l => l.Contains("greet.proto(1,1): rude edit: the build compiles .proto files"), "the .proto edit, said to need a restart");
+        app.App.WaitFor(l => l.Contains("detour: this edit needs a restart"), "the restart, offered");
+        Assert.That(SayHello(app, "world"), Is.EqualTo("Hi there world"), "the app runs on");
     }
 
     /// <summary>greet.Greeter/SayHello over HTTP/2 without TLS, the request and reply framed by hand (a length-prefixed

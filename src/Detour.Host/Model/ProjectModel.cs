@@ -35,6 +35,9 @@ public sealed record ProjectModel(
     /// neither reads nor compiles them.</summary>
     public IReadOnlyList<string> OutsideTree { get; init; } = [];
 
+    /// <summary>Files only the build reads (the project file, .proto files): their edits need a restart.</summary>
+    public IReadOnlyList<string> BuildInputs { get; init; } = [];
+
     /// <summary>The build's compiler command line, read with Roslyn's own parser; null when the build wrote none.</summary>
     public CSharpCommandLineArguments? CompilerArguments { get; init; }
 
@@ -123,6 +126,7 @@ public sealed record ProjectModel(
             EditorConfigs = values["editorconfig"].ToList(),
             OutsideTree = outside,
             CompilerArguments = compilerArguments,
+            BuildInputs = values["buildinput"].Where(p => SourceTree.Contains(root, p)).Distinct().ToList(),
         };
     }
 

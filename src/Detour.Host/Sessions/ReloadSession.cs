@@ -91,6 +91,19 @@ public sealed class ReloadSession
         }
     }
 
+    /// <summary>The edit of a file only the build reads (the project file, a .proto): a report that it needs a restart,
+    /// or null when the file reads as the app was built from it.</summary>
+    public ReloadReport? BuildInputEdited(string path, string? text)
+    {
+        if (!Project.BuildInputs.Contains(path)) return null;
+        lock (_gate)
+            if (!_sources.BuildInputChanged(path, text)) return null;
+        string why = path.EndsWith(".proto", StringComparison.OrdinalIgnoreCase)
+            ? "the build compiles .proto files (protoc), so the new contract needs a restart"
+            : "the project file is read by the build (packages, references, properties), so its change needs a restart";
+        return new ReloadReport(Generation, [path], [], [$"{path}(1,1): rude edit: {why}"], TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero) { NeedsRestart = true };
+    }
+
     /// <summary>Whether the program already runs this text of the file (a save without changes, say).</summary>
     public bool Runs(string path, string text) { lock (_gate) return _sources.Runs(path, text); }
 

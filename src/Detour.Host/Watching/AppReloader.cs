@@ -85,7 +85,7 @@ public sealed class AppReloader : IDisposable
             foreach (var p in projects) _watcher.Watch(p);
             foreach (var p in projects) Open(p);
             Say($"watching {string.Join(", ", projects.Select(p => Path.GetFileName(p.ProjectPath)))} " +
-                $"({_watcher.Watched.Count} files), mode {(int)Mode}" + CommandsHint);
+                $"({_watcher.Watched.Count(f => !projects.Any(p => p.BuildInputs.Contains(f)))} files), mode {(int)Mode}" + CommandsHint);
             foreach (var p in projects)
             foreach (var path in p.OutsideTree)
                 Say($"{path}: outside {p.TreeRoot} (the tree of {Path.GetFileName(p.ProjectPath)}); Detour does not read or compile it, so its edits need a restart");

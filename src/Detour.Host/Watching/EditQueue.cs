@@ -37,9 +37,10 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
     {
         var byProject = new Dictionary<ReloadSession, Dictionary<string, string>>();
         foreach (var path in paths.Order())
-            if (projects.For(path) is { } session && ReadForReload(path, session, force) is { } text)
+            if (projects.For(path) is { } session && session.Project.BuildInputs.Contains(path)) BuildInputSaved(path, session);
+            else if (projects.For(path) is { } owner && ReadForReload(path, owner, force) is { } text)
             {
-                if (!byProject.TryGetValue(session, out var changes)) byProject[session] = changes = new();
+                if (!byProject.TryGetValue(owner, out var changes)) byProject[owner] = changes = new();
                 changes[path] = text;
             }
         bool hold = Mode == ReloadMode.AtSafePoint && !_atSafePoint;
@@ -87,6 +88,20 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
             return null;
         }
         return text;
+    }
+
+    /// <summary>A file only the build reads: a restart is offered while it differs from what the app was built from.</summary>
+    void BuildInputSaved(string path, ReloadSession session)
+    {
+        if (session.BuildInputEdited(path, SettledReads.ReadNow(path)) is not { } report)
+        {
+            _lastErrors.Remove(path);
+            return;
+        }
+        if (_lastErrors.ContainsKey(path)) return; // said once; it stays true until the restart
+        _lastErrors[path] = report.Errors;
+        Tell(report);
+        Reported?.Invoke(report);
     }
 
     void Failed(string path, string? text, string why)

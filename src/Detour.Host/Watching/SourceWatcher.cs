@@ -94,7 +94,7 @@ internal sealed class SourceWatcher : IDisposable
 
     public void Watch(ProjectModel project)
     {
-        var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).Concat(project.Views).ToHashSet();
+        var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).Concat(project.Views).Concat(project.BuildInputs).ToHashSet();
         lock (_gate) _watched = _watched.Union(watched).ToHashSet();
         // One watcher per top folder of the project's sources (sources outside the project folder included).
         var folders = watched.Select(Path.GetDirectoryName).Distinct().OfType<string>().Where(Directory.Exists).ToList();
@@ -107,6 +107,7 @@ internal sealed class SourceWatcher : IDisposable
             };
             watcher.Filters.Add("*.cs");
             if (project.Views.Count > 0) { watcher.Filters.Add("*.cshtml"); watcher.Filters.Add("*.razor"); }
+            foreach (var name in project.BuildInputs.Select(Path.GetFileName).OfType<string>().Distinct()) watcher.Filters.Add(name);
             void Touched(string? path, int settleMs)
             {
                 if (path is null) return;

@@ -18,7 +18,14 @@ internal sealed class AppliedSources
         foreach (var path in project.Views.Where(File.Exists)) _views[path] = File.ReadAllText(path);
         BuiltTexts = new Dictionary<string, string>(_texts);
         BuiltViews = new Dictionary<string, string>(_views);
+        foreach (var path in project.BuildInputs.Where(File.Exists)) _buildInputs[path] = File.ReadAllText(path);
     }
+
+    readonly Dictionary<string, string> _buildInputs = new();
+
+    /// <summary>Whether a file only the build reads (the project file, a .proto) now differs from what the app was
+    /// built from.</summary>
+    public bool BuildInputChanged(string path, string? text) => _buildInputs.TryGetValue(path, out var built) && built != text;
 
     /// <summary>The C# sources and the views as the build compiled them (as they read when the app started).</summary>
     public IReadOnlyDictionary<string, string> BuiltTexts { get; }
