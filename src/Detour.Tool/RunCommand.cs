@@ -40,6 +40,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
             : $"press {KeyRouter.RestartKeyName} to restart, or type %restart at the Detour prompt ({KeyRouter.EscapeKeyName})";
         server.AppConnected += reloader => reloader.Reported += report =>
         {
+            if (report.Stages.Count > 0) output.Verbose(report.Timeline());
             if (!report.RestartWanted) return;
             if (restartOnRude && report.NeedsRestart) { output.Info("restarting the app (--restart-on-rude)"); Restart(reloader); return; }
             _terminal?.ArmRestartKey();

@@ -49,6 +49,7 @@ public static class ReloadBenchmark
             var compile = new List<double>();
             var relink = new List<double>();
             var apply = new List<double>();
+            var stages = new Dictionary<string, List<double>>();
             double first = 0;
             int wrong = 0;
             for (int edit = 1; edit <= WarmUpEdits + edits; edit++)
@@ -65,11 +66,17 @@ public static class ReloadBenchmark
                 compile.Add(result.Compile.TotalMilliseconds);
                 relink.Add(result.Relink.TotalMilliseconds);
                 apply.Add(result.Apply.TotalMilliseconds);
+                foreach (var stage in result.Stages)
+                {
+                    if (!stages.TryGetValue(stage.Stage, out var times)) stages[stage.Stage] = times = new List<double>();
+                    times.Add(stage.Took.TotalMilliseconds);
+                }
             }
             session.Revert();
             double median = Figures.Percentile(totals, 50);
             if (report) Console.WriteLine($"{lines,7:N0} lines{files,7}{median,8:F1}ms{Figures.Percentile(totals, 90),8:F1}ms{Figures.Percentile(compile, 50),8:F1}ms{Figures.Percentile(relink, 50),7:F1}ms{Figures.Percentile(apply, 50),7:F1}ms{first,10:F0}ms" +
                               (wrong > 0 ? $"  WRONG RESULTS: {wrong}" : ""));
+            if (report) Console.WriteLine($"{"",14}stage medians: {string.Join(", ", stages.Select(s => $"{s.Key} {Figures.Percentile(s.Value, 50):F2} ms"))}");
             return median;
         }
         finally

@@ -266,6 +266,26 @@ public class ToolRouteTests
     }
 
     [Test]
+    public void Verbose_PrintsEachEditsTimeline_FromTheSaveToTheAgentsAnswer()
+    {
+        Launch(false, "--verbose");
+        WaitForTick("hello", "the original greeting");
+        RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> \"timed\";");
+        var line = _app.WaitFor(l => l.Contains("detour: timeline: "), "the edit's timeline");
+        TestContext.Out.WriteLine(line);
+        Assert.That(line, Does.Match(@"timeline: watch \d+\.\d ms, read \d+\.\d ms, compile \d+\.\d ms, baseline \d+\.\d ms, bind, diff, rules \d+\.\d ms, " +
+                                     @"relink \d+\.\d ms, apply in the app \d+\.\d ms, record \d+\.\d ms = \d+ ms"));
+        WaitForTick("timed", "the new greeting");
+        RunningApp.Save(Plain("Greeter.cs"), "=> \"timed\";", "=> \"timed again\";");
+        TestContext.Out.WriteLine(_app.WaitFor(l => l.Contains("detour: timeline: "), "the second edit's timeline"));
+        WaitForTick("timed again", "the second greeting");
+        Thread.Sleep(3000); // the host's warm-up is over: a warm edit's timeline
+        RunningApp.Save(Plain("Greeter.cs"), "=> \"timed again\";", "=> \"timed warm\";");
+        TestContext.Out.WriteLine(_app.WaitFor(l => l.Contains("detour: timeline: "), "the warm edit's timeline"));
+        WaitForTick("timed warm", "the third greeting");
+    }
+
+    [Test]
     public void CallerSavedBeforeItsCallee_AppliesWhenTheCalleeIsSaved()
     {
         Launch();

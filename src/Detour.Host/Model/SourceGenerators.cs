@@ -88,12 +88,16 @@ internal sealed class SourceGenerators(ProjectModel project, CSharpParseOptions 
     {
         get
         {
-            if (_references is not null) return _references;
-            var paths = (project.CompilerArguments?.AnalyzerReferences.Select(r => Path.GetFullPath(r.FilePath, project.ProjectDirectory))
-                         ?? project.Analyzers).Where(File.Exists).ToList();
-            var loader = new Loader(paths);
-            return _references = paths.Select(path => new AnalyzerFileReference(path, loader)).ToList();
+            lock (_codeGate) return _references ??= LoadReferences();
         }
+    }
+
+    List<AnalyzerFileReference> LoadReferences()
+    {
+        var paths = (project.CompilerArguments?.AnalyzerReferences.Select(r => Path.GetFullPath(r.FilePath, project.ProjectDirectory))
+                     ?? project.Analyzers).Where(File.Exists).ToList();
+        var loader = new Loader(paths);
+        return paths.Select(path => new AnalyzerFileReference(path, loader)).ToList();
     }
 
     /// <summary>Loads analyzer assemblies in a context of their own, each able to find the others of the build (Razor's

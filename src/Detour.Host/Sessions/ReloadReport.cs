@@ -27,6 +27,14 @@ public sealed record ReloadReport(
     /// <summary>What went wrong after the edit applied, without undoing it, in "path(line,col): ..." or "path: warning: ..."
     /// form: an update handler that threw, or another file that no longer compiles with the edit.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>Where the time went, stage by stage, from the save the watcher saw to the agent's answer.</summary>
+    public IReadOnlyList<StageTime> Stages { get; init; } = [];
+
+    /// <summary>"timeline: settle 41 ms, read 1 ms, compile 12 ms, ... = 63 ms" (--verbose prints it).</summary>
+    public string Timeline() =>
+        $"timeline: {string.Join(", ", Stages.Select(s => $"{s.Stage} {s.Took.TotalMilliseconds:F1} ms"))} = " +
+        $"{Stages.Sum(s => s.Took.TotalMilliseconds):F0} ms";
     public int Count(MemberStatus status) => Members.Count(m => m.Status == status);
 
     /// <summary>"Scene.cs: 2 patched, 1 added (34 ms)".</summary>
@@ -39,5 +47,24 @@ public sealed record ReloadReport(
             .Where(s => Count(s) > 0).Select(s => $"{Count(s)} {s.ToString().ToLowerInvariant()}").ToList();
         string what = parts.Count == 0 ? "no code change, nothing patched" : string.Join(", ", parts);
         return $"{files}: {what} ({(Compile + Relink + Apply).TotalMilliseconds:F0} ms)";
+    }
+}
+
+/// <summary>One stage of an edit and how long it took.</summary>
+public sealed record StageTime(string Stage, TimeSpan Took);
+
+/// <summary>Times an edit's stages one after another.</summary>
+internal sealed class StageClock
+{
+    readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    readonly List<StageTime> _stages = new();
+
+    public IReadOnlyList<StageTime> Stages => _stages;
+
+    /// <summary>The stage that just ended took the time since the previous one ended.</summary>
+    public void Done(string stage)
+    {
+        _stages.Add(new StageTime(stage, _clock.Elapsed));
+        _clock.Restart();
     }
 }

@@ -120,6 +120,7 @@ public sealed class ReloadSession
             var files = changed.Keys.ToList();
             try
             {
+                var stages = new StageClock();
                 var views = changed.Where(c => ViewFiles.IsView(c.Key)).ToDictionary(c => c.Key, c => c.Value);
                 var csharp = changed;
                 if (views.Count > 0)
@@ -127,8 +128,9 @@ public sealed class ReloadSession
                     var errors = new List<string>();
                     if (_razor.Generate(changed, _sources, errors) is not { } generated) return Failed(files, errors, TimeSpan.Zero);
                     csharp = changed.Where(c => !views.ContainsKey(c.Key)).Concat(generated).ToDictionary(c => c.Key, c => c.Value);
+                    stages.Done("razor");
                 }
-                var report = ApplyLocked(csharp, files, isSkipped ?? (_ => false), hold);
+                var report = ApplyLocked(csharp, files, isSkipped ?? (_ => false), hold, stages);
                 if (report.Succeeded && !report.Held) _sources.CommitViews(views);
                 return report;
             }
@@ -142,7 +144,7 @@ public sealed class ReloadSession
     }
 
     /// <param name="files">The files the user saved, as the report names them (a view, not its generated C#).</param>
-    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, List<string> files, Func<string, bool> isSkipped, bool hold)
+    ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, List<string> files, Func<string, bool> isSkipped, bool hold, StageClock stages)
     {
         var clock = Stopwatch.StartNew();
         var set = _sets.For(changed.Keys, _sources.With(changed));
@@ -152,19 +154,22 @@ public sealed class ReloadSession
         var delta = _held is { } held && held.Key == heldKey ? held.Delta : _compiler.Compile(set, errors);
         _held = null;
         if (delta is null) return Failed(files, errors, clock.Elapsed);
+        stages.Done("compile");
         FaultInjection?.Invoke(FaultStage.Compiled);
         if (hold) _held = (heldKey, delta);
         var baseline = _baselines.For(set, errors, out _);
         if (baseline is null) return Failed(files, errors, clock.Elapsed);
+        stages.Done("baseline");
         var compileTime = clock.Elapsed;
 
         clock.Restart();
         var edit = Prepare(delta, baseline, dryRun: false);
         var decisions = edit.Decisions;
+        stages.Done("bind, diff, rules");
         if (decisions.Rude.Count > 0)
             return NeedsRestart(files, delta, decisions.Rude, compileTime, clock.Elapsed);
         var members = decisions.WithoutSkipped(isSkipped);
-        if (hold) return new ReloadReport(Generation, files, members, [], compileTime, clock.Elapsed, TimeSpan.Zero) { Held = true };
+        if (hold) return new ReloadReport(Generation, files, members, [], compileTime, clock.Elapsed, TimeSpan.Zero) { Held = true, Stages = stages.Stages };
         RuntimeEdit? runtimeEdit = null;
         if (decisions.RuntimeUpdate.Count > 0 || decisions.RuntimeInsert.Count > 0)
         {
@@ -175,8 +180,10 @@ public sealed class ReloadSession
             if (runtimeEdit.Updates is null && decisions.RuntimeUpdate.Count > 0)
                 return NeedsRestart(files, delta, [(decisions.RuntimeUpdate[0], $"{decisions.RuntimeUpdate[0].DisplayName} changed, but the runtime's update " +
                                                     "found no method of the build to give the new body to (restart)")], compileTime, clock.Elapsed);
+            stages.Done("runtime update");
         }
         var relinked = Relinker.Relink(edit.Binding, edit.Changes, edit.NewInitializers);
+        stages.Done("relink");
         FaultInjection?.Invoke(FaultStage.Relinked);
         var relinkTime = clock.Elapsed;
 
@@ -193,12 +200,16 @@ public sealed class ReloadSession
                     members.Select(m => m with { Status = MemberStatus.Failed, Reason = "rolled back: " + reason.Message }));
             }
         }
+        stages.Done("apply in the app");
         _sources.Commit(set.Paths, set.Texts, addedMembers: edit.Changes.DeclaresAdditions);
         _baselines.Remember(set, new Baseline(edit.Changes.Texts, edit.Lambdas.Sites), edit.Lambdas);
         _outOfDate.Note(set.Paths, members);
+        var brokenCallers = _brokenCallers.After(edit.Changes, set);
+        stages.Done("record");
         return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed)
         {
-            Warnings = [.. warnings.Select(w => $"{files.FirstOrDefault()}: warning: {w}"), .. _brokenCallers.After(edit.Changes, set)],
+            Warnings = [.. warnings.Select(w => $"{files.FirstOrDefault()}: warning: {w}"), .. brokenCallers],
+            Stages = stages.Stages,
         };
     }
 
@@ -238,12 +249,37 @@ public sealed class ReloadSession
     public void WarmUpMore()
     {
         // Views first: in an app that has them, they are what is edited most, and their generator is the coldest step.
-        if (_sources.Views.Count > 0) lock (_gate) _razor.WarmUp(_sources);
+        if (_sources.Views.Count > 0) WarmUpStep(() => _razor.WarmUp(_sources));
         foreach (var path in _recent.Skip(1))
-            lock (_gate)
-                if (_sources.Texts.ContainsKey(path)) DryRun(path, inTheApp: false);
+            WarmUpStep(() => { if (_sources.Texts.ContainsKey(path)) DryRun(path, inTheApp: false); });
         // The build's compilation and baseline, for the first edit the runtime takes.
-        if (_live.View.MetadataUpdates && _recent.Count > 0) lock (_gate) _runtimeUpdates.WarmUp(_recent[0]);
+        if (_live.View.MetadataUpdates && _recent.Count > 0)
+        {
+            WarmUpStep(() => _ = _runtimeUpdates.BuiltTexts);
+            _runtimeUpdates.PrepareBaseline();
+            _runtimeUpdates.WarmUp(_recent[0]);
+        }
+    }
+
+    int _editsComing;
+
+    /// <summary>An edit of this project is being read: warm-up steps not yet started wait until it is done, so a save
+    /// soon after the start waits for one step at most, not for the whole warm-up.</summary>
+    public IDisposable EditComing()
+    {
+        Interlocked.Increment(ref _editsComing);
+        return new Done(() => Interlocked.Decrement(ref _editsComing));
+    }
+
+    void WarmUpStep(Action step)
+    {
+        while (Volatile.Read(ref _editsComing) > 0) Thread.Sleep(10);
+        lock (_gate) step();
+    }
+
+    sealed class Done(Action done) : IDisposable
+    {
+        public void Dispose() => done();
     }
 
     /// <summary>The file's baseline, then the edit's path as if all of its code had changed, thrown away at the end.

@@ -146,7 +146,7 @@ public sealed class AppReloader : IDisposable
             lock (Gate)
             {
                 var paths = _watcher.TakeSettled();
-                if (paths.Count > 0) _queue.Reload(paths, force: false);
+                if (paths.Count > 0) _queue.Reload(paths, force: false, savedAt: _watcher.FirstSaveSeen);
             }
         }
         catch (Exception e) { SayFailedInside(e); }

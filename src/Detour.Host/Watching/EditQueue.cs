@@ -33,7 +33,17 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
     public IReadOnlyCollection<string> AwaitingSafePoint => _awaitingSafePoint;
 
     /// <param name="force">Apply even unchanged files, and whatever the mode and the marks say (%reload, %autoreload).</param>
-    public void Reload(IReadOnlyCollection<string> paths, bool force)
+    /// <param name="savedAt">When the watcher saw the save: the timeline of each report starts there.</param>
+    public void Reload(IReadOnlyCollection<string> paths, bool force, DateTime? savedAt = null)
+    {
+        var read = System.Diagnostics.Stopwatch.StartNew();
+        var settle = savedAt is { } saved ? DateTime.UtcNow - saved : TimeSpan.Zero;
+        var coming = paths.Select(projects.For).OfType<ReloadSession>().Distinct().Select(s => s.EditComing()).ToList();
+        try { ReloadNow(paths, force, savedAt is not null, settle, read); }
+        finally { foreach (var edit in coming) edit.Dispose(); }
+    }
+
+    void ReloadNow(IReadOnlyCollection<string> paths, bool force, bool timed, TimeSpan settle, System.Diagnostics.Stopwatch read)
     {
         var byProject = new Dictionary<ReloadSession, Dictionary<string, string>>();
         foreach (var path in paths.Order())
@@ -44,8 +54,13 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
                 changes[path] = text;
             }
         bool hold = Mode == ReloadMode.AtSafePoint && !_atSafePoint;
-        foreach (var (session, saved) in byProject.OrderByDescending(p => projects.Order(p.Key)))
-            Apply(session, saved, force, hold);
+        // "watch": from the save to its reload: the watcher's settle time, and any wait for the host's warm-up.
+        StageTime[] before = timed ? [new("watch", settle), new("read", read.Elapsed)] : [];
+        foreach (var (session, texts) in byProject.OrderByDescending(p => projects.Order(p.Key)))
+        {
+            Apply(session, texts, force, hold, before);
+            before = []; // a second project's edit starts when the first one's ends
+        }
         if (hold && _awaitingSafePoint.Count > 0) target.WantSafePoint(true);
     }
 
@@ -111,7 +126,7 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
         _lastErrors[path] = [$"{path}(1,1): error: {why}"];
     }
 
-    void Apply(ReloadSession session, Dictionary<string, string> saved, bool force, bool hold)
+    void Apply(ReloadSession session, Dictionary<string, string> saved, bool force, bool hold, StageTime[] before)
     {
         bool IsSkipped(string type) => !force && Marks.IsSkipped(session.Project.AssemblyName, type);
         var changes = saved;
@@ -127,6 +142,7 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
             if (report.Succeeded) changes = together;
         }
         if (report is not { Succeeded: true }) report = session.Apply(saved, IsSkipped, hold);
+        report = report with { Stages = [.. before, .. report.Stages] };
         foreach (var path in changes.Keys)
         {
             _pending.Remove(path);

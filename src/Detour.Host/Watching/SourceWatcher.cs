@@ -50,6 +50,7 @@ internal sealed class SourceWatcher : IDisposable
     /// just now. The others stay dirty, and are looked at again when they may have settled.</summary>
     public List<string> TakeSettled()
     {
+        var savedAt = _dirty.ToArray().ToDictionary(d => d.Key, d => d.Value);
         var paths = TakeDirty();
         var now = DateTime.UtcNow;
         // Looking for writers costs milliseconds (every descriptor of the user's processes): only for writes in place.
@@ -70,8 +71,12 @@ internal sealed class SourceWatcher : IDisposable
             recheck = recheck is { } r && r < wait ? r : wait;
         }
         if (recheck is { } due) Schedule((int)Math.Ceiling(due.TotalMilliseconds));
+        FirstSaveSeen = settled.Select(p => savedAt.GetValueOrDefault(p, now)).DefaultIfEmpty(now).Min();
         return settled;
     }
+
+    /// <summary>When the watcher saw the first event of the files <see cref="TakeSettled"/> last returned.</summary>
+    public DateTime FirstSaveSeen { get; private set; }
 
     /// <summary>The settled callback runs after <paramref name="ms"/>, or sooner if already due sooner.</summary>
     void Schedule(int ms)
@@ -115,7 +120,7 @@ internal sealed class SourceWatcher : IDisposable
                     if (!watched.Contains(path) && !(IsNewSource(project, path) && watched.Add(path))) return;
                 lock (_gate) _watched.Add(path);
                 var now = DateTime.UtcNow;
-                _dirty[path] = now;
+                _dirty.TryAdd(path, now); // the first event of a save: where its timeline starts
                 // An in-place write still settling keeps its longer wait.
                 if (settleMs == InPlaceSettleMs) { _lastInPlaceWrite = now; _writtenInPlace[path] = true; }
                 else

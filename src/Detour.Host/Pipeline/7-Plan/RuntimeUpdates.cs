@@ -20,7 +20,10 @@ internal sealed record RuntimeEdit(MetadataUpdate? Inserts, MetadataUpdate? Upda
 internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictionary<string, string>> builtSources)
 {
     IReadOnlyDictionary<string, string>? _builtTexts;
-    IReadOnlyDictionary<string, string> BuiltTexts => _builtTexts ??= builtSources();
+    /// <summary>Read under the session's lock: views are generated for it.</summary>
+    public IReadOnlyDictionary<string, string> BuiltTexts => _builtTexts ??= builtSources();
+    readonly object _prepareGate = new();
+    (CSharpCompilation Compilation, EmitBaseline Baseline)? _prepared;
     CSharpCompilation? _built;      // the build's sources and references
     CSharpCompilation? _current;    // what the runtime's metadata of the assembly holds now
     EmitBaseline? _baseline;
@@ -205,25 +208,37 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
         return EmitUpdates(_current!, _baseline!, compilation, trees, m => chosen.ContainsKey(RuntimeSymbols.Id(m)), out error);
     }
 
-    /// <summary>Makes the baseline, then does for one method what an edit of it does (find it, bind its body, emit it
-    /// as an update) and throws the update away, so the first edit the runtime takes finds the project bound and
-    /// Roslyn's Edit and Continue paths compiled by the JIT.</summary>
+    /// <summary>After <see cref="PrepareBaseline"/>, and without the session's lock: does for one method what an edit
+    /// of it does (find it, bind its body, emit it as an update) and throws the update away, so the first edit the
+    /// runtime takes finds the project bound and Roslyn's Edit and Continue paths compiled by the JIT. It reads only
+    /// the build's compilation and baseline, which nothing changes.</summary>
     public void WarmUp(string recentFile)
     {
         try
         {
-            if (!Ready(out _)) return;
-            var tree = _current!.SyntaxTrees.FirstOrDefault(t => t.FilePath == recentFile) ?? _current.SyntaxTrees.FirstOrDefault();
+            (CSharpCompilation Compilation, EmitBaseline Baseline)? start;
+            lock (_prepareGate) start = _prepared;
+            if (start is not var (built, baseline)) return;
+            var tree = built.SyntaxTrees.FirstOrDefault(t => t.FilePath == recentFile) ?? built.SyntaxTrees.FirstOrDefault();
             if (tree is null) return;
-            var model = _current.GetSemanticModel(tree);
+            var model = built.GetSemanticModel(tree);
             var method = tree.GetRoot().DescendantNodes().Select(n => model.GetDeclaredSymbol(n)).OfType<IMethodSymbol>()
                 .FirstOrDefault(m => m.MethodKind == MethodKind.Ordinary);
             if (method is null) return;
-            _ = RuntimeSymbols.UsesWhatTheRuntimeLacks(_current, method, used => Known(used, NothingAdded));
+            _ = RuntimeSymbols.UsesWhatTheRuntimeLacks(built, method, used => Known(used, NothingAdded));
             using MemoryStream metadata = new(), il = new(), pdb = new();
-            _current.EmitDifference(_baseline!, [new SemanticEdit(SemanticEditKind.Update, method, method)], _ => false, metadata, il, pdb);
+            built.EmitDifference(baseline, [new SemanticEdit(SemanticEditKind.Update, method, method)], _ => false, metadata, il, pdb);
         }
         catch (Exception) { /* only a warm-up */ }
+    }
+
+    /// <summary>Makes the build's compilation and baseline without the session's lock (seconds, in a large project),
+    /// so edits saved meanwhile do not wait for it. <see cref="BuiltTexts"/> must have been read.</summary>
+    public void PrepareBaseline()
+    {
+        lock (_prepareGate)
+            if (_baseline is null && _prepared is null && _builtTexts is not null)
+                _prepared = BuildBaseline.Create(project, _builtTexts, out _);
     }
 
     /// <summary>The build's compilation and the baseline of its image and PDB, made on first use.</summary>
@@ -231,8 +246,14 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
     {
         error = null;
         if (_baseline is not null) return true;
-        if (BuildBaseline.Create(project, BuiltTexts, out error) is not { } start) return false;
-        (_built, _current, _baseline) = (start.Compilation, start.Compilation, start.Baseline);
+        (CSharpCompilation Compilation, EmitBaseline Baseline)? start;
+        lock (_prepareGate)
+        {
+            start = _prepared ?? BuildBaseline.Create(project, BuiltTexts, out error);
+            _prepared = null;
+        }
+        if (start is not { } made) return false;
+        (_built, _current, _baseline) = (made.Compilation, made.Compilation, made.Baseline);
         return true;
     }
 }
