@@ -19,7 +19,13 @@ internal sealed class SourceWatcher : IDisposable
     DateTime _lastInPlaceWrite;
 
     /// <param name="settled">Called on a timer thread once saves may have settled; <see cref="TakeSettled"/> has them.</param>
-    public SourceWatcher(Action settled) => _settled = new Timer(_ => settled());
+    public SourceWatcher(Action settled) => _settled = new Timer(_ =>
+    {
+        // Nothing is due now, so a recheck scheduled from the callback arms the timer again: the timer can fire a
+        // moment before _due by the wall clock, and a deleted file's recheck then looked pending and never came.
+        lock (_gate) _due = DateTime.MinValue;
+        settled();
+    });
 
     public IReadOnlyCollection<string> Watched { get { lock (_gate) return _watched.ToList(); } }
 
