@@ -86,12 +86,13 @@ internal sealed class CSharpProject
     /// has it), references and generated files, and the output of its source generators if its code needs them.</summary>
     public CSharpCompilation BuildCompilation(IEnumerable<SyntaxTree> sources)
     {
-        var trees = sources.Concat(BuildGeneratedTrees).ToList();
+        var own = sources.ToList(); // parsed once: the generator check below looks at them again
+        var trees = own.Concat(BuildGeneratedTrees).ToList();
         var compilation = Create(Model.AssemblyName, trees, BuiltReferences, Model.CompilerArguments?.CompilationOptions ?? OptionsFor(trees));
         var diagnostics = compilation.GetDiagnostics();
         // Code that uses a generated member ([ObservableProperty]'s) does not compile without the generators.
         bool needed = SourceGenerators.AreNeededFor(diagnostics) ||
-                      diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) && Generators.AreNeededFor(sources);
+                      diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) && Generators.AreNeededFor(own);
         return needed ? Generators.Run(compilation) : compilation;
     }
 }

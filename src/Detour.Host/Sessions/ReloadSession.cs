@@ -95,7 +95,6 @@ public sealed class ReloadSession
     /// or null when the file reads as the app was built from it.</summary>
     public ReloadReport? BuildInputEdited(string path, string? text)
     {
-        if (!Project.BuildInputs.Contains(path)) return null;
         lock (_gate)
             if (!_sources.BuildInputChanged(path, text)) return null;
         string why = path.EndsWith(".proto", StringComparison.OrdinalIgnoreCase)

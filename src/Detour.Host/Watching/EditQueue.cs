@@ -47,12 +47,15 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
     {
         var byProject = new Dictionary<ReloadSession, Dictionary<string, string>>();
         foreach (var path in paths.Order())
-            if (projects.For(path) is { } session && session.Project.BuildInputs.Contains(path)) BuildInputSaved(path, session);
-            else if (projects.For(path) is { } owner && ReadForReload(path, owner, force) is { } text)
+        {
+            if (projects.For(path) is not { } session) continue;
+            if (session.Project.BuildInputs.Contains(path)) BuildInputSaved(path, session);
+            else if (ReadForReload(path, session, force) is { } text)
             {
-                if (!byProject.TryGetValue(owner, out var changes)) byProject[owner] = changes = new();
+                if (!byProject.TryGetValue(session, out var changes)) byProject[session] = changes = new();
                 changes[path] = text;
             }
+        }
         bool hold = Mode == ReloadMode.AtSafePoint && !_atSafePoint;
         // "watch": from the save to its reload: the watcher's settle time, and any wait for the host's warm-up.
         StageTime[] before = timed ? [new("watch", settle), new("read", read.Elapsed)] : [];

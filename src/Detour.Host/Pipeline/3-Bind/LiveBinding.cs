@@ -15,7 +15,7 @@ internal sealed class LiveBinding
     readonly HashSet<TypeDefinition> _closures = new();
     readonly Dictionary<MethodDefinition, MethodBase?> _methods = new();
     readonly Dictionary<FieldDefinition, FieldInfo?> _fields = new();
-    readonly List<(TypeDefinition Closure, Type Live)> _closuresThatDiffer = new();
+    readonly Dictionary<TypeDefinition, Type> _closuresThatDiffer = new(); // in the order found
     readonly List<(TypeDefinition StateMachine, Type Live, string Why)> _stateMachinesThatDiffer = new();
     readonly Func<string, LiveProgram?> _referencedProject;
 
@@ -55,7 +55,7 @@ internal sealed class LiveBinding
     public IReadOnlyDictionary<TypeDefinition, Type> Types => _types;
 
     /// <summary>Closure classes of live types whose captures differ from the live one's: their lambdas cannot follow.</summary>
-    public IReadOnlyList<(TypeDefinition Closure, Type Live)> ClosuresThatDiffer => _closuresThatDiffer;
+    public IReadOnlyDictionary<TypeDefinition, Type> ClosuresThatDiffer => _closuresThatDiffer;
 
     /// <summary>State machines of live async methods and iterators whose fields or suspension points differ from the
     /// live one's: calls running now cannot continue in the new body.</summary>
@@ -89,7 +89,7 @@ internal sealed class LiveBinding
                 _types[t] = liveClosure;
                 _closures.Add(t);
             }
-            else _closuresThatDiffer.Add((t, liveClosure));
+            else _closuresThatDiffer[t] = liveClosure;
         }
     }
 
@@ -178,7 +178,7 @@ internal sealed class LiveBinding
                 return args.Any(x => x is null) ? null : ToLive(g.ElementType)?.MakeGenericType(args!);
             case TypeDefinition d:
                 // A closure whose captures changed is the delta's own: the live one of the same name has another shape.
-                if (_closuresThatDiffer.Any(c => c.Closure == d)) return null;
+                if (_closuresThatDiffer.ContainsKey(d)) return null;
                 return _types.TryGetValue(d, out var mapped) ? mapped : Live.FindType(d.FullName);
         }
         if (ScopeName(t) is not { } scope) return null;

@@ -78,6 +78,9 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             _changes.Add(new MemberChange(MemberKey.ForType(t.FullName), t.FullName, "", ChangeKind.Changed, MemberKind.Type) { NeedsRestart = f.Fact, Detail = f.Detail });
     }
 
+    static MemberChange Retyped(TypeDefinition t, FieldDefinition f) =>
+        new(MemberKey.Of(f), t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, NeedsRestart = RestartNeeded.FieldTypeChanged };
+
     /// <summary>How C# declared the type, as far as the object layout and the ways to make one depend on it.</summary>
     static string KindOf(bool isInterface, bool isValueType, bool isAbstract, bool isSealed) =>
         isInterface ? "an interface" : isValueType ? "a struct" : isAbstract && isSealed ? "a static class" : isAbstract ? "an abstract class" :
@@ -99,8 +102,7 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             else if (before != current.GetValueOrDefault(key))
                 _changes.Add(new MemberChange(key, t.FullName, m.Name, ChangeKind.Changed, Category(m)) { Method = m, ThroughRuntime = true });
         }
-        foreach (var f in t.Fields.Where(binding.Live.RuntimeFieldRetyped))
-            _changes.Add(new MemberChange(MemberKey.Of(f), t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, NeedsRestart = RestartNeeded.FieldTypeChanged });
+        foreach (var f in t.Fields.Where(binding.Live.RuntimeFieldRetyped)) _changes.Add(Retyped(t, f));
         foreach (var f in t.Fields.Where(f => !f.HasConstant && !previous.ContainsKey(MemberKey.Of(f)) && !binding.Live.RuntimeMembers.Contains(MemberKey.Of(f))))
             _changes.Add(new MemberChange(MemberKey.Of(f), t.FullName, f.Name, ChangeKind.Added, f.IsStatic ? MemberKind.StaticField : MemberKind.Field)
                 { Field = f, ThroughRuntime = true, InitializerNotRun = f.IsStatic && HasInitializer(f) });
@@ -167,11 +169,9 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
     (TypeDefinition Closure, Type Live)? ReshapedClosureTaken(MethodDefinition m)
     {
         foreach (var p in m.Parameters)
-        {
-            var type = p.ParameterType is ByReferenceType byRef ? byRef.ElementType : p.ParameterType;
-            foreach (var differing in binding.ClosuresThatDiffer)
-                if (differing.Closure.FullName == type.FullName) return differing;
-        }
+            if ((p.ParameterType is ByReferenceType byRef ? byRef.ElementType : p.ParameterType) is TypeDefinition type &&
+                binding.ClosuresThatDiffer.TryGetValue(type, out var live))
+                return (type, live);
         return null;
     }
 
@@ -210,13 +210,12 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
         if (f.HasConstant) return;
         if (live is not null && binding.ToLive(f.FieldType) is { } type && type != live.FieldType)
         {
-            _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, LiveField = live, NeedsRestart = RestartNeeded.FieldTypeChanged });
+            _changes.Add(Retyped(t, f) with { LiveField = live });
             return;
         }
         if (live is null && binding.Live.RuntimeMembers.Contains(key)) // added through the runtime before
         {
-            if (binding.Live.RuntimeFieldRetyped(f))
-                _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.Field) { Field = f, NeedsRestart = RestartNeeded.FieldTypeChanged });
+            if (binding.Live.RuntimeFieldRetyped(f)) _changes.Add(Retyped(t, f));
             return;
         }
         bool generic = t.HasGenericParameters || liveType.IsGenericType;
