@@ -25,18 +25,16 @@ internal static class CompiledMethod
         // Collectible methods get their stable entry point only once compiled, so ask again.
         nint after = method.MethodHandle.GetFunctionPointer();
         var found = arch.ReadEntryPoint(after);
-        if (NotCompiled(found) && after != before) found = arch.ReadEntryPoint(before);
-        if (NotCompiled(found))
+        if (arch.IsUncompiled(found) && after != before) found = arch.ReadEntryPoint(before);
+        if (arch.IsUncompiled(found))
             throw new DetourException($"{MethodNames.Describe(method)}: still not compiled after PrepareMethod (its precode points back into itself)");
         return found;
     }
-
-    static bool NotCompiled(EntryPoint e) => e.HasPrecode && (e.Code == e.Stub + 6 || e.Code == 0);
 
     public static void EnsureKnownPrologue(MethodBase method, nint code, IArchitecture arch)
     {
         // Disassembled only for the message: Iced's formatter is large, and the app would carry it for nothing.
         if (!arch.IsKnownPrologue(code))
-            throw new DetourException($"{MethodNames.Describe(method)}: unexpected code at 0x{code:X} ({arch.Describe(code)}); expected a Debug prologue starting with push rbp");
+            throw new DetourException($"{MethodNames.Describe(method)}: unexpected code at 0x{code:X} ({arch.Describe(code)}); expected a Debug-built method's prologue");
     }
 }

@@ -48,7 +48,7 @@ internal sealed unsafe class CodeStartRedirect(CodeWrite expected, CodeWrite jum
 internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory memory)
 {
     readonly Dictionary<nint, IRedirect> _byCode = new();
-    readonly TrampolineArena _arena = new(memory);
+    readonly TrampolineArena _arena = new(memory, arch.BranchReach);
 
     public IRedirect For(MethodBase method, EntryPoint entry)
     {
@@ -84,7 +84,7 @@ internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory m
         nint trampoline = site.ChangesOneByte ? site.FixedTarget : block;
         nint route = site.ChangesOneByte ? RouteAfter(trampoline) : block + 8;
         nint targetSlot = block + 16, entry = block + 24, continuation = block + continuationAt;
-        TrampolineArena.Write(trampoline, arch.EncodeIndirectJump(trampoline, route));
+        _arena.Write(trampoline, arch.EncodeIndirectJump(trampoline, route));
         WriteSized(entry, arch.EncodeEntry(entry, code, site, targetSlot), entryLength);
         WriteSized(continuation, arch.EncodeContinuation(continuation, code, site), continuationLength);
 
@@ -94,10 +94,10 @@ internal sealed unsafe class RedirectFactory(IArchitecture arch, INativeMemory m
         return new CodeStartRedirect(expected, jump, route, entry, targetSlot, continuation, memory);
     }
 
-    static void WriteSized(nint at, byte[] bytes, int planned)
+    void WriteSized(nint at, byte[] bytes, int planned)
     {
         if (bytes.Length != planned) throw new DetourException($"code for 0x{at:X} encoded to {bytes.Length} bytes, not the {planned} planned");
-        TrampolineArena.Write(at, bytes);
+        _arena.Write(at, bytes);
     }
 
     /// <summary>Which kind of site each code-start redirect used, for the tests and the benchmark.</summary>

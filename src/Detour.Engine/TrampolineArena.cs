@@ -5,9 +5,8 @@ namespace Detour.Engine;
 /// <summary>Owns the memory the engine runs code from: trampolines (each within rel32 reach of the method it
 /// serves), their slots, entries, and continuations that resume an original method. Slots live beside the code that
 /// reads them, in the same read-write-execute pages: near a method's code there is often no hole for a page more.</summary>
-internal sealed unsafe class TrampolineArena(INativeMemory memory)
+internal sealed unsafe class TrampolineArena(INativeMemory memory, long reach)
 {
-    const long Reach = 0x7FF0_0000; // within rel32 reach (±2 GB) with a page to spare
     readonly HashSet<nint> _exactPages = new();
     readonly List<(nint Start, nint End)> _exactUsed = new();
     readonly List<Pool> _codePools = new();
@@ -16,7 +15,7 @@ internal sealed unsafe class TrampolineArena(INativeMemory memory)
     {
         public readonly nint Start = start;
         public int Used;
-        public bool Fits(nint near, int length) => Used + length <= size && Math.Abs((long)Start - (long)near) < Reach;
+        public bool Fits(nint near, int length, long reach) => Used + length <= size && Math.Abs((long)Start - (long)near) < reach;
     }
 
     /// <summary>Claims <paramref name="length"/> executable bytes at exactly <paramref name="at"/>, or returns false.</summary>
@@ -35,15 +34,15 @@ internal sealed unsafe class TrampolineArena(INativeMemory memory)
         return true;
     }
 
-    /// <summary>Executable bytes within rel32 reach of <paramref name="near"/>, 16-byte aligned.</summary>
+    /// <summary>Executable bytes within the site jump's reach of <paramref name="near"/>, 16-byte aligned.</summary>
     public nint AllocateCode(nint near, int length)
     {
         length = (length + 15) & ~15;
         if (length > memory.PageSize) throw new DetourException($"{length} bytes of trampoline code do not fit a page");
-        var pool = _codePools.Find(p => p.Fits(near, length));
+        var pool = _codePools.Find(p => p.Fits(near, length, reach));
         if (pool is null)
         {
-            nint fresh = memory.MapNear(near, memory.PageSize, executable: true);
+            nint fresh = memory.MapNear(near, reach, memory.PageSize, executable: true);
             if (fresh == 0) throw new DetourException($"no free memory within reach of 0x{near:X} for a trampoline");
             pool = new Pool(fresh, memory.PageSize);
             _codePools.Add(pool);
@@ -54,5 +53,9 @@ internal sealed unsafe class TrampolineArena(INativeMemory memory)
     }
 
     /// <summary>Our own pages are mapped writable, so this needs no protection change.</summary>
-    public static void Write(nint at, ReadOnlySpan<byte> bytes) => CodeWrites.Store((byte*)at, bytes);
+    public void Write(nint at, ReadOnlySpan<byte> bytes)
+    {
+        CodeWrites.Store((byte*)at, bytes);
+        memory.FlushInstructions(at, bytes.Length);
+    }
 }

@@ -8,6 +8,13 @@ namespace Detour.Engine.Tests;
 /// <summary>Where the x64 layer puts a method's jump, and what its trampoline undoes, on hand-written prologues.</summary>
 public unsafe class PrologueTests
 {
+    [SetUp]
+    public void OnX64Only()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            Assert.Ignore("x64 encodings; Arm64ArchitectureTests cover arm64's");
+    }
+
     static readonly X64Architecture Linux = new(windowsAbi: false);
 
     static nint Place(byte[] prologue)

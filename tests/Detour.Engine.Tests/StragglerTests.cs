@@ -11,6 +11,13 @@ namespace Detour.Engine.Tests;
 [NonParallelizable]
 public unsafe class StragglerTests
 {
+    [SetUp]
+    public void OnX64Only()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+            Assert.Ignore("x64 encodings; Arm64ArchitectureTests cover arm64's");
+    }
+
     [TestCase(nameof(StragglerVirtuals.NoLocals))]
     [TestCase(nameof(StragglerVirtuals.TwoLocals))]
     [TestCase(nameof(StragglerVirtuals.StructLocal))]
@@ -22,7 +29,7 @@ public unsafe class StragglerTests
         nint code = CompiledMethod.Locate(method, NativePlatform.Architecture).Code;
         var original = new ReadOnlySpan<byte>((void*)code, 48).ToArray();
         var boundaries = Boundaries(original, code).Where(b => b is > 0 and < 24).ToList();
-        nint page = NativePlatform.Memory.MapNear(code, NativePlatform.Memory.PageSize, executable: true);
+        nint page = NativePlatform.Memory.MapNear(code, NativePlatform.Architecture.BranchReach, NativePlatform.Memory.PageSize, executable: true);
         Assert.That(page, Is.Not.Zero);
         var thunks = boundaries.Select((b, i) => WriteResumeThunk(page + i * 64, original, code, b)).ToList();
 

@@ -25,6 +25,12 @@ internal readonly record struct CodeWrite(nint Address, byte[] Bytes);
 /// <summary>The instruction-set services the engine needs; one implementation per architecture.</summary>
 internal interface IArchitecture
 {
+    /// <summary>How far the site's jump reaches: trampolines are placed within this many bytes of the code.</summary>
+    long BranchReach { get; }
+
+    /// <summary>True when the precode still leads to the runtime's fixup, not to compiled code.</summary>
+    bool IsUncompiled(EntryPoint entry);
+
     /// <summary>Reads the entry point of a compiled method, recognising the runtime's precode stub.
     /// Throws <see cref="DetourException"/> for any pattern it does not know.</summary>
     EntryPoint ReadEntryPoint(nint entry);

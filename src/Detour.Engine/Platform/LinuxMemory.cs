@@ -38,13 +38,12 @@ internal sealed unsafe partial class LinuxMemory : INativeMemory
         return true;
     }
 
-    public nint MapNear(nint near, int length, bool executable)
+    public nint MapNear(nint near, long reach, int length, bool executable)
     {
         // The runtime reserves large PROT_NONE ranges around its code, so blind probing rarely
         // hits a hole; the holes between mappings are read from /proc/self/maps instead.
-        const long Reach = 0x7FF0_0000;
         int prot = ProtRead | ProtWrite | (executable ? ProtExec : 0);
-        foreach (long candidate in FreeHolesNear((long)near, length, Reach))
+        foreach (long candidate in FreeHolesNear((long)near, length, reach))
         {
             nint got = mmap((nint)candidate, (nuint)length, prot, MapPrivate | MapAnonymous | MapFixedNoReplace, -1, 0);
             if (got == MapFailed) continue;
@@ -90,6 +89,7 @@ internal sealed unsafe partial class LinuxMemory : INativeMemory
             }
             byte* target = (byte*)address;
             CodeWrites.Store(target, bytes);
+            FlushInstructions(address, bytes.Length);
         }
         finally
         {
@@ -97,6 +97,16 @@ internal sealed unsafe partial class LinuxMemory : INativeMemory
                 if (mprotect(p, (nuint)page, prot) != 0)
                     throw new DetourException($"mprotect(restore) failed at 0x{p:X} (errno {Marshal.GetLastPInvokeError()})");
         }
+    }
+
+    // libgcc's cache maintenance: dc cvau, dsb ish, ic ivau, dsb ish, isb over the range. The runtime loads libgcc_s.
+    [LibraryImport("libgcc_s.so.1", EntryPoint = "__clear_cache")]
+    private static partial void ClearCache(nint begin, nint end);
+
+    public void FlushInstructions(nint address, int length)
+    {
+        if (RuntimeInformation.ProcessArchitecture == Architecture.X64) return;
+        ClearCache(address, address + length);
     }
 
     /// <summary>The protection of a code page. A cached entry is trusted only when it says

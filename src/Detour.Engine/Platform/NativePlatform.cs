@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 
 namespace Detour.Engine.Platform;
 
-/// <summary>Picks the architecture and OS implementations for this process.</summary>
+/// <summary>Picks the architecture and OS implementations for this process. Only platforms a test has run on patch
+/// native code (native-notes/platforms.md); elsewhere every detour is refused with the reason.</summary>
 internal static class NativePlatform
 {
     static readonly Lazy<(IArchitecture, INativeMemory)> Current = new(Create);
@@ -10,15 +11,22 @@ internal static class NativePlatform
     public static IArchitecture Architecture => Current.Value.Item1;
     public static INativeMemory Memory => Current.Value.Item2;
 
+    /// <summary>Where the engine has been tested: Linux x64 natively, Linux arm64 under qemu.</summary>
+    public static bool IsVerified(out string platform)
+    {
+        var arch = RuntimeInformation.ProcessArchitecture;
+        platform = $"{(OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsWindows() ? "Windows" : OperatingSystem.IsMacOS() ? "macOS" : RuntimeInformation.OSDescription)} {arch}";
+        return OperatingSystem.IsLinux() && arch is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
+    }
+
     static (IArchitecture, INativeMemory) Create()
     {
-        if (RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        if (!IsVerified(out string platform))
             throw new PlatformNotSupportedException(
-                $"Detour supports x64 only; {RuntimeInformation.ProcessArchitecture} is designed in native-notes/platforms.md but not built.");
-        INativeMemory memory =
-            OperatingSystem.IsLinux() ? new LinuxMemory() :
-            OperatingSystem.IsWindows() ? new WindowsMemory() :
-            throw new PlatformNotSupportedException($"Detour has no memory layer for {RuntimeInformation.OSDescription}; see native-notes/platforms.md.");
-        return (new X64Architecture(windowsAbi: OperatingSystem.IsWindows()), memory);
+                $"Detour's engine has not been verified on {platform}, so it patches no native code there (native-notes/platforms.md)");
+        IArchitecture arch = RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64
+            ? new Arm64Architecture()
+            : new X64Architecture(windowsAbi: OperatingSystem.IsWindows());
+        return (arch, new LinuxMemory());
     }
 }

@@ -29,10 +29,10 @@ internal sealed unsafe partial class WindowsMemory : INativeMemory
     public bool TryMapExecutableAt(nint pageAddress, int length) =>
         VirtualAlloc(pageAddress, (nuint)length, MemReserve | MemCommit, PageExecuteReadWrite) == pageAddress;
 
-    public nint MapNear(nint near, int length, bool executable)
+    public nint MapNear(nint near, long reach, int length, bool executable)
     {
         long origin = (long)near & ~0xFFFFL;
-        for (long step = 1; step <= 1024; step++)
+        for (long step = 1; step * 0x100000 < reach; step++)
             foreach (long sign in new[] { 1L, -1L })
             {
                 nint candidate = (nint)(origin + sign * step * 0x100000);
@@ -55,7 +55,9 @@ internal sealed unsafe partial class WindowsMemory : INativeMemory
         finally
         {
             VirtualProtect(address, (nuint)bytes.Length, old, out _);
-            FlushInstructionCache(GetCurrentProcess(), address, (nuint)bytes.Length);
+            FlushInstructions(address, bytes.Length);
         }
     }
+
+    public void FlushInstructions(nint address, int length) => FlushInstructionCache(GetCurrentProcess(), address, (nuint)length);
 }

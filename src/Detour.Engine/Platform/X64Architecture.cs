@@ -21,6 +21,12 @@ internal sealed unsafe class X64Architecture(bool windowsAbi) : IArchitecture
     static bool IsRipIndirectJump(in Instruction i) =>
         i.Mnemonic == Mnemonic.Jmp && i.Op0Kind == OpKind.Memory && i.IsIPRelativeMemoryOperand;
 
+    /// <summary>rel32 reaches ±2 GB; a megabyte is kept spare.</summary>
+    public long BranchReach => 0x7FF0_0000;
+
+    /// <summary>Until the method is compiled, its precode's slot points at the precode's own second instruction.</summary>
+    public bool IsUncompiled(EntryPoint entry) => entry.HasPrecode && (entry.Code == entry.Stub + 6 || entry.Code == 0);
+
     public EntryPoint ReadEntryPoint(nint entry)
     {
         var decoder = DecoderAt(entry, 32);
