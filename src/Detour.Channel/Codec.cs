@@ -30,7 +30,7 @@ public static class Codec
                 w.Write((byte)Kind.Hello); w.Write(h.Version); w.Write((byte)h.Role); w.Write(h.ProcessId); w.Write(h.EntryAssembly); w.Write(h.RuntimeDirectory);
                 List(w, h.Assemblies, a => { w.Write(a.Name); w.Write(a.Path); w.Write(a.Mvid.ToByteArray()); w.Write(a.DebugBuild); });
                 w.Write(h.PrintsReports); w.Write(h.StartupMilliseconds); List(w, h.FrameworkFolders ?? [], w.Write);
-                w.Write(h.MetadataUpdates); w.Write(h.UpdateCapabilities);
+                w.Write(h.MetadataUpdates); w.Write(h.UpdateCapabilities); w.Write(h.NativeEngine);
                 break;
             case Welcome m: w.Write((byte)Kind.Welcome); w.Write(m.Accepted); w.Write(m.Message); break;
             case PatchPlan p:
@@ -94,7 +94,7 @@ public static class Codec
                 if (!Enum.IsDefined(role)) throw new ChannelException($"unknown role {(int)role}");
                 return new Hello(version, role, r.ReadInt32(), r.ReadString(), r.ReadString(),
                     List(r, size, () => new LoadedAssembly(r.ReadString(), r.ReadString(), new Guid(Exactly(r, 16)), r.ReadBoolean())),
-                    r.ReadBoolean(), r.ReadDouble(), List(r, size, r.ReadString), r.ReadBoolean(), r.ReadString());
+                    r.ReadBoolean(), r.ReadDouble(), List(r, size, r.ReadString), r.ReadBoolean(), r.ReadString(), r.ReadString());
             case Kind.Welcome: return new Welcome(r.ReadBoolean(), r.ReadString());
             case Kind.Patch:
                 return new PatchPlan(r.ReadInt32(), r.ReadString(), Bytes(r, size), Bytes(r, size),

@@ -18,9 +18,12 @@ public sealed record LoadedAssembly(string Name, string Path, Guid Mvid, bool De
 /// edits of generic code, and additions, go through it.</param>
 /// <param name="UpdateCapabilities">What the runtime's metadata updates can do, in its own words
 /// ("AddMethodToExistingType NewTypeDefinition ..."); empty when it takes none.</param>
+/// <param name="NativeEngine">The engine's platform layer as the agent picked it at run time, or why it patches no
+/// native code on this platform.</param>
 public sealed record Hello(int Version, PeerRole Role, int ProcessId, string EntryAssembly, string RuntimeDirectory,
                            IReadOnlyList<LoadedAssembly> Assemblies, bool PrintsReports, double StartupMilliseconds = 0,
-                           IReadOnlyList<string>? FrameworkFolders = null, bool MetadataUpdates = false, string UpdateCapabilities = "") : Message;
+                           IReadOnlyList<string>? FrameworkFolders = null, bool MetadataUpdates = false, string UpdateCapabilities = "",
+                           string NativeEngine = "") : Message;
 
 /// <summary>The host's answer to <see cref="Hello"/>; when not accepted, the connection closes after it.</summary>
 public sealed record Welcome(bool Accepted, string Message) : Message;

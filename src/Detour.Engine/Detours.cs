@@ -11,6 +11,10 @@ public static class Detours
     public static MethodDetour Install(MethodBase original, MethodBase replacement) =>
         new DetourTransaction().Install(original, replacement).Commit()[0];
 
+    /// <summary>The platform layer this process uses ("Linux Arm64: precode slot swap, code-start B"), or why it
+    /// patches no native code here.</summary>
+    public static string Platform => Detour.Engine.Platform.NativePlatform.Description;
+
     /// <summary>The active detour on <paramref name="original"/>, if any.</summary>
     public static MethodDetour? Find(MethodBase original)
     {

@@ -59,7 +59,7 @@ public unsafe class Arm64ArchitectureTests
     public void SiteJump_IsABranchToTheTrampoline_WithinItsReach()
     {
         var site = new JumpSite(0, 0, 4, "test");
-        nint code = (nint)0x10_0000_0000L;
+        nint code = unchecked((nint)0x10_0000_0000L);
         var jump = Arm64.EncodeSiteJump(code, site, code - 0x1000);
         Assert.That(jump.Address, Is.EqualTo(code));
         Assert.That(Word(jump.Bytes, 0), Is.EqualTo(0x14000000u | (0x03FF_FFFFu & unchecked((uint)(-0x1000 >> 2)))));
@@ -72,7 +72,7 @@ public unsafe class Arm64ArchitectureTests
         var site = new JumpSite(0, 0, 4, "test");
         With([StpFpLrPreIndex, MovFpSp], code =>
         {
-            foreach (nint at in new[] { (nint)0x20_0000_0000L, (nint)0x20_0000_0004L })
+            foreach (nint at in new[] { unchecked((nint)0x20_0000_0000L), unchecked((nint)0x20_0000_0004L) })
             {
                 var bytes = Arm64.EncodeContinuation(at, code, site);
                 Assert.That(bytes, Has.Length.EqualTo(24), "the same length everywhere, as the factory plans it");
@@ -95,5 +95,23 @@ public unsafe class Arm64ArchitectureTests
         Assert.That(Word(bytes, 0), Is.EqualTo(0x58000050u), "ldr x16, [pc+8]");
         Assert.That(Word(bytes, 1), Is.EqualTo(0xD61F0200u));
         Assert.That(() => Arm64.EncodeIndirectJump(0x1000, 0x1000 + (1 << 20)), Throws.TypeOf<DetourException>());
+    }
+
+    [Test]
+    public void OnArm64_DebugMethodsOfEveryKind_StartWithAnInstructionThatCanMove()
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.Arm64)
+            Assert.Ignore("reads this process's own JIT code");
+        var methods = new[]
+        {
+            typeof(Racer).GetMethod(nameof(Racer.Get))!, typeof(Racer).GetMethod(nameof(Racer.GetVirtual))!,
+            typeof(LargeMaker).GetMethod(nameof(LargeMaker.Make))!, typeof(HotVirtuals).GetMethod(nameof(HotVirtuals.Replacement))!,
+        };
+        foreach (var method in methods)
+        {
+            var entry = CompiledMethod.Locate(method, Arm64);
+            TestContext.Out.WriteLine($"{method.DeclaringType!.Name}.{method.Name}: entry {(entry.HasPrecode ? "FixupPrecode " + Arm64.Describe(entry.Stub, 3) + $", slot +0x{entry.Slot - entry.Stub:X}" : "code itself")}; code {Arm64.Describe(entry.Code, 4)}");
+            Assert.That(Arm64.FindJumpSites(entry.Code), Has.Count.EqualTo(1), $"{method.Name}: {Arm64.Describe(entry.Code, 4)}");
+        }
     }
 }

@@ -120,7 +120,8 @@ public static class AgentMain
             foreach (var path in trusted.Split(Path.PathSeparator))
                 if (Path.GetDirectoryName(path) is { Length: > 0 } folder && !folders.Contains(folder)) folders.Add(folder);
         return new Hello(Frames.Version, PeerRole.Agent, Environment.ProcessId, entry.Location, RuntimeEnvironment.GetRuntimeDirectory(), assemblies,
-                         printsReports, _startupMilliseconds, folders, System.Reflection.Metadata.MetadataUpdater.IsSupported, UpdateCapabilities());
+                         printsReports, _startupMilliseconds, folders, System.Reflection.Metadata.MetadataUpdater.IsSupported, UpdateCapabilities(),
+                         Engine.Detours.Platform);
     }
 
     /// <summary>What the runtime's metadata updates can do, as it says itself (what `dotnet watch` asks it too); CoreLib

@@ -19,6 +19,15 @@ internal static class NativePlatform
         return OperatingSystem.IsLinux() && arch is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
     }
 
+    public static string Description
+    {
+        get
+        {
+            if (!IsVerified(out string platform)) return $"off: not verified on {platform}";
+            return $"{platform}: precode slot swap, code-start {(Architecture is Arm64Architecture ? "B" : "jmp rel32")}";
+        }
+    }
+
     static (IArchitecture, INativeMemory) Create()
     {
         if (!IsVerified(out string platform))

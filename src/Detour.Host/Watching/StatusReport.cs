@@ -11,6 +11,7 @@ internal static class StatusReport
         GenerationCounts? generations, string? host)
     {
         yield return $"mode {(int)queue.Mode}, {state} (app process {app.ProcessId}; the agent took {app.StartupMilliseconds:F1} ms of its main thread at startup)";
+        if (app.NativeEngine.Length > 0) yield return $"  native engine: {app.NativeEngine}";
         if (host is not null) yield return host;
         foreach (var session in projects.Sessions)
         {
