@@ -15,9 +15,8 @@ public static class ChannelClient
     static IReadOnlyList<string> Send(string socketPath, Message request, out bool reached)
     {
         reached = false;
-        if (!UserSocket.TryConnect(socketPath, out var socket)) return [];
-        using var _ = socket;
-        using var stream = new NetworkStream(socket!, ownsSocket: false);
+        using var stream = UserSocket.TryConnectStream(socketPath);
+        if (stream is null) return [];
         try
         {
             Frames.Write(stream, new Hello(Frames.Version, PeerRole.Client, Environment.ProcessId, "", "", [], false));

@@ -32,10 +32,12 @@ public static class UserSocket
     }
 
     /// <summary>The socket of the compile host for one project: one per user, project and Detour build, so a host left
-    /// running by another version of Detour is never asked to patch for this one.</summary>
+    /// running by another version of Detour is never asked to patch for this one.
+    /// On Windows it is the name of a named pipe (<see cref="UserPipe"/>), with the user in it.</summary>
     public static string PathFor(string projectPath)
     {
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(projectPath) + "|" + Build)))[..16].ToLowerInvariant();
+        if (OperatingSystem.IsWindows()) return $"detour-{Environment.UserName}-{Path.GetFileNameWithoutExtension(projectPath)}-{hash}";
         return Path.Combine(Folder(), $"detour-{Path.GetFileNameWithoutExtension(projectPath)}-{hash}.sock");
     }
 
@@ -64,6 +66,7 @@ public static class UserSocket
     /// it never loads System.Net.Sockets into the app (<see cref="UnixStream"/>).</summary>
     public static Stream? TryConnectStream(string path)
     {
+        if (OperatingSystem.IsWindows()) return UserPipe.TryConnect(path);
         if (!File.Exists(path)) return null;
         return OperatingSystem.IsLinux() ? UnixStream.TryConnect(path) : ConnectThroughSockets(path);
     }
@@ -94,7 +97,6 @@ public static class UserSocket
     public static bool PeerIsSameUser(Socket socket, out uint peerUid)
     {
         peerUid = uint.MaxValue;
-        if (OperatingSystem.IsWindows()) return true; // no peer uid there; the socket sits in the user's own temp folder
         if (!Posix.PeerUid(socket, out peerUid)) return false;
         return peerUid == (RequiredPeerUid ?? Posix.Uid());
     }

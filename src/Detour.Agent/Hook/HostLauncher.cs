@@ -32,9 +32,14 @@ internal static class HostLauncher
         string host = AppContext.GetData(AgentSettings.HostPathSetting) as string ?? throw new InvalidOperationException("no compile host named in the runtimeconfig");
         string project = (string)AppContext.GetData(AgentSettings.ProjectSetting)!;
         // A session of its own, so Ctrl+C in the app's terminal does not reach it; no terminal for its input or output.
-        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
-        foreach (var argument in new[] { "sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetExecutable.Path, host, "serve", "--project", project })
-            start.ArgumentList.Add(argument);
+        // Windows: a hidden console of its own does both.
+        var start = OperatingSystem.IsWindows()
+            ? new ProcessStartInfo(DotnetExecutable.Path) { UseShellExecute = false, CreateNoWindow = true }
+            : new ProcessStartInfo("setsid") { UseShellExecute = false };
+        var arguments = OperatingSystem.IsWindows()
+            ? new[] { host, "serve", "--project", project }
+            : ["sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetExecutable.Path, host, "serve", "--project", project];
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment.Remove("DOTNET_STARTUP_HOOKS");
         if (restarted) start.Environment.Remove(InjectedFaults.Variable);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the compile host");

@@ -11,12 +11,13 @@ internal static class NativePlatform
     public static IArchitecture Architecture => Current.Value.Item1;
     public static INativeMemory Memory => Current.Value.Item2;
 
-    /// <summary>Where the engine has been tested: Linux x64 natively, Linux arm64 under qemu.</summary>
+    /// <summary>Where the engine has been tested: Linux x64 natively, Linux arm64 under qemu, Windows x64 under Wine.</summary>
     public static bool IsVerified(out string platform)
     {
         var arch = RuntimeInformation.ProcessArchitecture;
         platform = $"{(OperatingSystem.IsLinux() ? "Linux" : OperatingSystem.IsWindows() ? "Windows" : OperatingSystem.IsMacOS() ? "macOS" : RuntimeInformation.OSDescription)} {arch}";
-        return OperatingSystem.IsLinux() && arch is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
+        return (OperatingSystem.IsLinux() && arch is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64)
+               || (OperatingSystem.IsWindows() && arch == System.Runtime.InteropServices.Architecture.X64);
     }
 
     public static string Description
@@ -36,6 +37,6 @@ internal static class NativePlatform
         IArchitecture arch = RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64
             ? new Arm64Architecture()
             : new X64Architecture(windowsAbi: OperatingSystem.IsWindows());
-        return (arch, new LinuxMemory());
+        return (arch, OperatingSystem.IsWindows() ? new WindowsMemory() : new LinuxMemory());
     }
 }

@@ -10,15 +10,13 @@ namespace Detour.Host.Serving;
 internal sealed class AgentConnection : IPatchTarget, IDisposable
 {
     static readonly TimeSpan AnswerLimit = TimeSpan.FromSeconds(30);
-    readonly Socket _socket;
-    readonly NetworkStream _stream;
+    readonly Stream _stream;
     readonly ConcurrentDictionary<int, TaskCompletionSource<Message>> _waiting = new();
     readonly object _writeLock = new(); // plans, reports and safe-point answers are written from several threads
     volatile bool _closed;
 
-    public AgentConnection(Socket socket, NetworkStream stream, Hello hello)
+    public AgentConnection(Stream stream, Hello hello)
     {
-        _socket = socket;
         _stream = stream;
         Hello = hello;
     }
@@ -120,6 +118,5 @@ internal sealed class AgentConnection : IPatchTarget, IDisposable
     {
         _closed = true;
         _stream.Dispose();
-        _socket.Dispose();
     }
 }

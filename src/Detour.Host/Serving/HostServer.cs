@@ -13,7 +13,7 @@ public sealed class HostServer : IDisposable
     readonly string _targetsFile;
     readonly string? _servedProject;
     readonly Action<string> _output;
-    readonly Socket _listener;
+    readonly ChannelListener _listener;
     readonly List<(AgentConnection Agent, AppReloader Reloader)> _apps = new();
     readonly CancellationTokenSource _stopping = new();
     DateTime _idleSince = DateTime.UtcNow;
@@ -31,7 +31,7 @@ public sealed class HostServer : IDisposable
         _socketPath = socketPath;
         _targetsFile = targetsFile;
         _output = output;
-        _listener = UserSocket.Listen(socketPath);
+        _listener = ChannelListener.Listen(socketPath);
         new Thread(AcceptLoop) { IsBackground = true, Name = "detour host" }.Start();
     }
 
@@ -58,23 +58,21 @@ public sealed class HostServer : IDisposable
     {
         while (!_stopping.IsCancellationRequested)
         {
-            Socket socket;
-            try { socket = _listener.Accept(); }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException) { return; }
-            new Thread(() => Serve(socket)) { IsBackground = true, Name = "detour peer" }.Start();
+            if (_listener.Accept() is not { } peer) return;
+            new Thread(() => Serve(peer)) { IsBackground = true, Name = "detour peer" }.Start();
         }
     }
 
     /// <summary>One connection: the peer's uid first, then its hello, then its role's conversation. A peer that breaks
     /// the protocol is dropped; nothing it sent reaches a reloader.</summary>
-    void Serve(Socket socket)
+    void Serve(AcceptedPeer peer)
     {
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        var stream = peer.Stream;
         try
         {
-            if (!UserSocket.PeerIsSameUser(socket, out uint uid))
+            if (!peer.IsSameUser)
             {
-                _output($"refused a connection from uid {uid}: only this user may use the channel");
+                _output($"refused a connection from {peer.Who}: only this user may use the channel");
                 stream.Dispose();
                 return;
             }
@@ -86,7 +84,7 @@ public sealed class HostServer : IDisposable
                 return;
             }
             Frames.Write(stream, new Welcome(true, "ok"));
-            if (hello.Role == PeerRole.Agent) ServeAgent(socket, stream, hello);
+            if (hello.Role == PeerRole.Agent) ServeAgent(stream, hello);
             else ServeClient(stream);
         }
         catch (Exception e) when (e is IOException or SocketException or ChannelException or ObjectDisposedException)
@@ -95,9 +93,9 @@ public sealed class HostServer : IDisposable
         }
     }
 
-    void ServeAgent(Socket socket, NetworkStream stream, Hello hello)
+    void ServeAgent(Stream stream, Hello hello)
     {
-        var agent = new AgentConnection(socket, stream, hello);
+        var agent = new AgentConnection(stream, hello);
         void Say(string line)
         {
             _output(line);
@@ -130,7 +128,7 @@ public sealed class HostServer : IDisposable
     public Action<AppReloader>? RestartRequested { get; set; }
 
     /// <summary>Commands from another terminal: each line runs on every connected app, and its lines come back.</summary>
-    void ServeClient(NetworkStream stream)
+    void ServeClient(Stream stream)
     {
         using (stream)
             while (Frames.Read(stream) is { } message)
