@@ -36,6 +36,8 @@ public sealed class DetourTransaction
     {
         _committed = true;
         var results = new List<MethodDetour>();
+        // Nothing to write touches no platform layer: where the engine is off, edits without detours still commit.
+        if (_steps.Count == 0) return results;
         var rollback = new Stack<Action>();
         lock (DetourRegistry.Gate)
         {

@@ -15,6 +15,9 @@ public static class Detours
     /// patches no native code here.</summary>
     public static string Platform => Detour.Engine.Platform.NativePlatform.Description;
 
+    /// <summary>False where the engine patches no native code: an unverified platform, or DETOUR_ENGINE=runtime.</summary>
+    public static bool Available => Detour.Engine.Platform.NativePlatform.Available;
+
     /// <summary>The active detour on <paramref name="original"/>, if any.</summary>
     public static MethodDetour? Find(MethodBase original)
     {

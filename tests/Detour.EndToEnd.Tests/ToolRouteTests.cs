@@ -266,6 +266,21 @@ public class ToolRouteTests
     }
 
     [Test]
+    public void AddedStaticField_ItsInitializerEditedLater_IsReinitialized_NotCalledNoChange()
+    {
+        Launch();
+        WaitForTick("hello m1", "the original ticks");
+        RunningApp.Save(Plain("Extra.cs"), "public static string Mark() => \"m1\";",
+            "static readonly Func<int, string> Format = n => \"m\" + (n * 10);\n    public static string Mark() => Format(2);");
+        WaitForTick("hello m20", "the added field's initializer, run");
+        RunningApp.Save(Plain("Extra.cs"), "(n * 10)", "(n * 100)");
+        _app.WaitFor(l => l.StartsWith("stderr: detour: Extra.cs: 1 patched"), "the edited initializer, re-run (it was 'no code change')");
+        WaitForTick("hello m200", "the new lambda in the field");
+        RunningApp.Save(Plain("Extra.cs"), "Format(2)", "Format(3)");
+        WaitForTick("hello m300", "a later edit keeps the field's value");
+    }
+
+    [Test]
     public void Verbose_PrintsEachEditsTimeline_FromTheSaveToTheAgentsAnswer()
     {
         Launch(false, "--verbose");

@@ -46,6 +46,7 @@ public sealed class PlanApplier
     /// agent, so the engine's code is compiled by the JIT before the first edit. Only a warm-up: failures are ignored.</summary>
     public void WarmUp()
     {
+        if (!Engine.Detours.Available) return;
         try
         {
             var target = typeof(WarmUp.WarmUpTarget);

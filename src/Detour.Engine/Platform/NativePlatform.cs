@@ -20,10 +20,17 @@ internal static class NativePlatform
                || (OperatingSystem.IsWindows() && arch == System.Runtime.InteropServices.Architecture.X64);
     }
 
+    /// <summary>DETOUR_ENGINE=runtime: edits go through the runtime's own metadata update only, as where the engine is
+    /// not verified; the end-to-end suite runs that way too.</summary>
+    public static bool RuntimeOnlyAsked => Environment.GetEnvironmentVariable("DETOUR_ENGINE") == "runtime";
+
+    public static bool Available => !RuntimeOnlyAsked && IsVerified(out _);
+
     public static string Description
     {
         get
         {
+            if (RuntimeOnlyAsked) return "off: DETOUR_ENGINE=runtime";
             if (!IsVerified(out string platform)) return $"off: not verified on {platform}";
             return $"{platform}: precode slot swap, code-start {(Architecture is Arm64Architecture ? "B" : "jmp rel32")}";
         }
@@ -31,6 +38,7 @@ internal static class NativePlatform
 
     static (IArchitecture, INativeMemory) Create()
     {
+        if (RuntimeOnlyAsked) throw new PlatformNotSupportedException("DETOUR_ENGINE=runtime: the native engine is off");
         if (!IsVerified(out string platform))
             throw new PlatformNotSupportedException(
                 $"Detour's engine has not been verified on {platform}, so it patches no native code there (native-notes/platforms.md)");

@@ -17,6 +17,7 @@ public sealed class LiveView : IDisposable
         _loaded = app.Assemblies.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.First());
         EntryAssembly = app.EntryAssembly;
         MetadataUpdates = app.MetadataUpdates;
+        NativeEngineOff = app.NativeEngine.StartsWith("off", StringComparison.Ordinal);
         UpdateCapabilities = app.UpdateCapabilities.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
         var paths = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         void Add(string path) { if (File.Exists(path)) paths.TryAdd(Path.GetFileNameWithoutExtension(path), path); }
@@ -36,6 +37,10 @@ public sealed class LiveView : IDisposable
 
     /// <summary>The app's runtime applies metadata updates (DOTNET_MODIFIABLE_ASSEMBLIES=debug): generic edits go there.</summary>
     public bool MetadataUpdates { get; }
+
+    /// <summary>The agent patches no native code (an unverified platform, or DETOUR_ENGINE=runtime): every edit goes
+    /// through the runtime's own metadata update.</summary>
+    public bool NativeEngineOff { get; }
 
     /// <summary>What the runtime's metadata updates can do ("AddMethodToExistingType", "NewTypeDefinition", ...).</summary>
     public IReadOnlySet<string> UpdateCapabilities { get; }

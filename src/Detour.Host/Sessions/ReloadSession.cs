@@ -62,7 +62,7 @@ public sealed class ReloadSession
         _baselines = new BaselineTexts(project, _compiler, _sets, _sources, _resolver);
         _runtimeUpdates = new RuntimeUpdates(_csharp, () => _sources.BuiltViews.Count == 0
             ? _sources.BuiltTexts
-            : _sources.BuiltTexts.Concat(_razor.AsBuilt(_sources)).ToDictionary());
+            : _sources.BuiltTexts.Concat(_razor.AsBuilt(_sources)).ToDictionary(), everyMethod: view.NativeEngineOff);
         _transaction = new EditTransaction(project, _live, target, _runtimeUpdates, AllPrograms);
         _brokenCallers = new BrokenCallers(_compiler, _sets);
     }

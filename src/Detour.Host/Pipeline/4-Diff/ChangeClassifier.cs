@@ -52,6 +52,8 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             _changes.Add(new MemberChange(key, key.TypeName, key.Name, ChangeKind.Removed,
                 CompilerNames.IsPropertyAccessor(key.Name) ? MemberKind.Accessor : MemberKind.Method));
         PairReshapedMembers();
+        if (binding.Live.View.NativeEngineOff)
+            for (int i = 0; i < _changes.Count; i++) _changes[i] = _changes[i] with { NativeEngineOff = true, RuntimeTakesUpdates = binding.Live.View.MetadataUpdates };
         return new ChangeSet(_changes, current);
     }
 
@@ -203,6 +205,8 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
         m.IsGetter || m.IsSetter ? MemberKind.Accessor :
         m.Name.StartsWith("op_") ? MemberKind.Operator : MemberKind.Method;
 
+    static bool KeepsValue(FieldDefinition f) => f.CustomAttributes.Any(a => a.AttributeType.Name == "KeepValueOnReloadAttribute");
+
     void ClassifyField(TypeDefinition t, Type liveType, FieldDefinition f)
     {
         var key = MemberKey.Of(f);
@@ -216,6 +220,10 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
         if (live is null && binding.Live.RuntimeMembers.Contains(key)) // added through the runtime before
         {
             if (binding.Live.RuntimeFieldRetyped(f)) _changes.Add(Retyped(t, f));
+            // Its initializer, edited since: the same re-initialization as a field the build had.
+            else if (f.IsStatic && newInitializers.TryGetValue(key, out var now) && oldInitializers.TryGetValue(key, out var before) && before.Text != now.Text)
+                _changes.Add(new MemberChange(key, t.FullName, f.Name, ChangeKind.Changed, MemberKind.StaticField)
+                    { Field = f, ThroughRuntime = true, InitializerChanged = true, KeepValue = KeepsValue(f) });
             return;
         }
         bool generic = t.HasGenericParameters || liveType.IsGenericType;
@@ -243,7 +251,7 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
             return;
         }
         if (!f.IsStatic || binding.IsMappedClosure(t)) return;
-        bool keep = f.CustomAttributes.Any(a => a.AttributeType.Name == "KeepValueOnReloadAttribute");
+        bool keep = KeepsValue(f);
         // An initializer the old text does not have (the text the app runs is unknown, say) counts as changed.
         bool initializerChanged = live is not null && newInitializers.TryGetValue(key, out var n) &&
                                   (oldInitializers.TryGetValue(key, out var o) ? o.Text != n.Text : n.Text.Length > 0);

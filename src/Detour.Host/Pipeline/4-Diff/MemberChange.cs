@@ -43,6 +43,10 @@ internal sealed record MemberChange(MemberKey Key, string TypeName, string Membe
     /// <summary>Carried by the runtime's own update: an addition the runtime inserts into the live assembly (reflection
     /// then sees it), or a change of a member an earlier edit added that way.</summary>
     public bool ThroughRuntime { get; init; }
+    /// <summary>The app's agent patches no native code, so a changed body goes through the runtime's update too.</summary>
+    public bool NativeEngineOff { get; init; }
+    /// <summary>The app's runtime takes metadata updates (it started with DOTNET_MODIFIABLE_ASSEMBLIES=debug).</summary>
+    public bool RuntimeTakesUpdates { get; init; }
     /// <summary>A static field added to a type the runtime added earlier: that type's static constructor ran, and the
     /// runtime does not run the field's initializer.</summary>
     public bool InitializerNotRun { get; init; }

@@ -48,6 +48,11 @@ internal static class UpdateRules
 
     static MemberReport Line(MemberChange c, MemberStatus status, string reason) => new(c.DisplayName, c.Category, status, reason);
 
+    /// <summary>A method of the build whose body changed (a generic one too), not one the runtime added.</summary>
+    static bool IsChangedBody(MemberChange c) =>
+        c.Kind == ChangeKind.Changed && c.Method is not null && !c.ThroughRuntime && !c.AttributesOnly
+        && (c.Live is not null || c.NeedsRestart == RestartNeeded.GenericEdited);
+
     /// <summary>A row for one thing the running program cannot take: the whole edit is refused with the message.</summary>
     static UpdateRule NeedsRestart(RestartNeeded fact, Func<MemberChange, string> message) =>
         new($"rude edit: {fact}", c => c.NeedsRestart == fact, (c, plan) => plan.Rude.Add((c, message(c))));
@@ -58,6 +63,17 @@ internal static class UpdateRules
         NeedsRestart(RestartNeeded.BaseTypeChanged, c => $"changing the base type of {c.ShortTypeName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceAdded, c => $"adding the interface {c.Detail} to {c.ShortTypeName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceRemoved, c => $"removing the interface {c.Detail} from {c.ShortTypeName} needs a restart"),
+        new("changed body, the native engine off: the runtime takes no updates", c => c.NativeEngineOff && IsChangedBody(c) && !c.RuntimeTakesUpdates,
+            (c, plan) => plan.Rude.Add((c, $"{c.ShortTypeName}.{c.MemberName} changed, but this app patches no native code (its native engine is off) " +
+                                           "and its runtime takes no metadata updates; start it with DOTNET_MODIFIABLE_ASSEMBLIES=debug, as `dotnet detour run` does"))),
+        new("changed body, the native engine off: through the runtime's metadata update", c => c.NativeEngineOff && IsChangedBody(c),
+            (c, plan) =>
+            {
+                plan.RuntimeUpdate.Add(c);
+                plan.Report.Add(Line(c, MemberStatus.Patched, c.Category is MemberKind.Lambda or MemberKind.LocalFunction or MemberKind.StateMachine
+                    ? "changed, through the runtime's own update (the native engine is off): calls from now on run the new body"
+                    : "body changed, through the runtime's own update (the native engine is off)"));
+            }),
         new("edited generic code, through the runtime's metadata update", c => c.NeedsRestart == RestartNeeded.GenericEdited && c.RuntimeCanUpdate,
             (c, plan) =>
             {
@@ -98,7 +114,7 @@ internal static class UpdateRules
                         ? "new type, added to the app's own assembly by the runtime's update: scans of the assembly find it"
                         : "added to the running type by the runtime's own update: reflection, routing and serializers see it"));
             }),
-        new("changed member that the runtime added", c => c.Kind == ChangeKind.Changed && c.ThroughRuntime,
+        new("changed method that the runtime added", c => c.Kind == ChangeKind.Changed && c.ThroughRuntime && c.Method is not null,
             (c, plan) => { plan.RuntimeUpdate.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed, through the runtime's own update (it was added that way)")); }),
         new("attributes changed, body unchanged", c => c.AttributesOnly,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)") with { RestartToSee = true })),

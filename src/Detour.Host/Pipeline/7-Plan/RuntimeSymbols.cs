@@ -45,7 +45,8 @@ internal static class RuntimeSymbols
     /// declaration id: those of generic code (a generic method, or any member of a generic type), and those the
     /// runtime added (<paramref name="runtimeAdded"/>: ids of members and types). Static constructors are left out: one
     /// ran once, and a new one would not run.</summary>
-    public static Dictionary<string, IMethodSymbol> UpdatableMembers(CSharpCompilation compilation, SyntaxTree tree, IReadOnlySet<string> runtimeAdded)
+    public static Dictionary<string, IMethodSymbol> UpdatableMembers(CSharpCompilation compilation, SyntaxTree tree, IReadOnlySet<string> runtimeAdded,
+        bool everyMethod = false)
     {
         var model = compilation.GetSemanticModel(tree);
         var found = new Dictionary<string, IMethodSymbol>();
@@ -59,7 +60,7 @@ internal static class RuntimeSymbols
                 if (member.MethodKind is MethodKind.StaticConstructor) continue;
                 var id = Id(member);
                 bool added = addedType || runtimeAdded.Contains(id) || member.AssociatedSymbol is { } property && runtimeAdded.Contains(Id(property));
-                if (!genericType && !member.IsGenericMethod && !added) continue;
+                if (!everyMethod && !genericType && !member.IsGenericMethod && !added) continue;
                 bool declaredHere = member.DeclaringSyntaxReferences.Any(r => r.SyntaxTree == tree);
                 bool implicitConstructor = member.MethodKind == MethodKind.Constructor && member.IsImplicitlyDeclared;
                 if (!declaredHere && !implicitConstructor) continue;

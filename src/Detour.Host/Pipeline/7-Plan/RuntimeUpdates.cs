@@ -17,7 +17,9 @@ internal sealed record RuntimeEdit(MetadataUpdate? Inserts, MetadataUpdate? Upda
 /// to the live assembly, where reflection and the frameworks find them (native-notes/runtime-additions.md).</summary>
 /// <param name="builtSources">The C# the build compiled, views' generated C# included; asked for once, when the
 /// baseline is first needed.</param>
-internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictionary<string, string>> builtSources)
+/// <param name="everyMethod">The app patches no native code, so any method's body may go through the runtime; else
+/// only generic code and what the runtime added do.</param>
+internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictionary<string, string>> builtSources, bool everyMethod = false)
 {
     IReadOnlyDictionary<string, string>? _builtTexts;
     /// <summary>Read under the session's lock: views are generated for it.</summary>
@@ -133,8 +135,8 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
         foreach (var (path, text, oldTree, newTree) in trees)
         {
             if (oldTree is null) continue; // a file the runtime has not seen declares nothing it could update
-            var before = RuntimeSymbols.UpdatableMembers(previous, oldTree, _added);
-            foreach (var (id, method) in RuntimeSymbols.UpdatableMembers(compilation, newTree, _added))
+            var before = RuntimeSymbols.UpdatableMembers(previous, oldTree, _added, everyMethod);
+            foreach (var (id, method) in RuntimeSymbols.UpdatableMembers(compilation, newTree, _added, everyMethod))
             {
                 if (!wanted(method) || !before.TryGetValue(id, out var old)) continue;
                 if (RuntimeSymbols.UsesWhatTheRuntimeLacks(compilation, method, used => Known(used, _pendingInserts?.Added ?? NothingAdded)) is { } missing)

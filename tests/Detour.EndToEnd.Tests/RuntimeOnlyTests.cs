@@ -1,0 +1,53 @@
+using NUnit.Framework;
+
+namespace Detour.EndToEnd.Tests;
+
+/// <summary>DETOUR_ENGINE=runtime: the agent patches no native code, and every edit goes through the runtime's own
+/// metadata update, as on a platform whose engine is not verified (macOS). The installed tool runs the app.</summary>
+[NonParallelizable]
+public class RuntimeOnlyTests
+{
+    string _dir = null!;
+    RunningApp _app = null!;
+    string Plain(string file) => Path.Combine(_dir, "Plain", file);
+
+    [SetUp]
+    public void CopyApps() => _dir = Installed.CopyApps("runtime-only", "Plain", "Lib");
+
+    [TearDown]
+    public void KillApp() => _app?.Dispose();
+
+    string WaitForTick(string contains, string what) => _app.WaitFor(l => l.StartsWith("tick ") && l.Contains(contains), what);
+
+    [Test]
+    public void WithTheNativeEngineOff_BodiesAdditionsInitializersAndALibraryApply_AndRevertPutsTheBuildBack()
+    {
+        _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), start =>
+        {
+            start.Environment["DETOUR_ENGINE"] = "runtime";
+            start.Environment["DETOUR_COMMANDS"] = "1";
+        });
+        _app.WaitFor(l => l.Contains("detour: watching Plain.csproj, Lib.csproj"), "the banner", seconds: 180);
+        WaitForTick("hello m1 sunny", "the original ticks");
+        _app.Input.WriteLine("%status");
+        _app.WaitFor(l => l.Contains("native engine: off: DETOUR_ENGINE=runtime"), "the engine's state in %status");
+
+        RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> Shout(\"hola\");\n    static string Shout(string s) => s.ToUpperInvariant() + \"!\";");
+        _app.WaitFor(l => l.StartsWith("stderr: detour: Greeter.cs: 1 patched, 1 added"), "a body and an added method");
+        WaitForTick("HOLA!", "the new body calling the added method");
+
+        RunningApp.Save(Plain("Extra.cs"), "public static string Mark() => \"m1\";",
+            "static readonly Func<int, string> Format = n => \"m\" + (n * 10);\n    public static string Mark() => Format(2);");
+        WaitForTick("HOLA! m20", "an added static field's initializer, run");
+        RunningApp.Save(Plain("Extra.cs"), "(n * 10)", "(n * 100)");
+        _app.WaitFor(l => l.StartsWith("stderr: detour: Extra.cs: 1 patched"), "the added field's edited initializer");
+        WaitForTick("HOLA! m200", "the added field re-initialized with the edited lambda");
+
+        RunningApp.Save(Path.Combine(_dir, "Lib", "Weather.cs"), "\"sunny\"", "\"rainy\"");
+        WaitForTick("m200 rainy", "the library's edit");
+
+        _app.Input.WriteLine("%revert");
+        WaitForTick("hello m1 sunny", "the build's bodies after %revert");
+        Assert.That(_app.Lines.Where(l => l.Contains("detour:") && (l.Contains("error") || l.Contains("rolled back") || l.Contains("rude"))), Is.Empty);
+    }
+}
