@@ -119,6 +119,17 @@ internal static partial class Posix
     public static unsafe bool PeerUid(Socket socket, out uint uid)
     {
         uid = uint.MaxValue;
+        if (OperatingSystem.IsMacOS())
+        {
+            // struct xucred { u_int cr_version; uid_t cr_uid; short cr_ngroups; gid_t cr_groups[16]; }, at SOL_LOCAL (0).
+            // Written to Apple's headers; nothing here runs macOS.
+            const int SolLocal = 0, LocalPeerCred = 1;
+            byte* xucred = stackalloc byte[76];
+            uint size = 76;
+            if (GetSockOpt(socket.Handle, SolLocal, LocalPeerCred, xucred, ref size) != 0) return false;
+            uid = *(uint*)(xucred + 4);
+            return true;
+        }
         if (!OperatingSystem.IsLinux()) return false;
         const int SolSocket = 1, SoPeerCred = 17;
         UCred cred;
@@ -131,12 +142,16 @@ internal static partial class Posix
     [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
     static extern unsafe int Stat(string path, byte* buffer);
 
-    /// <summary>The owner's uid of a file (struct stat's st_uid; at offset 28 on Linux x64 and arm64 glibc).</summary>
+    /// <summary>The owner's uid of a file (struct stat's st_uid: at offset 28 on Linux x64 glibc, 24 on arm64 glibc;
+    /// macOS's offsets are from Apple's headers, unverified).</summary>
     public static unsafe uint OwnerOf(string path)
     {
-        if (!OperatingSystem.IsLinux()) return Uid();
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return Uid();
         byte* buffer = stackalloc byte[256];
         if (Stat(path, buffer) != 0) return uint.MaxValue;
-        return *(uint*)(buffer + (RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 28 : 24));
+        bool x64 = RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        // macOS x64's plain `stat` symbol fills the old struct with a 32-bit inode (st_uid at 12); arm64 has only the new one.
+        int offset = OperatingSystem.IsMacOS() ? (x64 ? 12 : 16) : x64 ? 28 : 24;
+        return *(uint*)(buffer + offset);
     }
 }

@@ -24,27 +24,31 @@ internal static class NativePlatform
     /// not verified; the end-to-end suite runs that way too.</summary>
     public static bool RuntimeOnlyAsked => Environment.GetEnvironmentVariable("DETOUR_ENGINE") == "runtime";
 
-    public static bool Available => !RuntimeOnlyAsked && IsVerified(out _);
+    /// <summary>DETOUR_UNVERIFIED_ENGINE=1: the engine runs where no test has run it (macOS), at the user's risk.</summary>
+    static bool UnverifiedAsked => Environment.GetEnvironmentVariable("DETOUR_UNVERIFIED_ENGINE") == "1" && OperatingSystem.IsMacOS();
+
+    public static bool Available => !RuntimeOnlyAsked && (IsVerified(out _) || UnverifiedAsked);
 
     public static string Description
     {
         get
         {
             if (RuntimeOnlyAsked) return "off: DETOUR_ENGINE=runtime";
-            if (!IsVerified(out string platform)) return $"off: not verified on {platform}";
-            return $"{platform}: precode slot swap, code-start {(Architecture is Arm64Architecture ? "B" : "jmp rel32")}";
+            if (!IsVerified(out string platform) && !UnverifiedAsked) return $"off: not verified on {platform}";
+            return $"{platform}{(UnverifiedAsked ? " (unverified, DETOUR_UNVERIFIED_ENGINE=1)" : "")}: precode slot swap, code-start {(Architecture is Arm64Architecture ? "B" : "jmp rel32")}";
         }
     }
 
     static (IArchitecture, INativeMemory) Create()
     {
         if (RuntimeOnlyAsked) throw new PlatformNotSupportedException("DETOUR_ENGINE=runtime: the native engine is off");
-        if (!IsVerified(out string platform))
+        if (!IsVerified(out string platform) && !UnverifiedAsked)
             throw new PlatformNotSupportedException(
                 $"Detour's engine has not been verified on {platform}, so it patches no native code there (native-notes/platforms.md)");
         IArchitecture arch = RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64
             ? new Arm64Architecture()
             : new X64Architecture(windowsAbi: OperatingSystem.IsWindows());
-        return (arch, OperatingSystem.IsWindows() ? new WindowsMemory() : new LinuxMemory());
+        INativeMemory memory = OperatingSystem.IsWindows() ? new WindowsMemory() : OperatingSystem.IsMacOS() ? new MacMemory() : new LinuxMemory();
+        return (arch, memory);
     }
 }
