@@ -9,7 +9,10 @@ namespace Detour.Host.Tests;
 /// applied to the test process's own live code, exactly as the agent applies them in an app.</summary>
 public sealed class InProcessAgent : IPatchTarget
 {
-    public readonly PlanApplier Applier = new();
+    public readonly PlanApplier Applier = new(line => Said.Enqueue(line));
+
+    /// <summary>Lines the agent printed in the app.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentQueue<string> Said = new();
 
     public PatchResult Apply(PatchPlan plan) => Applier.Apply(Roundtrip(plan));
     public RevertResult Revert(RevertRequest request) => Applier.Revert(Roundtrip(request));

@@ -668,6 +668,27 @@ public class RuleRowTests : SessionFixture
     }
 
     [Test]
+    public void UpdateHandler_ThatFailsLaterInAnAsyncVoidMethod_IsReported_AndTheAppRunsOn()
+    {
+        var account = new Account();
+        UpdateLog.ThrowLater = true;
+        try
+        {
+            AssertApplied(Edit(AccountPath, ("\"balance \" + Balance", "\"later \" + Balance")));
+            // On the thread pool the exception would end this process; the agent's context catches and says it.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!InProcessAgent.Said.Any(l => l.Contains("ID 0")) && clock.Elapsed.TotalSeconds < 10) Thread.Sleep(10);
+        }
+        finally { UpdateLog.ThrowLater = false; }
+        Assert.That(InProcessAgent.Said.Where(l => l.Contains("ID 0")).ToList(), Is.EqualTo(new[]
+        {
+            "warning: update handler Target.UpdateLog.UpdateApplication failed after the edit applied (ArgumentException: " +
+            "The renderer does not have a component with ID 0.); the app runs on",
+        }));
+        Assert.That(account.Label, Is.EqualTo("later 100"));
+    }
+
+    [Test]
     public void LambdaAddedBesideRegisteredHandlers_LaterEditsOfThoseHandlersStillApply()
     {
         string routes = RoutesMappedAtStartup();

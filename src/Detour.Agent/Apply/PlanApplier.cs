@@ -16,11 +16,16 @@ public sealed class PlanApplier
     readonly Dictionary<MethodBase, MethodDetour> _detours = new();
     readonly Dictionary<string, Generation> _generations = new(); // read by the loader on any thread: under its own lock
     readonly object _gate = new();
-    readonly UpdateHandlers _updateHandlers = new();
+    readonly UpdateHandlers _updateHandlers;
     readonly GenerationReaper _reaper = new();
     readonly LiveHandles _live;
 
-    public PlanApplier() => _live = new LiveHandles(GenerationNamed);
+    /// <param name="say">Prints a line of Detour's in the app (a failure that surfaces after a plan's answer was sent).</param>
+    public PlanApplier(Action<string>? say = null)
+    {
+        _live = new LiveHandles(GenerationNamed);
+        _updateHandlers = new UpdateHandlers(say);
+    }
 
     /// <summary>An applied delta. <paramref name="AddsMembers"/>: later edits bind to what it declares, so it stays loaded.</summary>
     sealed record Generation(Assembly Assembly, GenerationContext Context, bool AddsMembers);

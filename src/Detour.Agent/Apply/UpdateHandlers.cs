@@ -6,7 +6,8 @@ namespace Detour.Agent.Apply;
 /// <summary>The app's <c>[assembly: MetadataUpdateHandler(typeof(H))]</c> handlers, called as .NET Hot Reload calls them
 /// after an update: every handler's <c>ClearCache(Type[]?)</c>, then every <c>UpdateApplication(Type[]?)</c>, with
 /// the assemblies a handler's assembly depends on first. A handler that throws is reported; the edit stays.</summary>
-internal sealed class UpdateHandlers
+/// <param name="lateFailure">Where a failure is said that surfaces after the call returned (below).</param>
+internal sealed class UpdateHandlers(Action<string>? lateFailure = null)
 {
     readonly Dictionary<Assembly, Type[]> _declared = new();
 
@@ -23,18 +24,50 @@ internal sealed class UpdateHandlers
     public List<string> Notify(Type[]? updatedTypes, bool typesChanged)
     {
         var failures = new List<string>();
+        var previous = SynchronizationContext.Current;
         foreach (var step in Calls())
             foreach (var method in step)
             {
                 if (!typesChanged && method.DeclaringType?.Assembly == typeof(object).Assembly) continue;
+                string name = $"{method.DeclaringType?.FullName}.{method.Name}";
+                SynchronizationContext.SetSynchronizationContext(new CatchingContext(name, lateFailure));
                 try { method.Invoke(null, [updatedTypes]); }
                 catch (Exception e)
                 {
                     var cause = Channel.Failures.Unwrap(e);
-                    failures.Add($"update handler {method.DeclaringType?.FullName}.{method.Name} threw {cause.GetType().Name}: {cause.Message}");
+                    failures.Add($"update handler {name} threw {cause.GetType().Name}: {cause.Message}");
                 }
+                finally { SynchronizationContext.SetSynchronizationContext(previous); }
             }
         return failures;
+    }
+
+    /// <summary>The context a handler is called under. An async void method a handler starts (Blazor's renderer
+    /// re-renders its root components that way) posts its continuations, and its exception, to the context it began on;
+    /// on the thread pool that exception would end the app. Here it is caught and said. Seen: "The renderer does not
+    /// have a component with ID 0", from a request's renderer disposed while the update reached it
+    /// (native-notes/update-handlers.md).</summary>
+    sealed class CatchingContext(string handler, Action<string>? say) : SynchronizationContext
+    {
+        public override void Post(SendOrPostCallback callback, object? state) =>
+            ThreadPool.UnsafeQueueUserWorkItem(_ => Run(callback, state), null);
+
+        public override void Send(SendOrPostCallback callback, object? state) => Run(callback, state);
+
+        public override SynchronizationContext CreateCopy() => this;
+
+        void Run(SendOrPostCallback callback, object? state)
+        {
+            var before = Current;
+            SetSynchronizationContext(this);
+            try { callback(state); }
+            catch (Exception e)
+            {
+                try { say?.Invoke($"warning: update handler {handler} failed after the edit applied ({e.GetType().Name}: {e.Message}); the app runs on"); }
+                catch (Exception) { }
+            }
+            finally { SetSynchronizationContext(before); }
+        }
     }
 
     List<MethodInfo>[] Calls()

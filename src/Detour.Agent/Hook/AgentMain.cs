@@ -11,7 +11,7 @@ namespace Detour.Agent;
 /// with what happened, and passes %-lines typed in the app's terminal to it. Nothing of it ever throws into the app.</summary>
 public static class AgentMain
 {
-    static readonly PlanApplier Applier = new();
+    static readonly PlanApplier Applier = new(Say);
     static readonly SafePointGate SafePoints = new(id => Send(new SafePointReached(id)));
     static readonly object WriteLock = new(); // the agent's thread, the %-line reader and a thread at a safe point all write
     static Stream? _host;
