@@ -43,12 +43,13 @@ public sealed class DetourTransaction
         {
             // The slow part first: compiling the originals and the replacements writes nothing. The writes then land
             // back to back, so code calling two of the methods sees a JIT's time less of a half-applied edit.
-            foreach (var step in _steps) Prepare(step);
+            var lookups = new Lookups();
+            foreach (var step in _steps) Prepare(step, lookups);
             foreach (var step in _steps)
             {
                 try
                 {
-                    results.Add(Apply(step, rollback));
+                    results.Add(Apply(step, rollback, lookups));
                 }
                 catch (Exception e)
                 {
@@ -70,25 +71,47 @@ public sealed class DetourTransaction
 
     /// <summary>Compiles what a step will need. Best effort: a failure here is met again, and reported with the
     /// rollback it needs, when the step applies.</summary>
-    static void Prepare(Step step)
+    static void Prepare(Step step, Lookups lookups)
     {
         try
         {
             switch (step)
             {
                 case InstallStep install:
-                    CompiledMethod.Locate(install.Method, NativePlatform.Architecture);
-                    TargetOf(install.Replacement);
+                    lookups.Entry(install.Method);
+                    lookups.Target(install.Replacement);
                     break;
                 case RetargetStep retarget:
-                    TargetOf(retarget.Replacement);
+                    lookups.Target(retarget.Replacement);
                     break;
             }
         }
         catch (Exception) { }
     }
 
-    static MethodDetour Apply(Step step, Stack<Action> rollback)
+    /// <summary>Each method's entry point and target, found once per commit: the preparing pass and the applying one
+    /// both need them, and each look-up compiles, reads and decodes code.</summary>
+    sealed class Lookups
+    {
+        readonly Dictionary<RuntimeMethodHandle, EntryPoint> _entries = new();
+        readonly Dictionary<RuntimeMethodHandle, nint> _targets = new();
+
+        public EntryPoint Entry(MethodBase method)
+        {
+            if (!_entries.TryGetValue(method.MethodHandle, out var entry))
+                _entries[method.MethodHandle] = entry = CompiledMethod.Locate(method, NativePlatform.Architecture);
+            return entry;
+        }
+
+        public nint Target(MethodBase replacement)
+        {
+            if (!_targets.TryGetValue(replacement.MethodHandle, out var target))
+                _targets[replacement.MethodHandle] = target = TargetOf(replacement);
+            return target;
+        }
+    }
+
+    static MethodDetour Apply(Step step, Stack<Action> rollback, Lookups lookups)
     {
         switch (step)
         {
@@ -99,8 +122,8 @@ public sealed class DetourTransaction
                     throw new DetourException($"{MethodNames.Describe(original)}: already detoured; retarget the existing detour instead");
                 ReplacementCheck.EnsurePatchable(original);
                 ReplacementCheck.EnsureCompatible(original, install.Replacement);
-                var entry = CompiledMethod.Locate(original, NativePlatform.Architecture);
-                nint target = TargetOf(install.Replacement);
+                var entry = lookups.Entry(original);
+                nint target = lookups.Target(install.Replacement);
                 var redirect = DetourRegistry.Redirects.For(original, entry);
                 var detour = new MethodDetour(original, redirect);
                 BeforeStepApplies?.Invoke(original);
@@ -123,9 +146,9 @@ public sealed class DetourTransaction
                 if (retarget.Replacement.MethodHandle == detour.Original.MethodHandle)
                     throw new DetourException($"{MethodNames.Describe(detour.Original)}: cannot be its own replacement; undo the detour instead");
                 ReplacementCheck.EnsureCompatible(detour.Original, retarget.Replacement);
-                nint target = TargetOf(retarget.Replacement);
+                nint target = lookups.Target(retarget.Replacement);
                 var previous = detour.Replacement!;
-                nint previousTarget = TargetOf(previous);
+                nint previousTarget = lookups.Target(previous);
                 BeforeStepApplies?.Invoke(detour.Original);
                 detour.Redirect.Point(target);
                 detour.Replacement = retarget.Replacement;
@@ -141,7 +164,7 @@ public sealed class DetourTransaction
                 var detour = undo.Detour;
                 if (!detour.IsActive) return detour;
                 var previous = detour.Replacement!;
-                nint previousTarget = TargetOf(previous);
+                nint previousTarget = lookups.Target(previous);
                 BeforeStepApplies?.Invoke(detour.Original);
                 detour.Redirect.Restore();
                 detour.Replacement = null;
