@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -34,7 +35,12 @@ public static class ReplacementCheck
                 "would bypass a detour. Build it in Debug (dotnet build -c Debug, or <Optimize>false</Optimize>).");
     }
 
-    public static bool IsJitOptimizationDisabled(Assembly assembly) => DebugBuilds.DisablesJitOptimizer(assembly);
+    /// <summary>Read once per assembly: reading the attribute costs about 7 µs, and every install asked it twice.
+    /// A weak table, so a collectible generation is not kept alive by the answer.</summary>
+    public static bool IsJitOptimizationDisabled(Assembly assembly) =>
+        DebugBuildAnswers.GetValue(assembly, a => new StrongBox<bool>(DebugBuilds.DisablesJitOptimizer(a))).Value!;
+
+    static readonly ConditionalWeakTable<Assembly, StrongBox<bool>> DebugBuildAnswers = new();
 
     public static void EnsureCompatible(MethodBase original, MethodBase replacement)
     {
