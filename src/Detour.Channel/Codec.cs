@@ -36,7 +36,7 @@ public static class Codec
             case PatchPlan p:
                 w.Write((byte)Kind.Patch); w.Write(p.Id); w.Write(p.AssemblyName); Bytes(w, p.Image); Bytes(w, p.Symbols);
                 List(w, p.Redirects, r => { w.Write(r.Original.Assembly); w.Write(r.Original.Token); w.Write(r.ReplacementToken); w.Write(r.Name); });
-                List(w, p.Reinitializations, r => { w.Write(r.HolderTypeToken); w.Write(r.ShadowField); Field(w, r.LiveField); w.Write(r.Name); });
+                List(w, p.Reinitializations, r => { w.Write(r.HolderTypeToken); w.Write(r.ShadowField); Field(w, r.LiveField); w.Write(r.Name); w.Write(r.Added); });
                 w.Write(p.DryRun);
                 List(w, p.UpdatedTypes ?? [], t => { w.Write(t.Assembly); w.Write(t.Token); w.Write(t.Name); });
                 w.Write(p.AddsMembers);
@@ -99,7 +99,7 @@ public static class Codec
             case Kind.Patch:
                 return new PatchPlan(r.ReadInt32(), r.ReadString(), Bytes(r, size), Bytes(r, size),
                     List(r, size, () => new Redirect(new MethodHandleRef(r.ReadString(), r.ReadInt32()), r.ReadInt32(), r.ReadString())),
-                    List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), Field(r), r.ReadString())),
+                    List(r, size, () => new Reinitialization(r.ReadInt32(), r.ReadString(), Field(r), r.ReadString(), r.ReadBoolean())),
                     r.ReadBoolean(), List(r, size, () => new TypeHandleRef(r.ReadString(), r.ReadInt32(), r.ReadString())), r.ReadBoolean(), Update(r, size), Update(r, size));
             case Kind.PatchResult:
                 return new PatchResult(r.ReadInt32(), r.ReadBoolean(), Optional(r), List(r, size, r.ReadString),

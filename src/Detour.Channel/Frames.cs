@@ -6,7 +6,7 @@ namespace Detour.Channel;
 /// <summary>A message on the wire: a 4-byte little-endian length, then that many bytes of <see cref="Codec"/>.</summary>
 public static class Frames
 {
-    public const int Version = 6;
+    public const int Version = 7;
 
     /// <summary>A delta is tens of kilobytes; anything past this is not a message of ours.</summary>
     public const int MaxBytes = 64 << 20;

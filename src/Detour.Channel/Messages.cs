@@ -42,7 +42,9 @@ public sealed record TypeHandleRef(string Assembly, int Token, string Name = "")
 public sealed record Redirect(MethodHandleRef Original, int ReplacementToken, string Name);
 
 /// <summary>A static field whose new initializer runs into the delta's holder type, then is copied to the live field.</summary>
-public sealed record Reinitialization(int HolderTypeToken, string ShadowField, FieldHandleRef LiveField, string Name);
+/// <param name="Added">The plan adds the field: no code running reads it yet, so it gets its value before any new code
+/// can run (after the detours, a call in between read it unset and threw).</param>
+public sealed record Reinitialization(int HolderTypeToken, string ShadowField, FieldHandleRef LiveField, string Name, bool Added = false);
 
 /// <summary>An update of an assembly the app runs, in the runtime's own format (what Roslyn's EmitDifference writes and
 /// MetadataUpdater.ApplyUpdate takes): how generic method bodies are replaced, every instantiation at once.</summary>

@@ -170,16 +170,24 @@ public sealed class PlanApplier
         FaultInjection?.Invoke(FaultStage.Loaded);
 
         // Static initializers run first, into the holders' own fields: nothing live changes yet.
-        var newValues = new List<(FieldInfo Live, object? Value)>();
+        var newValues = new List<(FieldInfo Live, object? Value, bool Added)>();
         foreach (var init in plan.Reinitializations)
         {
             var holder = generation.ManifestModule.ResolveType(init.HolderTypeToken);
             RuntimeHelpers.RunClassConstructor(holder.TypeHandle);
             var shadow = holder.GetField(init.ShadowField, BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
                          ?? throw new InvalidOperationException($"{init.Name}: the delta has no field {init.ShadowField}");
-            newValues.Add((_live.Field(init.LiveField), shadow.GetValue(null)));
+            newValues.Add((_live.Field(init.LiveField), shadow.GetValue(null), init.Added));
         }
         FaultInjection?.Invoke(FaultStage.Initializers);
+        // Fields this plan adds are set now: nothing reads them until the new code runs.
+        var oldValues = new List<(FieldInfo Field, object? Value)>();
+        foreach (var (field, value, added) in newValues)
+            if (added)
+            {
+                oldValues.Add((field, field.GetValue(null)));
+                SetStatic(field, value);
+            }
 
         var transaction = new DetourTransaction();
         var touched = new List<(MethodBase Original, MethodDetour? Before)>();
@@ -192,14 +200,20 @@ public sealed class PlanApplier
             touched.Add((original, existing));
         }
         FaultInjection?.Invoke(FaultStage.Detours);
-        var made = CommitWithFaults(transaction);
+        IReadOnlyList<MethodDetour> made;
+        try { made = CommitWithFaults(transaction); }
+        catch
+        {
+            foreach (var (field, value) in oldValues) SetStatic(field, value);
+            throw;
+        }
 
-        var oldValues = new List<(FieldInfo Field, object? Value)>();
         try
         {
             FaultInjection?.Invoke(FaultStage.Fields);
-            foreach (var (field, value) in newValues)
+            foreach (var (field, value, added) in newValues)
             {
+                if (added) continue;
                 oldValues.Add((field, field.GetValue(null)));
                 SetStatic(field, value);
             }

@@ -20,7 +20,8 @@ internal static class PlanBuilder
     public static List<Reinitialization> Reinitializations(IEnumerable<MemberChange> reinitialized, string liveAssembly) =>
         reinitialized.Select(c => new Reinitialization(c.Field!.DeclaringType.MetadataToken.ToInt32(), c.Field.Name,
             c.LiveField is { } field ? new FieldHandleRef(field.Module.Assembly.GetName().Name!, field.MetadataToken)
-                : new FieldHandleRef(liveAssembly, 0, MetadataNames.ToReflection(c.TypeName), c.Field.Name), c.DisplayName)).ToList();
+                : new FieldHandleRef(liveAssembly, 0, MetadataNames.ToReflection(c.TypeName), c.Field.Name), c.DisplayName,
+            Added: c.Kind == ChangeKind.Added)).ToList();
 
     /// <summary>The types an update handler hears about: the live types whose members changed or gained members (a
     /// compiler-generated nested type counts as the type that declares it), and the types the edit added.</summary>
