@@ -70,16 +70,18 @@ static class EngineChecks
         var original = virtualMethod ? M(typeof(Shape), nameof(Shape.Sides)) : M(typeof(Flipped), nameof(Flipped.Value));
         var replacement = virtualMethod ? M(typeof(Shape), nameof(Shape.SidesNew)) : M(typeof(Flipped), nameof(Flipped.ValueNew));
         Func<int> call = virtualMethod ? () => shape.Sides() : Flipped.Value;
-        long calls = 0, wrong = 0, olds = 0, news = 0;
-        bool stop = false;
+        long calls = 0, wrong = 0, olds = 0, news = 0, running = 0;
+        bool stop = false, sawOld = false, sawNew = false;
         var callers = Enumerable.Range(0, 2).Select(_ => new Thread(() =>
         {
             long c = 0, w = 0, o = 0, n = 0;
             while (!Volatile.Read(ref stop))
             {
                 int r = call();
-                if (r == 1) o++; else if (r == 2) n++; else w++;
-                c++;
+                if (r == 1) { o++; if (o == 1) Volatile.Write(ref sawOld, true); }
+                else if (r == 2) { n++; if (n == 1) Volatile.Write(ref sawNew, true); }
+                else w++;
+                if (++c == 1000) Interlocked.Increment(ref running);
             }
             Interlocked.Add(ref calls, c); Interlocked.Add(ref wrong, w); Interlocked.Add(ref olds, o); Interlocked.Add(ref news, n);
         }) { IsBackground = true }).ToList();
@@ -87,10 +89,15 @@ static class EngineChecks
         // with one such thread never returned: native-notes/windows.md), so no collection may start during the flips.
         if (!GC.TryStartNoGCRegion(64 << 20)) return "could not hold off garbage collection for the flips";
         callers.ForEach(t => t.Start());
-        Thread.Sleep(20);
+        // Flips start once both callers are calling, and go on until the callers have seen both bodies (on a loaded
+        // machine 2,000 flips can end before a caller thread first runs).
+        SpinWait.SpinUntil(() => Interlocked.Read(ref running) == 2, TimeSpan.FromSeconds(30));
         var detour = Detours.Install(original, replacement);
-        for (int i = 0; i < FlipCount; i++)
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int flips = 0;
+        for (; flips < FlipCount || (!(Volatile.Read(ref sawOld) && Volatile.Read(ref sawNew)) && clock.Elapsed.TotalSeconds < 30); flips++)
         {
+            int i = flips;
             if (i % 2 == 0) detour.Undo();
             else detour = Detours.Install(original, replacement);
             if (i % 100 == 0) Thread.Yield();
@@ -99,7 +106,7 @@ static class EngineChecks
         Volatile.Write(ref stop, true);
         callers.ForEach(t => t.Join());
         if (System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion) GC.EndNoGCRegion();
-        Console.WriteLine($"        {FlipCount} flips, {calls:N0} calls, {wrong} wrong results");
+        Console.WriteLine($"        {flips} flips, {calls:N0} calls, {wrong} wrong results");
         if (wrong != 0) return $"{wrong} wrong results in {calls:N0} calls";
         return olds > 0 && news > 0 ? null : "the callers did not see both bodies";
     }
