@@ -89,7 +89,7 @@ internal static class UpdateRules
             {
                 plan.RuntimeUpdate.Add(c);
                 plan.Report.Add(c.Category is MemberKind.Lambda or MemberKind.LocalFunction
-                    ? Line(c, MemberStatus.Patched, "generic lambda: the runtime's update adds it afresh, so new delegates run the new body and those made before the edit keep the old one") with { RestartToSee = true }
+                    ? Line(c, MemberStatus.Patched, "generic lambda: the runtime's update re-creates it, so new delegates run the new body, and a delegate made before the edit throws HotReloadException when called (restart to be rid of them)") with { RestartToSee = true }
                     : Line(c, MemberStatus.Patched, "generic: every instantiation runs the new body, through the runtime's own metadata update"));
             }),
         NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart: this app's runtime " +
