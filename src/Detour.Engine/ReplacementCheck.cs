@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Detour.Engine;

@@ -180,14 +180,18 @@ public sealed class PlanApplier
             newValues.Add((_live.Field(init.LiveField), shadow.GetValue(null), init.Added));
         }
         FaultInjection?.Invoke(FaultStage.Initializers);
-        // Fields this plan adds are set now: nothing reads them until the new code runs.
         var oldValues = new List<(FieldInfo Field, object? Value)>();
-        foreach (var (field, value, added) in newValues)
-            if (added)
-            {
-                oldValues.Add((field, field.GetValue(null)));
-                SetStatic(field, value);
-            }
+        void SetFields(bool addedByThePlan)
+        {
+            foreach (var (field, value, added) in newValues)
+                if (added == addedByThePlan)
+                {
+                    oldValues.Add((field, field.GetValue(null)));
+                    SetStatic(field, value);
+                }
+        }
+        // Fields this plan adds are set now: nothing reads them until the new code runs.
+        SetFields(addedByThePlan: true);
 
         var transaction = new DetourTransaction();
         var touched = new List<(MethodBase Original, MethodDetour? Before)>();
@@ -211,12 +215,7 @@ public sealed class PlanApplier
         try
         {
             FaultInjection?.Invoke(FaultStage.Fields);
-            foreach (var (field, value, added) in newValues)
-            {
-                if (added) continue;
-                oldValues.Add((field, field.GetValue(null)));
-                SetStatic(field, value);
-            }
+            SetFields(addedByThePlan: false);
             // Last: the runtime checks the whole update before it changes anything, and cannot take it back.
             FaultInjection?.Invoke(FaultStage.RuntimeUpdate);
             if (plan.RuntimeUpdate is { } update) ApplyRuntimeUpdate(update);

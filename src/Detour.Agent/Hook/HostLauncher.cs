@@ -33,12 +33,10 @@ internal static class HostLauncher
         string project = (string)AppContext.GetData(AgentSettings.ProjectSetting)!;
         // A session of its own, so Ctrl+C in the app's terminal does not reach it; no terminal for its input or output.
         // Windows: a hidden console of its own does both.
-        var start = OperatingSystem.IsWindows()
-            ? new ProcessStartInfo(DotnetExecutable.Path) { UseShellExecute = false, CreateNoWindow = true }
-            : new ProcessStartInfo("setsid") { UseShellExecute = false };
-        var arguments = OperatingSystem.IsWindows()
-            ? new[] { host, "serve", "--project", project }
-            : ["sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetExecutable.Path, host, "serve", "--project", project];
+        var (file, arguments) = OperatingSystem.IsWindows()
+            ? (DotnetExecutable.Path, new[] { host, "serve", "--project", project })
+            : ("setsid", ["sh", "-c", "exec \"$@\" </dev/null >/dev/null 2>&1", "sh", DotnetExecutable.Path, host, "serve", "--project", project]);
+        var start = new ProcessStartInfo(file) { UseShellExecute = false, CreateNoWindow = OperatingSystem.IsWindows() };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment.Remove("DOTNET_STARTUP_HOOKS");
         if (restarted) start.Environment.Remove(InjectedFaults.Variable);

@@ -27,24 +27,23 @@ internal static class NativePlatform
     /// <summary>DETOUR_UNVERIFIED_ENGINE=1: the engine runs where no test has run it (macOS), at the user's risk.</summary>
     static bool UnverifiedAsked => Environment.GetEnvironmentVariable("DETOUR_UNVERIFIED_ENGINE") == "1" && OperatingSystem.IsMacOS();
 
-    public static bool Available => !RuntimeOnlyAsked && (IsVerified(out _) || UnverifiedAsked);
-
-    public static string Description
+    /// <summary>Why the engine patches no native code in this process, or null when it does.</summary>
+    static string? WhyOff(out string platform)
     {
-        get
-        {
-            if (RuntimeOnlyAsked) return "off: DETOUR_ENGINE=runtime";
-            if (!IsVerified(out string platform) && !UnverifiedAsked) return $"off: not verified on {platform}";
-            return $"{platform}{(UnverifiedAsked ? " (unverified, DETOUR_UNVERIFIED_ENGINE=1)" : "")}: precode slot swap, code-start {(Architecture is Arm64Architecture ? "B" : "jmp rel32")}";
-        }
+        bool verified = IsVerified(out platform);
+        return RuntimeOnlyAsked ? "DETOUR_ENGINE=runtime" : verified || UnverifiedAsked ? null : $"not verified on {platform}";
     }
+
+    public static bool Available => WhyOff(out _) is null;
+
+    public static string Description => WhyOff(out string platform) is { } why
+        ? $"off: {why}"
+        : $"{platform}{(UnverifiedAsked ? " (unverified, DETOUR_UNVERIFIED_ENGINE=1)" : "")}: precode slot swap, code-start {(Architecture is Arm64Architecture ? "B" : "jmp rel32")}";
 
     static (IArchitecture, INativeMemory) Create()
     {
-        if (RuntimeOnlyAsked) throw new PlatformNotSupportedException("DETOUR_ENGINE=runtime: the native engine is off");
-        if (!IsVerified(out string platform) && !UnverifiedAsked)
-            throw new PlatformNotSupportedException(
-                $"Detour's engine has not been verified on {platform}, so it patches no native code there (native-notes/platforms.md)");
+        if (WhyOff(out _) is { } why)
+            throw new PlatformNotSupportedException($"Detour's native engine is off ({why}), so it patches no native code here (native-notes/platforms.md)");
         IArchitecture arch = RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64
             ? new Arm64Architecture()
             : new X64Architecture(windowsAbi: OperatingSystem.IsWindows());
