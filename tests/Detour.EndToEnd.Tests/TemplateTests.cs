@@ -40,10 +40,11 @@ public class TemplateTests
         NoFailures(app);
     }
 
-    [Test]
-    public void MinimalWebApi_HandlerLambda_AndAMapGetAddedOffersTheRestart()
+    [TestCase(TemplateApp.Route.Tool)]
+    [TestCase(TemplateApp.Route.Package)]
+    public void MinimalWebApi_HandlerLambda_AndAMapGetAddedOffersTheRestart(TemplateApp.Route route)
     {
-        var app = _app = TemplateApp.Create("webapi", "Minimal").StartWeb(TemplateApp.Route.Tool);
+        var app = _app = TemplateApp.Create("webapi", "Minimal").StartWeb(route);
         Assert.That(Count(app.Get("/weatherforecast").Body), Is.EqualTo(5));
         string program = app.File("Program.cs");
         RunningApp.Save(program, "Enumerable.Range(1, 5)", "Enumerable.Range(1, 3)");
@@ -78,10 +79,11 @@ public class TemplateTests
         NoFailures(app);
     }
 
-    [Test]
-    public void RazorPages_HandlerAndMarkupEdited_ANewPageSaysItNeedsARestart()
+    [TestCase(TemplateApp.Route.Tool)]
+    [TestCase(TemplateApp.Route.Package)]
+    public void RazorPages_HandlerAndMarkupEdited_ANewPageSaysItNeedsARestart(TemplateApp.Route route)
     {
-        var app = _app = TemplateApp.Create("webapp", "Pages").StartWeb(TemplateApp.Route.Tool);
+        var app = _app = TemplateApp.Create("webapp", "Pages").StartWeb(route);
         RunningApp.Save(app.File("Pages/Index.cshtml"), "Welcome", "Bienvenue");
         app.WaitForAnswer("/", "Bienvenue", "after the page's markup was edited");
         string model = app.File("Pages/Index.cshtml.cs");
@@ -134,10 +136,11 @@ public class TemplateTests
             "the analyzer's warning, refused as the build refuses it"));
     }
 
-    [Test]
-    public void Blazor_MarkupEdited_AndANewComponent_AreServed()
+    [TestCase(TemplateApp.Route.Tool)]
+    [TestCase(TemplateApp.Route.Package)]
+    public void Blazor_MarkupEdited_AndANewComponent_AreServed(TemplateApp.Route route)
     {
-        var app = _app = TemplateApp.Create("blazor", "Shop", ["--interactivity", "Server"]).StartWeb(TemplateApp.Route.Tool);
+        var app = _app = TemplateApp.Create("blazor", "Shop", ["--interactivity", "Server"]).StartWeb(route);
         Assert.That(app.Get("/_framework/blazor.web.js").Status, Is.EqualTo(HttpStatusCode.OK), "the framework script, served in Development");
         RunningApp.Save(app.File("Components/Pages/Home.razor"), "Hello, world!", "Hello, Detour!");
         app.WaitForAnswer("/", "Hello, Detour!", "after the component's markup was edited");
@@ -149,8 +152,9 @@ public class TemplateTests
         NoFailures(app);
     }
 
-    [Test]
-    public void RazorClassLibrary_ReferencedByABlazorApp_ItsComponentsMarkupIsServed()
+    [TestCase(TemplateApp.Route.Tool)]
+    [TestCase(TemplateApp.Route.Package)]
+    public void RazorClassLibrary_ReferencedByABlazorApp_ItsComponentsMarkupIsServed(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("blazor", "Site", ["--interactivity", "Server"], prepare: folder =>
         {
@@ -159,7 +163,7 @@ public class TemplateTests
             Installed.Run(folder, "dotnet", "add", "reference", Path.Combine(library, "Ui.csproj"));
             string home = Path.Combine(folder, "Components", "Pages", "Home.razor");
             File.WriteAllText(home, File.ReadAllText(home) + "\n<Ui.Component1 />\n");
-        }).StartWeb(TemplateApp.Route.Tool);
+        }).StartWeb(route);
         app.WaitForAnswer("/", "defined in the", "the library's component, as built");
         RunningApp.Save(Path.Combine(Path.GetDirectoryName(app.Folder)!, "Ui", "Component1.razor"), "This component is defined in the", "This component was edited in the");
         app.WaitForAnswer("/", "This component was edited in the", "after the library's component markup was edited");
@@ -189,10 +193,11 @@ public class TemplateTests
         app.App.WaitFor(l => l.Contains("Loop.csproj(1,1): rude edit: the project file is read by the build"), "the project file's edit, said to need a restart");
     }
 
-    [Test]
-    public void Grpc_ServiceMethodBody_AnswersTheNewReply_AndAContractEditOffersTheRestart()
+    [TestCase(TemplateApp.Route.Tool)]
+    [TestCase(TemplateApp.Route.Package)]
+    public void Grpc_ServiceMethodBody_AnswersTheNewReply_AndAContractEditOffersTheRestart(TemplateApp.Route route)
     {
-        var app = _app = TemplateApp.Create("grpc", "Rpc").StartWeb(TemplateApp.Route.Tool);
+        var app = _app = TemplateApp.Create("grpc", "Rpc").StartWeb(route);
         Assert.That(SayHello(app, "world"), Is.EqualTo("Hello world"));
         RunningApp.Save(app.File("Services/GreeterService.cs"), "\"Hello \" + request.Name", "\"Hi there \" + request.Name");
         var clock = System.Diagnostics.Stopwatch.StartNew();

@@ -59,8 +59,9 @@ public sealed record ProjectModel(
     public IEnumerable<ProjectModel> WithReferencedProjects() =>
         ProjectReferences.SelectMany(p => p.WithReferencedProjects()).Prepend(this).DistinctBy(p => p.ProjectPath);
 
-    /// <summary>Loads the manifest the build wrote next to an output assembly, and those of its project references.</summary>
-    public static ProjectModel Load(string targetPath)
+    /// <summary>Loads the manifest the build wrote next to an output assembly, and those of its project references;
+    /// a referenced project without one (it does not reference Detour) is asked about with <paramref name="discoverReferences"/>.</summary>
+    public static ProjectModel Load(string targetPath, Func<string, ProjectModel?>? discoverReferences = null)
     {
         string manifest = ManifestPathFor(targetPath);
         if (!File.Exists(manifest))
@@ -68,14 +69,16 @@ public sealed record ProjectModel(
                                       "(the Detour package does this) and build it in Debug: dotnet build -c Debug");
         if (File.Exists(targetPath) && File.GetLastWriteTimeUtc(manifest) < File.GetLastWriteTimeUtc(targetPath).AddMinutes(-1))
             throw new ReloadException($"{manifest}: older than {Path.GetFileName(targetPath)}; rebuild the project (dotnet build -c Debug) to refresh it");
-        return Read(manifest, targetPath, discoverReferences: null);
+        return Read(manifest, targetPath, discoverReferences);
     }
 
     /// <summary>The build's manifest when there is one; otherwise MSBuild is asked for it at run time, by a
     /// design-time build (nothing is compiled) of the project found above the assembly, with
     /// <paramref name="targetsFile"/> (Detour.targets) imported. Used for apps that do not reference Detour.</summary>
     public static ProjectModel LoadOrDiscover(string targetPath, string targetsFile) =>
-        File.Exists(ManifestPathFor(targetPath)) ? Load(targetPath) : MSBuildQuery.Discover(targetPath, targetsFile);
+        File.Exists(ManifestPathFor(targetPath))
+            ? Load(targetPath, reference => MSBuildQuery.Discover(reference, targetsFile))
+            : MSBuildQuery.Discover(targetPath, targetsFile);
 
     internal static ProjectModel Read(string manifest, string targetPath, Func<string, ProjectModel?>? discoverReferences)
     {
@@ -99,14 +102,14 @@ public sealed record ProjectModel(
             sources.Add(path);
             if (entry[..bar].Equals("false", StringComparison.OrdinalIgnoreCase)) unwatched.Add(path);
         }
-        // Referenced projects' manifests are copied next to this one, with their assemblies; without
-        // them, MSBuild is asked about each referenced project too.
+        // Referenced projects' manifests are copied next to this one, with their assemblies. A project that does not
+        // reference Detour has none (a razorclasslib under the package route): MSBuild is asked about it.
         string here = Path.GetDirectoryName(targetPath)!;
         var projectReferences = new List<ProjectModel>();
         foreach (var reference in values["projectreference"])
         {
             string copy = Path.Combine(here, Path.GetFileName(reference));
-            if (File.Exists(ManifestPathFor(copy))) projectReferences.Add(Load(copy));
+            if (File.Exists(ManifestPathFor(copy))) projectReferences.Add(Load(copy, discoverReferences));
             else if (discoverReferences?.Invoke(reference) is { } discovered) projectReferences.Add(discovered);
         }
         string arguments = manifest + CompilerArgumentsSuffix;
