@@ -20,7 +20,7 @@ public class RuntimeOnlyTests
     string WaitForTick(string contains, string what) => _app.WaitFor(l => l.StartsWith("tick ") && l.Contains(contains), what);
 
     [Test]
-    public void WithTheNativeEngineOff_BodiesAdditionsInitializersAndALibraryApply_ALambdaEditIsRefused_AndRevertPutsTheBuildBack()
+    public void WithTheNativeEngineOff_BodiesAdditionsInitializersLambdasAndALibraryApply_ARemovedLambdaIsRefused_AndRevertPutsTheBuildBack()
     {
         _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), start =>
         {
@@ -46,13 +46,22 @@ public class RuntimeOnlyTests
         RunningApp.Save(Path.Combine(_dir, "Lib", "Weather.cs"), "\"sunny\"", "\"rainy\"");
         WaitForTick("m200 rainy", "the library's edit");
 
-        // A method that makes a lambda: the runtime's update would re-create it, and old delegates would throw.
+        // Lambdas and local functions: the update's syntax map has the runtime update them in place.
         RunningApp.Save(Plain("Greeter.cs"), "=> Shout(\"hola\");", "=> new Func<string>(() => Shout(\"hey\"))();");
-        _app.WaitFor(l => l.Contains("rude edit:") && l.Contains("needs a restart where the native engine is off"), "a method making a lambda, refused");
-        WaitForTick("HOLA! m200 rainy", "the app on its last good code");
+        WaitForTick("HEY! m200 rainy", "a body that makes a lambda");
+        RunningApp.Save(Plain("Greeter.cs"), "Shout(\"hey\")", "Shout(\"hi\")");
+        WaitForTick("HI! m200 rainy", "the lambda's body, updated in place");
+        RunningApp.Save(Plain("Program.cs"), "static string Stamp() => \"s1\";", "static string Stamp() => \"s2\";");
+        WaitForTick("HI! m200 rainy u1 s2", "a local function of the running top-level program, updated in place");
+        // Removing a lambda would leave delegates made of it throwing: refused, and the app keeps its code.
+        RunningApp.Save(Plain("Greeter.cs"), "=> new Func<string>(() => Shout(\"hi\"))();", "=> Shout(\"yo\");");
+        TestContext.Out.WriteLine(_app.WaitFor(l => l.Contains("rude edit:") && l.Contains("its lambda (line") && l.Contains("was removed"), "a removed lambda, refused"));
+        _app.ForgetOutput();
+        WaitForTick("HI! m200 rainy u1 s2", "the app on its last good code");
 
         _app.Input.WriteLine("%revert");
         WaitForTick("hello m1 sunny", "the build's bodies after %revert");
+        WaitForTick("s1", "the local function's too");
         Assert.That(_app.Lines.Where(l => l.Contains("detour:") && (l.Contains("rolled back") || l.Contains("Exception"))), Is.Empty);
     }
 }

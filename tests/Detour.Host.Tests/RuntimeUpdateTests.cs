@@ -49,11 +49,11 @@ public class RuntimeUpdateTests
         Assert.That(UpdatedMethods(second!), Is.EqualTo(1));
         updates.Commit();
 
-        var back = updates.Revert(null, out error);
+        var back = updates.Revert(null, out error, out _);
         Assert.That(error, Is.Null);
         Assert.That(back, Is.Not.Null, "the build's body, as a third update");
         updates.Commit();
-        Assert.That(updates.Revert(null, out error), Is.Null, "every generic body is the build's again: nothing is left to put back");
+        Assert.That(updates.Revert(null, out error, out _), Is.Null, "every generic body is the build's again: nothing is left to put back");
         Assert.That(error, Is.Null);
     }
 
@@ -74,5 +74,60 @@ public class RuntimeUpdateTests
             "public string Describe() => Label() + Item;\n    public static string Label() => \"box of \";"), [], Describe, out var error);
         Assert.That(update, Is.Null);
         Assert.That(error, Does.Contain("uses Target.Box<T>.Label(), which the runtime's metadata does not have"));
+    }
+
+    static string Closures => Project.Sources.Single(s => Path.GetFileName(s) == "Closures.cs");
+
+    static string ClosuresEdited(string text, string from, string to)
+    {
+        Assert.That(text, Does.Contain(from), "test setup: text to replace");
+        return text.Replace(from, to);
+    }
+
+    /// <summary>Methods the update adds: a lambda or state machine re-created rather than updated adds its new one.</summary>
+    static int AddedMethods(MetadataUpdate update) =>
+        MetadataReaderProvider.FromMetadataImage([.. update.Metadata]).GetMetadataReader()
+            .GetEditAndContinueLogEntries().Count(e => e.Operation == EditAndContinueOperation.AddMethod);
+
+    [TestCase("\"bag holds \"", "\"the bag holds \"", "Teller", TestName = "A lambda that captures this")]
+    [TestCase("\"seen \"", "\"counted \"", "Tally", TestName = "A lambda that shares a local")]
+    [TestCase("\"fetched \"", "\"got \"", "Fetch", TestName = "An async method")]
+    public void ALambdaOrStateMachineBodyEdit_IsUpdatedInPlace_SoWhatWasMadeBeforeTheEditRunsTheNewBody(string from, string to, string method)
+    {
+        var updates = Make();
+        string text = File.ReadAllText(Closures), once = ClosuresEdited(text, from, to);
+        var edit = updates.Emit(new Dictionary<string, string> { [Closures] = once }, [], [("Target.Bag`1", method)], out var error);
+        Assert.That(error, Is.Null);
+        Assert.That(AddedMethods(edit!.Updates!), Is.EqualTo(0), "the build's lambda or MoveNext takes the new body; nothing is re-created");
+        Assert.That(DeltaFacts.Of(edit.Updates!), Is.EqualTo(new DeltaFacts(RetiresCode: false, AddsFieldsToExistingTypes: false)));
+        updates.Commit();
+        // The next edit builds on the first: the map pairs the lambdas of the runtime's current code.
+        var again = updates.Emit(new Dictionary<string, string> { [Closures] = ClosuresEdited(once, to, to.Replace("\"", "\"!")) }, [], [("Target.Bag`1", method)], out error);
+        Assert.That(error, Is.Null);
+        Assert.That(AddedMethods(again!.Updates!), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void ALambdaThatCapturesANewVariable_IsUpdatedInPlace_WithAWarningThatOldClosuresHoldItsDefault()
+    {
+        var edit = Make().Emit(new Dictionary<string, string> { [Closures] = ClosuresEdited(File.ReadAllText(Closures), "return \"seen \" + seen;", "return \"seen \" + seen + \" from \" + start;") },
+            [], [("Target.Bag`1", "Tally")], out var error);
+        Assert.That(error, Is.Null);
+        Assert.That(AddedMethods(edit!.Updates!), Is.EqualTo(0));
+        Assert.That(edit.Warnings.Single(), Does.Contain("Target.Bag<T>.Tally(int): the new code keeps a variable that closures and suspended calls made before the edit do not hold"));
+    }
+
+    [TestCase("=> () => \"bag holds \" + Item;", "=> null!;", "its lambda (line 9 before the edit) was removed or changed past recognition, and delegates made of it before the edit would throw",
+        TestName = "A lambda removed")]
+    [TestCase("await Task.Yield();", "", "its await (line 23 before the edit) was removed or moved, and a call suspended there could not resume",
+        TestName = "An await removed")]
+    [TestCase("=> () => \"bag holds \" + Item;", "{ int local = 1; return () => \"bag holds \" + Item + local; }",
+        "the update re-creates a lambda (what it captures changed), and delegates made of it before the edit would throw", TestName = "A lambda moved to a new closure")]
+    public void AnEditTheRuntimesUpdateCannotCarryOver_IsRefused_SayingWhy(string from, string to, string why)
+    {
+        string method = from.Contains("await") ? "Fetch" : "Teller";
+        var edit = Make().Emit(new Dictionary<string, string> { [Closures] = ClosuresEdited(File.ReadAllText(Closures), from, to) }, [], [("Target.Bag`1", method)], out var error);
+        Assert.That(edit, Is.Null);
+        Assert.That(error, Does.Contain($"through the runtime's update needs a restart: {why}"));
     }
 }

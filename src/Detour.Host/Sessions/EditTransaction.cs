@@ -122,16 +122,18 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
     }
 
     /// <summary>Undoes every patch (or those of types the filter selects): the original code runs again.</summary>
-    public int Revert(Func<string, bool>? select)
+    /// <param name="warn">Told what the running code cannot follow (a lambda an edit added, whose delegates would throw).</param>
+    public int Revert(Func<string, bool>? select, Action<string>? warn = null)
     {
         var chosen = _patched.Values.Where(p => select?.Invoke(p.TypeName) ?? true).ToList();
         if (chosen.Count == 0) return 0;
         // Generic bodies go back through the runtime, as they came: an update to the build's text.
-        var runtimeUpdate = runtimeUpdates.Revert(select, out var why);
+        var runtimeUpdate = runtimeUpdates.Revert(select, out var why, out var warnings);
         if (why is not null) throw new ReloadException("the generic bodies cannot be put back: " + why);
         var result = target.Revert(new RevertRequest(NextPlanId(), chosen.Select(p => p.Original).ToList(), runtimeUpdate));
         if (result.Error is not null) { runtimeUpdates.Discard(); throw new ReloadException("revert failed in the app: " + result.Error); }
         runtimeUpdates.Commit();
+        foreach (var warning in warnings) warn?.Invoke(warning);
         foreach (var p in chosen) _patched.Remove(p.Original);
         return chosen.Count;
     }

@@ -207,7 +207,7 @@ public sealed class ReloadSession
         stages.Done("record");
         return new ReloadReport(Generation, files, members, [], compileTime, relinkTime, clock.Elapsed)
         {
-            Warnings = [.. warnings.Select(w => $"{files.FirstOrDefault()}: warning: {w}"), .. brokenCallers],
+            Warnings = [.. warnings.Concat(runtimeEdit?.Warnings ?? []).Select(w => $"{files.FirstOrDefault()}: warning: {w}"), .. brokenCallers],
             Stages = stages.Stages,
         };
     }
@@ -297,9 +297,9 @@ public sealed class ReloadSession
     }
 
     /// <summary>Undoes every patch (or those of types the filter selects): the original code runs again.</summary>
-    public int Revert(Func<string, bool>? select = null)
+    public int Revert(Func<string, bool>? select = null, Action<string>? warn = null)
     {
-        lock (_gate) return _transaction.Revert(select);
+        lock (_gate) return _transaction.Revert(select, warn);
     }
 
     /// <summary>This project's metadata with what edits added, for the projects that reference it; null while

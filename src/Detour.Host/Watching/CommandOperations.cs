@@ -61,7 +61,8 @@ internal sealed class CommandOperations(AppReloader app, EditQueue queue, AppPro
         lock (app.Gate)
         {
             int count = projects.Sessions.Sum(session =>
-                session.Revert(module is null ? null : type => ModuleMarks.Matches(module, session.Project.AssemblyName, type)));
+                session.Revert(module is null ? null : type => ModuleMarks.Matches(module, session.Project.AssemblyName, type),
+                    warning => Say("warning: " + warning)));
             Say($"reverted {count} method{(count == 1 ? "" : "s")}; the original code runs again");
         }
     }

@@ -48,11 +48,6 @@ internal static class UpdateRules
 
     static MemberReport Line(MemberChange c, MemberStatus status, string reason) => new(c.DisplayName, c.Category, status, reason);
 
-    /// <summary>The method makes lambdas or local functions, or is async or an iterator.</summary>
-    static bool MakesClosuresOrStateMachines(Mono.Cecil.MethodDefinition? m) =>
-        m is not null && (m.CustomAttributes.Any(a => a.AttributeType.Name is "AsyncStateMachineAttribute" or "IteratorStateMachineAttribute" or "AsyncIteratorStateMachineAttribute")
-                          || m.HasBody && m.Body.Instructions.Any(i => i.Operand is Mono.Cecil.MethodReference r && r.Name.Contains('<')));
-
     /// <summary>A method of the build whose body changed (a generic one too), not one the runtime added.</summary>
     static bool IsChangedBody(MemberChange c) =>
         c.Kind == ChangeKind.Changed && c.Method is not null && !c.ThroughRuntime && !c.AttributesOnly
@@ -71,13 +66,8 @@ internal static class UpdateRules
         new("changed body, the native engine off: the runtime takes no updates", c => c.NativeEngineOff && IsChangedBody(c) && !c.RuntimeTakesUpdates,
             (c, plan) => plan.Rude.Add((c, $"{c.ShortTypeName}.{c.MemberName} changed, but this app patches no native code (its native engine is off) " +
                                            "and its runtime takes no metadata updates; start it with DOTNET_MODIFIABLE_ASSEMBLIES=debug, as `dotnet detour run` does"))),
-        // Without a syntax map the runtime's update re-creates a method's lambdas and state machine: delegates made before
-        // the edit would throw HotReloadException (seen: a top-level program's local function ended the app).
-        new("changed lambda, local function or async body, the native engine off", c => c.NativeEngineOff && IsChangedBody(c) &&
-                (c.Category is MemberKind.Lambda or MemberKind.LocalFunction or MemberKind.StateMachine || CompilerNames.IsGenerated(c.TypeName)
-                 || MakesClosuresOrStateMachines(c.Method)),
-            (c, plan) => plan.Rude.Add((c, $"editing {c.DisplayName} needs a restart where the native engine is off: the runtime's update would " +
-                                           "make the delegates and running calls made before the edit throw"))),
+        // Lambdas, local functions and state machines too: the update's syntax map (LambdaSyntaxMap) updates them in
+        // place, and an edit it cannot carry over is refused when the update is made.
         new("changed body, the native engine off: through the runtime's metadata update", c => c.NativeEngineOff && IsChangedBody(c),
             (c, plan) =>
             {
@@ -89,7 +79,7 @@ internal static class UpdateRules
             {
                 plan.RuntimeUpdate.Add(c);
                 plan.Report.Add(c.Category is MemberKind.Lambda or MemberKind.LocalFunction
-                    ? Line(c, MemberStatus.Patched, "generic lambda: the runtime's update re-creates it, so new delegates run the new body, and a delegate made before the edit throws HotReloadException when called (restart to be rid of them)") with { RestartToSee = true }
+                    ? Line(c, MemberStatus.Patched, "generic lambda: the runtime's update gives it the new body in place, so delegates made before the edit run it too")
                     : Line(c, MemberStatus.Patched, "generic: every instantiation runs the new body, through the runtime's own metadata update"));
             }),
         NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart: this app's runtime " +

@@ -67,6 +67,10 @@ internal static class RuntimeSymbols
                 if (id.Length > 0) found.TryAdd(id, member);
             }
         }
+        // A top-level program's entry point has no type declaration; its local functions are updated with it.
+        if (everyMethod && tree.GetRoot() is CompilationUnitSyntax { Members: var members } unit && members.Any(m => m is GlobalStatementSyntax)
+            && model.GetDeclaredSymbol(unit) is IMethodSymbol entryPoint && Id(entryPoint) is { Length: > 0 } entryId)
+            found.TryAdd(entryId, entryPoint);
         return found;
     }
 

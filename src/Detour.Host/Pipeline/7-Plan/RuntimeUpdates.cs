@@ -1,3 +1,4 @@
+using System.Globalization;
 using Detour.Channel;
 using Detour.Host.Diffing;
 using Detour.Host.Model;
@@ -9,7 +10,11 @@ namespace Detour.Host.Planning;
 
 /// <summary>What of an edit the runtime applies itself: the types and members it adds (applied first, since the
 /// detoured code calls them), and the bodies it replaces (applied last, so that a refusal undoes the rest).</summary>
-internal sealed record RuntimeEdit(MetadataUpdate? Inserts, MetadataUpdate? Updates);
+internal sealed record RuntimeEdit(MetadataUpdate? Inserts, MetadataUpdate? Updates)
+{
+    /// <summary>What the user should know of how the running program takes the updates.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Edits written as the runtime's own metadata updates of the project's assembly (Roslyn's EmitDifference,
 /// chained from the build; applied in the app by MetadataUpdater.ApplyUpdate). The runtime can do two things a detour
@@ -30,6 +35,7 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
     CSharpCompilation? _current;    // what the runtime's metadata of the assembly holds now
     EmitBaseline? _baseline;
     Step? _pendingInserts, _pendingUpdates;
+    readonly List<string> _pendingWarnings = new();
     readonly HashSet<string> _added = new();                       // declaration ids of the types and members the runtime added
     readonly Dictionary<string, UpdatedMethod> _updated = new();   // by declaration id: the bodies the runtime has new
 
@@ -65,7 +71,7 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
         var updates = wanted.Count == 0 ? null
             : EmitUpdates(previous, baseline, compilation, trees, m => wanted.Contains((RuntimeSymbols.CecilName(m.ContainingType), m.MetadataName)), out error);
         if (error is not null) { Discard(); return null; }
-        return new RuntimeEdit(inserted, updates);
+        return new RuntimeEdit(inserted, updates) { Warnings = [.. _pendingWarnings] };
     }
 
     record struct ChangedTree(string Path, string Text, SyntaxTree? Old, SyntaxTree New);
@@ -126,8 +132,10 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
         return usedId.Length > 0 && DocumentationCommentId.GetFirstSymbolForDeclarationId(usedId, _built!) is not null;
     }
 
+    /// <param name="mustCarryOver">An edit: refused when the running code cannot follow it. Else (%revert) it goes on, and
+    /// what cannot follow becomes a warning.</param>
     MetadataUpdate? EmitUpdates(CSharpCompilation previous, EmitBaseline baseline, CSharpCompilation compilation, IReadOnlyList<ChangedTree> trees,
-        Func<IMethodSymbol, bool> wanted, out string? error)
+        Func<IMethodSymbol, bool> wanted, out string? error, bool mustCarryOver = true)
     {
         error = null;
         var edits = new List<SemanticEdit>();
@@ -144,22 +152,55 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
                     error = $"the new body of {method.ToDisplayString()} uses {missing}, which the runtime's metadata does not have";
                     return null;
                 }
-                edits.Add(new SemanticEdit(SemanticEditKind.Update, old, method));
+                var map = LambdaSyntaxMap.Between(old, method);
+                if (map?.Lost(mustCarryOver ? "the edit" : "the revert") is { } lost)
+                {
+                    if (!mustCarryOver) _pendingWarnings.Add($"{Name(method)}: {lost}");
+                    else
+                    {
+                        error = $"editing {Name(method)} through the runtime's update needs a restart: {lost}";
+                        return null;
+                    }
+                }
+                edits.Add(new SemanticEdit(SemanticEditKind.Update, old, method, syntaxMap: map is null ? null : map.Map));
                 methods[id] = new UpdatedMethod(path, RuntimeSymbols.ReflectionName(method.ContainingType), text == BuiltTexts.GetValueOrDefault(path));
             }
         }
         if (edits.Count == 0) return null;
         var result = EmitDifference(compilation, baseline, edits, _ => false, out var update, out error);
         if (result is null) return null;
+        string names = string.Join(", ", edits.Select(e => Name((IMethodSymbol)e.NewSymbol!)));
+        var delta = DeltaFacts.Of(update!);
+        if (delta.RetiresCode && !mustCarryOver)
+        {
+            if (_pendingWarnings.Count == 0) _pendingWarnings.Add($"{names}: the update re-creates a lambda, and delegates made of it before the revert would throw");
+        }
+        else if (delta.RetiresCode)
+        {
+            error = $"editing {names} through the runtime's update needs a restart: the update re-creates a lambda (what it captures changed), " +
+                    "and delegates made of it before the edit would throw";
+            return null;
+        }
+        if (delta.AddsFieldsToExistingTypes)
+            _pendingWarnings.Add($"{names}: the new code keeps a variable that closures and suspended calls made before the edit do not hold; " +
+                                 "there it reads as its default until they are made again (restart to be rid of them)");
         _pendingUpdates = new Step(compilation, result, methods, NothingAdded);
         return update;
     }
+
+    static string Name(IMethodSymbol method) => method.Name == WellKnownMemberNames.TopLevelStatementsEntryPointMethodName
+        ? "the top-level program" : method.ToDisplayString();
 
     EmitBaseline? EmitDifference(CSharpCompilation compilation, EmitBaseline baseline, List<SemanticEdit> edits, Func<ISymbol, bool> isAdded,
         out MetadataUpdate? update, out string? error)
     {
         using MemoryStream metadata = new(), il = new(), pdb = new();
-        var result = compilation.EmitDifference(baseline, edits, isAdded, metadata, il, pdb);
+        // Roslyn's texts in the update (a retired lambda's exception) in English, which DeltaFacts reads.
+        var culture = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
+        EmitDifferenceResult result;
+        try { result = compilation.EmitDifference(baseline, edits, isAdded, metadata, il, pdb); }
+        finally { CultureInfo.CurrentUICulture = culture; }
         if (!result.Success)
         {
             var first = result.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
@@ -195,11 +236,22 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
         _pendingInserts = null;
     }
 
-    public void Discard() => (_pendingInserts, _pendingUpdates) = (null, null);
+    public void Discard()
+    {
+        (_pendingInserts, _pendingUpdates) = (null, null);
+        _pendingWarnings.Clear();
+    }
 
     /// <summary>The update that puts the bodies updated so far back as the build had them, in the files that declare a
     /// type <paramref name="select"/> chooses (every file when null): for %revert. What the runtime added stays.</summary>
-    public MetadataUpdate? Revert(Func<string, bool>? select, out string? error)
+    public MetadataUpdate? Revert(Func<string, bool>? select, out string? error, out IReadOnlyList<string> warnings)
+    {
+        var update = RevertUpdate(select, out error);
+        warnings = [.. _pendingWarnings];
+        return update;
+    }
+
+    MetadataUpdate? RevertUpdate(Func<string, bool>? select, out string? error)
     {
         Discard();
         error = null;
@@ -207,7 +259,7 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
         if (chosen.Count == 0 || !Ready(out error)) return null;
         var texts = chosen.Values.Select(m => m.File).Distinct().ToDictionary(p => p, p => BuiltTexts.GetValueOrDefault(p, ""));
         var compilation = WithTexts(_current!, texts, out var trees);
-        return EmitUpdates(_current!, _baseline!, compilation, trees, m => chosen.ContainsKey(RuntimeSymbols.Id(m)), out error);
+        return EmitUpdates(_current!, _baseline!, compilation, trees, m => chosen.ContainsKey(RuntimeSymbols.Id(m)), out error, mustCarryOver: false);
     }
 
     /// <summary>After <see cref="PrepareBaseline"/>, and without the session's lock: does for one method what an edit

@@ -1,11 +1,12 @@
 var strings = new Box<string>("s");
 var numbers = new Box<int>(1);
+var kept = Maker.Make<int>();
 int tick = 0;
 while (true)
 {
     tick++;
     Console.WriteLine($"tick {tick}: {Util.Echo("a")} | {Util.Echo(2)} | {strings.Show()} | {numbers.Show()} | {Box<object>.Kind()} | " +
-                      $"{new Pair<long> { First = 3 }.Show()} | {Util.Twice('c')} | {Late()}");
+                      $"{new Pair<long> { First = 3 }.Show()} | {Util.Twice('c')} | {kept(5)} | {Late()}");
     Thread.Sleep(100);
 }
 

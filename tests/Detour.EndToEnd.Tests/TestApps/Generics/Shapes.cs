@@ -9,6 +9,12 @@ public static class Util
     }
 }
 
+public static class Maker
+{
+    // The program keeps the delegate this makes, from before any edit.
+    public static Func<T, string> Make<T>() => x => "v1 made " + x;
+}
+
 public class Box<T>
 {
     public T Value;
