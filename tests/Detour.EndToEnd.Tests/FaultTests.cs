@@ -12,6 +12,9 @@ public class FaultTests
     // In the order an edit reaches them: each fails the first edit that gets that far.
     static readonly string[] Stages = ["read", "compiled", "relinked", "written", "loaded", "initializers", "detours", "detour-write", "fields", "runtime-update", "handlers"];
 
+    /// <summary>Without the native engine no jump is written, so that stage never comes.</summary>
+    static string[] StagesOfThisMode => Installed.EngineOff ? Stages.Where(s => s != "detour-write").ToArray() : Stages;
+
     string _dir = null!;
     readonly List<RunningApp> _started = new();
 
@@ -53,13 +56,13 @@ public class FaultTests
         string greeter = Path.Combine(_dir, "Plain", "Greeter.cs");
         File.WriteAllText(greeter, GreeterText(0));
         File.SetLastWriteTimeUtc(greeter, DateTime.UtcNow.AddHours(-1));
-        var app = Track(RunningApp.Tool(Path.Combine(_dir, "Plain"), s => s.Environment["DETOUR_TEST_FAULTS"] = string.Join(",", Stages)));
+        var app = Track(RunningApp.Tool(Path.Combine(_dir, "Plain"), s => s.Environment["DETOUR_TEST_FAULTS"] = string.Join(",", StagesOfThisMode)));
         app.WaitFor(l => l.StartsWith("tick ") && l.Contains(Shown(0)), "the first tick", seconds: 180);
 
         int good = 0;
-        for (int k = 1; k <= Stages.Length; k++)
+        for (int k = 1; k <= StagesOfThisMode.Length; k++)
         {
-            string stage = Stages[k - 1];
+            string stage = StagesOfThisMode[k - 1];
             app.ForgetOutput();
             Write(greeter, GreeterText(k));
             app.WaitFor(l => l.Contains("Greeter.cs") && l.Contains($"injected fault at {stage}"), $"the report of the fault at {stage}");

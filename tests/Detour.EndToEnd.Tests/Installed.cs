@@ -16,6 +16,11 @@ public sealed class Installed
     public static string Tool => Path.Combine(ToolFolder, "dotnet-detour");
     public static string Apps => Path.Combine(Root, "apps");
 
+    /// <summary>`.ci/platforms runtime-only` runs the suite with DETOUR_ENGINE=runtime, which every app inherits: the agent
+    /// patches no native code, and every edit goes through the runtime's own update. Where that differs (a running loop
+    /// keeps its old body), a test expects what this mode does.</summary>
+    public static bool EngineOff => Environment.GetEnvironmentVariable("DETOUR_ENGINE") == "runtime";
+
     [OneTimeSetUp]
     public void PackAndInstall()
     {
@@ -44,6 +49,9 @@ public sealed class Installed
         foreach (var name in new[] { "DOTNET_STARTUP_HOOKS", "DETOUR_HOST", "DETOUR_APP", "DETOUR_APP_PARENT", "DETOUR_DISABLE", "DETOUR_COMMANDS" })
             if (start.Environment.TryGetValue(name, out var value) && value == Environment.GetEnvironmentVariable(name))
                 start.Environment.Remove(name);
+        // Without the engine every edit is a runtime update, which needs the runtime's updates on: the tool and
+        // `dotnet run` turn them on; an app started from its dll gets what Detour's refusal tells the user to set.
+        if (EngineOff) start.Environment.TryAdd("DOTNET_MODIFIABLE_ASSEMBLIES", "debug");
     }
 
     /// <summary>Runs a command to its end; throws with its output if it fails.</summary>

@@ -87,7 +87,9 @@ public class ToolRouteTests
         _app.ForgetOutput();
         string loaded = _app.WaitFor(l => l.StartsWith("stderr: loaded: "), "a list made after the edits");
         var names = loaded["stderr: loaded: ".Length..].Split(',');
-        Assert.That(names, Does.Contain("Detour.Agent").And.Contain("Detour.Engine").And.Contain("Iced"), loaded);
+        Assert.That(names, Does.Contain("Detour.Agent").And.Contain("Detour.Engine"), loaded);
+        // Iced decodes the code the engine patches; without the engine nothing loads it.
+        Assert.That(names, Installed.EngineOff ? Does.Not.Contain("Iced") : Does.Contain("Iced"), loaded);
         Assert.That(names.Where(n => n.StartsWith("Microsoft.CodeAnalysis") || n.StartsWith("Mono.Cecil") || n is "System.Linq" or
             "System.Net.Sockets" or "System.Diagnostics.DiagnosticSource"), Is.Empty, loaded);
     }
@@ -288,8 +290,10 @@ public class ToolRouteTests
         RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> \"timed\";");
         var line = _app.WaitFor(l => l.Contains("detour: timeline: "), "the edit's timeline");
         TestContext.Out.WriteLine(line);
+        // Without the native engine, the body goes through the runtime's update: a stage of its own.
+        string runtimeUpdate = Installed.EngineOff ? @"runtime update \d+\.\d ms, " : "";
         Assert.That(line, Does.Match(@"timeline: watch \d+\.\d ms, read \d+\.\d ms, compile \d+\.\d ms, baseline \d+\.\d ms, bind, diff, rules \d+\.\d ms, " +
-                                     @"relink \d+\.\d ms, apply in the app \d+\.\d ms, record \d+\.\d ms = \d+ ms"));
+                                     runtimeUpdate + @"relink \d+\.\d ms, apply in the app \d+\.\d ms, record \d+\.\d ms = \d+ ms"));
         WaitForTick("timed", "the new greeting");
         RunningApp.Save(Plain("Greeter.cs"), "=> \"timed\";", "=> \"timed again\";");
         TestContext.Out.WriteLine(_app.WaitFor(l => l.Contains("detour: timeline: "), "the second edit's timeline"));

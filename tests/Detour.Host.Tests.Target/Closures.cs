@@ -6,7 +6,11 @@ public class Bag<T>
 {
     public T? Item;
 
-    public Func<string> Teller() => () => "bag holds " + Item;
+    public Func<string> Teller()
+    {
+        int times = 1;
+        return () => "bag holds " + Item;
+    }
 
     public Func<int, string> Tally(int start)
     {

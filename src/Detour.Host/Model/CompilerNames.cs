@@ -43,11 +43,14 @@ public static class CompilerNames
     /// <summary>"Ns.Owner/&lt;&gt;c__DisplayClass1_0" and the like: a closure class nested in a user type.</summary>
     public static bool IsClosureOf(string nestedTypeName) => nestedTypeName.Contains("/<>c", StringComparison.Ordinal);
 
+    /// <summary>The method the compiler makes of a top-level program's statements.</summary>
+    public const string TopLevelEntryPoint = "<Main>$";
+
     /// <summary>The method a lambda or local function was written in: "Twice" for "&lt;Twice&gt;b__1_0"; the name
     /// itself for anything else.</summary>
     public static string OwningMethod(string name)
     {
-        if (!name.StartsWith('<')) return name;
+        if (!name.StartsWith('<') || name == TopLevelEntryPoint) return name;
         // The '>' that closes the first '<': a top-level program's "<<Main>$>b__0_0" belongs to "<Main>$".
         for (int i = 1, depth = 1; i < name.Length; i++)
         {

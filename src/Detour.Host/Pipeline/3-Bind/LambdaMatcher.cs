@@ -277,7 +277,7 @@ internal static class LambdaMatcher
         MethodDeclarationSyntax m => m.Identifier.Text + m.ParameterList,
         PropertyDeclarationSyntax p => p.Identifier.Text,
         ConstructorDeclarationSyntax => ".ctor",
-        GlobalStatementSyntax => "<Main>$",
+        GlobalStatementSyntax => CompilerNames.TopLevelEntryPoint,
         _ => member.Kind().ToString(),
     };
 

@@ -164,7 +164,7 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
     }
 
     static string Owner(MethodDefinition localFunction) =>
-        CompilerNames.OwningMethod(localFunction.Name) is var owner && owner == "<Main>$" ? "the top-level program" : owner;
+        CompilerNames.OwningMethod(localFunction.Name) is var owner && owner == CompilerNames.TopLevelEntryPoint ? "the top-level program" : owner;
 
     /// <summary>A closure struct a local function takes by reference, whose captured variables changed: the live
     /// callers pass the old struct, which the new body cannot take.</summary>

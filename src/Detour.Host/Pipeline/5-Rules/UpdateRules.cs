@@ -53,6 +53,11 @@ internal static class UpdateRules
         c.Kind == ChangeKind.Changed && c.Method is not null && !c.ThroughRuntime && !c.AttributesOnly
         && (c.Live is not null || c.NeedsRestart == RestartNeeded.GenericEdited);
 
+    static bool IsRunningEntryPoint(MemberChange c) => c.Live is MethodInfo m && m == m.Module.Assembly.EntryPoint;
+
+    static MemberReport EntryPointLine(MemberChange c) => new(c.DisplayName, MemberKind.EntryPoint, MemberStatus.Patched,
+        "the entry point is already running: its new body runs only when it is called again (restart to see it)") { RestartToSee = true };
+
     /// <summary>A row for one thing the running program cannot take: the whole edit is refused with the message.</summary>
     static UpdateRule NeedsRestart(RestartNeeded fact, Func<MemberChange, string> message) =>
         new($"rude edit: {fact}", c => c.NeedsRestart == fact, (c, plan) => plan.Rude.Add((c, message(c))));
@@ -68,6 +73,10 @@ internal static class UpdateRules
                                            "and its runtime takes no metadata updates; start it with DOTNET_MODIFIABLE_ASSEMBLIES=debug, as `dotnet detour run` does"))),
         // Lambdas, local functions and state machines too: the update's syntax map (LambdaSyntaxMap) updates them in
         // place, and an edit it cannot carry over is refused when the update is made.
+        // Its lambdas and local functions, updated with it, do take effect.
+        new("changed body of the running entry point, the native engine off: through the runtime's metadata update",
+            c => c.NativeEngineOff && IsChangedBody(c) && IsRunningEntryPoint(c),
+            (c, plan) => { plan.RuntimeUpdate.Add(c); plan.Report.Add(EntryPointLine(c)); }),
         new("changed body, the native engine off: through the runtime's metadata update", c => c.NativeEngineOff && IsChangedBody(c),
             (c, plan) =>
             {
@@ -118,13 +127,8 @@ internal static class UpdateRules
             (c, plan) => { plan.RuntimeUpdate.Add(c); plan.Report.Add(Line(c, MemberStatus.Patched, "body changed, through the runtime's own update (it was added that way)")); }),
         new("attributes changed, body unchanged", c => c.AttributesOnly,
             (c, plan) => plan.Report.Add(Line(c, MemberStatus.Skipped, "only its attributes changed; the running program keeps the attributes it loaded (restart to apply them)") with { RestartToSee = true })),
-        new("changed body of the running entry point", c => c.Kind == ChangeKind.Changed && c.Live is MethodInfo m && m == m.Module.Assembly.EntryPoint,
-            (c, plan) =>
-            {
-                plan.Detour.Add(c);
-                plan.Report.Add(new MemberReport(c.DisplayName, MemberKind.EntryPoint, MemberStatus.Patched,
-                    "the entry point is already running: its new body runs only when it is called again (restart to see it)") { RestartToSee = true });
-            }),
+        new("changed body of the running entry point", c => c.Kind == ChangeKind.Changed && IsRunningEntryPoint(c),
+            (c, plan) => { plan.Detour.Add(c); plan.Report.Add(EntryPointLine(c)); }),
         new("async method or iterator with the same state machine", c => c.Kind == ChangeKind.Changed && c.Category == MemberKind.StateMachine && c.Live is not null,
             (c, plan) =>
             {

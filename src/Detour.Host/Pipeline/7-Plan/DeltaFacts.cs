@@ -7,9 +7,7 @@ namespace Detour.Host.Planning;
 /// <summary>What an emitted update does to the code already running, read from its metadata delta.</summary>
 /// <param name="RetiresCode">Roslyn gave a method of the build a body that throws HotReloadException: a lambda it
 /// re-created or deleted, whose delegates made before the edit would throw.</param>
-/// <param name="AddsFieldsToExistingTypes">A field added to a type the program already has: a closure that captures a
-/// new variable, or a state machine that keeps a new local across an await.</param>
-internal sealed record DeltaFacts(bool RetiresCode, bool AddsFieldsToExistingTypes)
+internal sealed record DeltaFacts(bool RetiresCode)
 {
     /// <summary>The start of Roslyn's message in such a body (emitted in the invariant culture).</summary>
     const string RetiredBody = "Attempted to invoke ";
@@ -17,11 +15,7 @@ internal sealed record DeltaFacts(bool RetiresCode, bool AddsFieldsToExistingTyp
     public static DeltaFacts Of(MetadataUpdate update)
     {
         var reader = MetadataReaderProvider.FromMetadataImage([.. update.Metadata]).GetMetadataReader();
-        var log = reader.GetEditAndContinueLogEntries().ToList();
-        var addedTypes = log.Where(e => e.Operation == EditAndContinueOperation.Default && e.Handle.Kind == HandleKind.TypeDefinition)
-            .Select(e => e.Handle).ToHashSet();
-        bool addsFields = log.Any(e => e.Operation == EditAndContinueOperation.AddField && !addedTypes.Contains(e.Handle));
-        return new DeltaFacts(UserStrings(reader).Any(s => s.StartsWith(RetiredBody, StringComparison.Ordinal)), addsFields);
+        return new DeltaFacts(UserStrings(reader).Any(s => s.StartsWith(RetiredBody, StringComparison.Ordinal)));
     }
 
     static IEnumerable<string> UserStrings(MetadataReader reader)

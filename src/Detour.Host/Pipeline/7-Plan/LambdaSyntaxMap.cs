@@ -8,8 +8,9 @@ namespace Detour.Host.Planning;
 /// local function, a closure's scope, a local, an await), the node of the old declaration it continues. With it Roslyn
 /// updates the method's lambdas and state machine in place, so delegates and suspended calls made before the edit run
 /// the new code; without it Roslyn re-creates them, and the old ones throw HotReloadException (native-notes/generics.md).
-/// Lambdas are paired by their place among the method's lambdas (a longest common subsequence of their shapes); any
-/// other node by its path of kinds from the nearest lambda or the declaration. A lambda with no partner is new.</summary>
+/// Lambdas are paired by their place among the method's lambdas (a longest common subsequence of their shapes: kind,
+/// parameters and the code around them); any other node by its path of kinds from the nearest lambda or the declaration.
+/// A lambda with no partner is new.</summary>
 internal sealed class LambdaSyntaxMap
 {
     readonly SyntaxNode _old, _new;
@@ -20,15 +21,30 @@ internal sealed class LambdaSyntaxMap
         (_old, _new) = (oldDeclaration, newDeclaration);
         var before = Lambdas(oldDeclaration);
         var now = Lambdas(newDeclaration);
-        foreach (var (oldIndex, newIndex) in CommonSubsequence(before.Select(Shape).ToList(), now.Select(Shape).ToList()))
-            _lambdas[now[newIndex]] = before[oldIndex];
+        // Those whose code around is unchanged anchor the rest: between two anchors, lambdas of the same kind and
+        // parameters pair in order (the statement around one was edited, say Range(1, 5) to Range(1, 3)).
+        int oldFrom = 0, newFrom = 0;
+        foreach (var (oldIndex, newIndex) in CommonSubsequence(before.Select(Shape).ToList(), now.Select(Shape).ToList()).Append((before.Count, now.Count)))
+        {
+            var oldGap = before.GetRange(oldFrom, oldIndex - oldFrom);
+            foreach (var lambda in now.GetRange(newFrom, newIndex - newFrom))
+                if (oldGap.FirstOrDefault(o => Signature(o) == Signature(lambda)) is { } partner)
+                {
+                    _lambdas[lambda] = partner;
+                    oldGap = oldGap.SkipWhile(o => o != partner).Skip(1).ToList();
+                }
+            if (oldIndex < before.Count) _lambdas[now[newIndex]] = before[oldIndex];
+            (oldFrom, newFrom) = (oldIndex + 1, newIndex + 1);
+        }
     }
 
     /// <summary>The map between two declarations of the same method (the first syntax reference of each).</summary>
     public static LambdaSyntaxMap? Between(IMethodSymbol oldMethod, IMethodSymbol newMethod) =>
         oldMethod.DeclaringSyntaxReferences is [var oldReference, ..] && newMethod.DeclaringSyntaxReferences is [var newReference, ..]
-            ? new LambdaSyntaxMap(oldReference.GetSyntax(), newReference.GetSyntax())
+            ? Between(oldReference.GetSyntax(), newReference.GetSyntax())
             : null;
+
+    public static LambdaSyntaxMap Between(SyntaxNode oldDeclaration, SyntaxNode newDeclaration) => new(oldDeclaration, newDeclaration);
 
     /// <summary>What of the old code the new one does not continue, which the runtime's update cannot carry over: a lambda
     /// whose delegates would throw, or an await or yield at which a suspended call could no longer resume. Null when
@@ -45,6 +61,27 @@ internal sealed class LambdaSyntaxMap
         return null;
     }
 
+    /// <summary>Paired lambdas that capture a variable their old selves did not: the runtime's update gives their closure
+    /// a new field, which closures made before the edit hold at its default. Each with its line and the variables.</summary>
+    public IEnumerable<(int Line, string Variables)> NewCaptures(Compilation oldCompilation, Compilation newCompilation)
+    {
+        foreach (var (now, before) in _lambdas)
+        {
+            var added = Captured(newCompilation, now).Except(Captured(oldCompilation, before)).ToList();
+            if (added.Count > 0)
+                yield return (now.GetLocation().GetLineSpan().StartLinePosition.Line + 1, string.Join(", ", added.Select(v => $"'{v}'")));
+        }
+    }
+
+    /// <summary>The names of the variables a lambda captures from around it.</summary>
+    static IEnumerable<string> Captured(Compilation compilation, SyntaxNode lambda)
+    {
+        var flow = compilation.GetSemanticModel(lambda.SyntaxTree).AnalyzeDataFlow(lambda);
+        return flow is { Succeeded: true }
+            ? flow.Captured.Where(v => !v.Locations.Any(l => l.SourceTree == lambda.SyntaxTree && lambda.Span.Contains(l.SourceSpan))).Select(v => v.Name)
+            : [];
+    }
+
     static string Describe(SyntaxNode node, string change) =>
         $"{(node is LocalFunctionStatementSyntax f ? $"local function {f.Identifier.Text}" : node is AnonymousFunctionExpressionSyntax ? "lambda" : node is YieldStatementSyntax ? "yield" : "await")} " +
         $"(line {node.GetLocation().GetLineSpan().StartLinePosition.Line + 1} before {change})";
@@ -58,22 +95,43 @@ internal sealed class LambdaSyntaxMap
     /// <summary>For Roslyn: the old node the new one continues, or null for a new one.</summary>
     public SyntaxNode? Map(SyntaxNode node)
     {
-        if (!_new.FullSpan.Contains(node.Span) || node.SyntaxTree != _new.SyntaxTree) return null;
+        if (node.SyntaxTree != _new.SyntaxTree || !_new.FullSpan.Contains(node.Span)) return null;
+        if (node == _new) return _old;
         if (IsLambda(node)) return _lambdas.GetValueOrDefault(node);
-        var steps = new Stack<(int Kind, int Ordinal)>();
-        var current = node;
-        while (current != _new && !IsLambda(current))
-        {
-            var parent = current.Parent;
-            if (parent is null) return null;
-            steps.Push((current.RawKind, parent.ChildNodes().TakeWhile(c => c != current).Count(c => c.RawKind == current.RawKind)));
-            current = parent;
-        }
-        SyntaxNode? old = current == _new ? _old : _lambdas.GetValueOrDefault(current);
-        while (old is not null && steps.TryPop(out var step))
-            old = old.ChildNodes().Where(c => c.RawKind == step.Kind).ElementAtOrDefault(step.Ordinal);
-        return old;
+        if (node.Parent is not { } parent || Map(parent) is not { } oldParent) return null;
+        if (!_children.TryGetValue(parent, out var pairs)) _children[parent] = pairs = AlignChildren(oldParent, parent);
+        return pairs.GetValueOrDefault(node);
     }
+
+    readonly Dictionary<SyntaxNode, Dictionary<SyntaxNode, SyntaxNode>> _children = new();
+
+    /// <summary>The children of two paired nodes, paired: those with the same text in order (a statement inserted
+    /// before them does not move them), then, between those, the rest by kind in order (an edited statement keeps its
+    /// place).</summary>
+    static Dictionary<SyntaxNode, SyntaxNode> AlignChildren(SyntaxNode oldParent, SyntaxNode newParent)
+    {
+        var before = oldParent.ChildNodes().ToList();
+        var now = newParent.ChildNodes().ToList();
+        var pairs = new Dictionary<SyntaxNode, SyntaxNode>();
+        var same = CommonSubsequence(before.Select(Text).ToList(), now.Select(Text).ToList());
+        int oldFrom = 0, newFrom = 0;
+        foreach (var (oldIndex, newIndex) in same.Append((before.Count, now.Count)))
+        {
+            // The gap before this anchor: the same kinds, in order.
+            var oldGap = before.GetRange(oldFrom, oldIndex - oldFrom);
+            foreach (var candidate in now.GetRange(newFrom, newIndex - newFrom))
+                if (oldGap.FirstOrDefault(o => o.RawKind == candidate.RawKind) is { } partner)
+                {
+                    pairs[candidate] = partner;
+                    oldGap = oldGap.SkipWhile(o => o != partner).Skip(1).ToList();
+                }
+            if (oldIndex < before.Count) pairs[now[newIndex]] = before[oldIndex];
+            (oldFrom, newFrom) = (oldIndex + 1, newIndex + 1);
+        }
+        return pairs;
+    }
+
+    static string Text(SyntaxNode node) => node.RawKind + " " + Collapse(node.ToString());
 
     static bool IsLambda(SyntaxNode node) => node is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax;
 
@@ -84,31 +142,29 @@ internal sealed class LambdaSyntaxMap
         ? unit.Members.OfType<GlobalStatementSyntax>().SelectMany(g => g.DescendantNodesAndSelf())
         : declaration.DescendantNodes();
 
-    /// <summary>What tells lambdas apart when code around them changes: their kind, parameters, and what they are given
-    /// to (the method they are an argument of, or the variable they are stored in).</summary>
+    /// <summary>What tells lambdas apart when code around them changes: their kind, parameters, and the statement (or
+    /// member) around them with the lambda itself cut out, so an edit of a lambda's body keeps its shape while a lambda
+    /// added beside it (another MapGet, with its own route) has one of its own.</summary>
     static string Shape(SyntaxNode lambda)
     {
-        string parameters = lambda switch
-        {
-            ParenthesizedLambdaExpressionSyntax p => p.ParameterList.ToString(),
-            SimpleLambdaExpressionSyntax s => s.Parameter.Identifier.Text,
-            AnonymousMethodExpressionSyntax a => a.ParameterList?.ToString() ?? "",
-            LocalFunctionStatementSyntax f => f.Identifier.Text + f.ParameterList,
-            _ => "",
-        };
-        string anchor = "";
-        for (var up = lambda.Parent; up is not null && up is not StatementSyntax and not MemberDeclarationSyntax; up = up.Parent)
-        {
-            if (up is ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax call })
-            {
-                anchor = call.Expression is MemberAccessExpressionSyntax member ? member.Name.Identifier.Text : call.Expression.ToString();
-                break;
-            }
-            if (up is VariableDeclaratorSyntax declarator) { anchor = declarator.Identifier.Text; break; }
-            if (up is AssignmentExpressionSyntax assignment) { anchor = assignment.Left.ToString(); break; }
-        }
-        return $"{lambda.Kind()} {parameters} @{anchor}";
+        // A local function is known by its name; a lambda by the innermost statement holding it.
+        var around = lambda is LocalFunctionStatementSyntax ? null
+            : lambda.Parent?.AncestorsAndSelf().FirstOrDefault(n => n is StatementSyntax or MemberDeclarationSyntax);
+        string context = around is null ? "" : Collapse(around.ToString().Remove(lambda.SpanStart - around.SpanStart, lambda.Span.Length));
+        return $"{Signature(lambda)} | {context}";
     }
+
+    /// <summary>Its kind and parameters (a local function's name too).</summary>
+    static string Signature(SyntaxNode lambda) => lambda.Kind() + " " + lambda switch
+    {
+        ParenthesizedLambdaExpressionSyntax p => Collapse(p.ParameterList.ToString()),
+        SimpleLambdaExpressionSyntax s => s.Parameter.Identifier.Text,
+        AnonymousMethodExpressionSyntax a => Collapse(a.ParameterList?.ToString() ?? ""),
+        LocalFunctionStatementSyntax f => f.Identifier.Text + Collapse(f.ParameterList.ToString()),
+        _ => "",
+    };
+
+    static string Collapse(string text) => string.Join(" ", text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Index pairs of a longest common subsequence of the two lists.</summary>
     static List<(int Old, int New)> CommonSubsequence(List<string> before, List<string> now)

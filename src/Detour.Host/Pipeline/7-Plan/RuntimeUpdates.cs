@@ -57,7 +57,8 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
     {
         Discard();
         if (!Ready(out error)) return null;
-        var compilation = WithTexts(_current!, changed, out var trees);
+        // A referenced project's members that its own runtime updates added are named as they now are.
+        var compilation = WithTexts(_current!, changed, out var trees).WithReferences(project.CurrentReferences);
         var (previous, baseline) = (_current!, _baseline!);
         MetadataUpdate? inserted = null;
         if (inserts.Count > 0)
@@ -162,6 +163,10 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
                         return null;
                     }
                 }
+                if (map is not null && mustCarryOver)
+                    foreach (var (line, variables) in map.NewCaptures(previous, compilation))
+                        _pendingWarnings.Add($"{Name(method)}: the lambda at line {line} now captures {variables}: delegates made before the edit " +
+                                             "hold no value for it, and read it as its default (restart to be rid of them)");
                 edits.Add(new SemanticEdit(SemanticEditKind.Update, old, method, syntaxMap: map is null ? null : map.Map));
                 methods[id] = new UpdatedMethod(path, RuntimeSymbols.ReflectionName(method.ContainingType), text == BuiltTexts.GetValueOrDefault(path));
             }
@@ -181,9 +186,6 @@ internal sealed class RuntimeUpdates(CSharpProject project, Func<IReadOnlyDictio
                     "and delegates made of it before the edit would throw";
             return null;
         }
-        if (delta.AddsFieldsToExistingTypes)
-            _pendingWarnings.Add($"{names}: the new code keeps a variable that closures and suspended calls made before the edit do not hold; " +
-                                 "there it reads as its default until they are made again (restart to be rid of them)");
         _pendingUpdates = new Step(compilation, result, methods, NothingAdded);
         return update;
     }
