@@ -8,9 +8,8 @@ namespace Detour.Host.Planning;
 /// local function, a closure's scope, a local, an await), the node of the old declaration it continues. With it Roslyn
 /// updates the method's lambdas and state machine in place, so delegates and suspended calls made before the edit run
 /// the new code; without it Roslyn re-creates them, and the old ones throw HotReloadException (native-notes/generics.md).
-/// Lambdas are paired by their place among the method's lambdas (a longest common subsequence of their shapes: kind,
-/// parameters and the code around them); any other node by its path of kinds from the nearest lambda or the declaration.
-/// A lambda with no partner is new.</summary>
+/// Lambdas are paired by their place among the method's lambdas (kind, parameters and the code around them); any other
+/// node through its parent's partner, children aligned by text and kind. A lambda with no partner is new.</summary>
 internal sealed class LambdaSyntaxMap
 {
     readonly SyntaxNode _old, _new;
@@ -19,23 +18,10 @@ internal sealed class LambdaSyntaxMap
     LambdaSyntaxMap(SyntaxNode oldDeclaration, SyntaxNode newDeclaration)
     {
         (_old, _new) = (oldDeclaration, newDeclaration);
-        var before = Lambdas(oldDeclaration);
-        var now = Lambdas(newDeclaration);
-        // Those whose code around is unchanged anchor the rest: between two anchors, lambdas of the same kind and
-        // parameters pair in order (the statement around one was edited, say Range(1, 5) to Range(1, 3)).
-        int oldFrom = 0, newFrom = 0;
-        foreach (var (oldIndex, newIndex) in CommonSubsequence(before.Select(Shape).ToList(), now.Select(Shape).ToList()).Append((before.Count, now.Count)))
-        {
-            var oldGap = before.GetRange(oldFrom, oldIndex - oldFrom);
-            foreach (var lambda in now.GetRange(newFrom, newIndex - newFrom))
-                if (oldGap.FirstOrDefault(o => Signature(o) == Signature(lambda)) is { } partner)
-                {
-                    _lambdas[lambda] = partner;
-                    oldGap = oldGap.SkipWhile(o => o != partner).Skip(1).ToList();
-                }
-            if (oldIndex < before.Count) _lambdas[now[newIndex]] = before[oldIndex];
-            (oldFrom, newFrom) = (oldIndex + 1, newIndex + 1);
-        }
+        // Lambdas whose code around is unchanged anchor the rest, which pair by kind and parameters between them
+        // (the statement around one was edited, say Range(1, 5) to Range(1, 3)).
+        foreach (var (before, now) in Align(Lambdas(oldDeclaration), Lambdas(newDeclaration), Shape, (o, n) => Signature(o) == Signature(n)))
+            _lambdas[now] = before;
     }
 
     /// <summary>The map between two declarations of the same method (the first syntax reference of each).</summary>
@@ -105,27 +91,29 @@ internal sealed class LambdaSyntaxMap
 
     readonly Dictionary<SyntaxNode, Dictionary<SyntaxNode, SyntaxNode>> _children = new();
 
-    /// <summary>The children of two paired nodes, paired: those with the same text in order (a statement inserted
-    /// before them does not move them), then, between those, the rest by kind in order (an edited statement keeps its
-    /// place).</summary>
-    static Dictionary<SyntaxNode, SyntaxNode> AlignChildren(SyntaxNode oldParent, SyntaxNode newParent)
+    /// <summary>The children of two paired nodes, paired: those with the same text (a statement inserted before them
+    /// does not move them), then, between those, the rest by kind (an edited statement keeps its place).</summary>
+    static Dictionary<SyntaxNode, SyntaxNode> AlignChildren(SyntaxNode oldParent, SyntaxNode newParent) =>
+        Align(oldParent.ChildNodes().ToList(), newParent.ChildNodes().ToList(), Text, (o, n) => o.RawKind == n.RawKind)
+            .ToDictionary(p => p.New, p => p.Old);
+
+    /// <summary>Pairs two lists in order: a longest common subsequence of <paramref name="key"/>s, then, in each gap
+    /// between two of those, the items <paramref name="alike"/> takes, in order.</summary>
+    static List<(SyntaxNode Old, SyntaxNode New)> Align(List<SyntaxNode> before, List<SyntaxNode> now, Func<SyntaxNode, string> key,
+        Func<SyntaxNode, SyntaxNode, bool> alike)
     {
-        var before = oldParent.ChildNodes().ToList();
-        var now = newParent.ChildNodes().ToList();
-        var pairs = new Dictionary<SyntaxNode, SyntaxNode>();
-        var same = CommonSubsequence(before.Select(Text).ToList(), now.Select(Text).ToList());
+        var pairs = new List<(SyntaxNode, SyntaxNode)>();
         int oldFrom = 0, newFrom = 0;
-        foreach (var (oldIndex, newIndex) in same.Append((before.Count, now.Count)))
+        foreach (var (oldIndex, newIndex) in CommonSubsequence(before.Select(key).ToList(), now.Select(key).ToList()).Append((before.Count, now.Count)))
         {
-            // The gap before this anchor: the same kinds, in order.
             var oldGap = before.GetRange(oldFrom, oldIndex - oldFrom);
             foreach (var candidate in now.GetRange(newFrom, newIndex - newFrom))
-                if (oldGap.FirstOrDefault(o => o.RawKind == candidate.RawKind) is { } partner)
+                if (oldGap.FirstOrDefault(o => alike(o, candidate)) is { } partner)
                 {
-                    pairs[candidate] = partner;
+                    pairs.Add((partner, candidate));
                     oldGap = oldGap.SkipWhile(o => o != partner).Skip(1).ToList();
                 }
-            if (oldIndex < before.Count) pairs[now[newIndex]] = before[oldIndex];
+            if (oldIndex < before.Count) pairs.Add((before[oldIndex], now[newIndex]));
             (oldFrom, newFrom) = (oldIndex + 1, newIndex + 1);
         }
         return pairs;
