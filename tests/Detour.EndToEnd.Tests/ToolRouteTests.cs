@@ -339,6 +339,29 @@ public class ToolRouteTests
     }
 
     [Test]
+    public void AnOverrideAddedToAClass_IsRunByAnObjectMadeAtStartup()
+    {
+        // The user's classes, built with the app: a base class in one file, a subclass in another, and an object
+        // made before any edit.
+        File.WriteAllText(Plain("Pet.cs"), "public class Pet\n{\n    public virtual string Sound() => \"...\";\n}\n");
+        File.WriteAllText(Plain("Cat.cs"), "public class Cat : Pet\n{\n}\n\npublic static class Pets\n{\n    public static readonly Pet Kept = new Cat();\n}\n");
+        Launch();
+        WaitForTick("hello", "the original greeting");
+        RunningApp.Save(Plain("Greeter.cs"), "=> \"hello\";", "=> Pets.Kept.Sound();");
+        WaitForTick("... m1", "the kept cat, with the base class's sound");
+        RunningApp.Save(Plain("Cat.cs"), "public class Cat : Pet\n{\n", "public class Cat : Pet\n{\n    public override string Sound() => \"meow, not \" + base.Sound();\n");
+        var report = _app.WaitFor(l => l.Contains("detour: Cat.cs: "), "the override's report");
+        if (Installed.EngineOff)
+        {
+            // The dispatcher is a detour: without the engine, the runtime's own rule holds.
+            _app.WaitFor(l => l.Contains("rude edit: adding the override Cat.Sound needs a restart where the native engine is off"), "the refusal");
+            return;
+        }
+        Assert.That(report, Does.Contain("1 added"), report);
+        WaitForTick("meow, not ...", "the object made at startup running the added override");
+    }
+
+    [Test]
     public void EditOfALocalFunctionOfTheTopLevelProgram_IsPatched_WithoutNamingTheEntryPoint()
     {
         Launch();

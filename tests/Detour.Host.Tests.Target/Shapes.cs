@@ -1,6 +1,11 @@
 namespace Target;
 
-public abstract class Shape
+public interface IDescribed
+{
+    string Describe();
+}
+
+public abstract class Shape : IDescribed
 {
     public abstract double Area();
     public virtual string Describe() => "shape";
@@ -25,6 +30,14 @@ public class Circle : Shape, IComparable<Circle>
     public double Radius = 1;
     public override double Area() => 3 * Radius * Radius;
     public int CompareTo(Circle? other) => Radius.CompareTo(other?.Radius ?? 0);
+}
+
+// Subclasses of Circle, loaded before any edit: one that does not override Describe, one whose override calls base.
+public class Ring : Circle { }
+
+public class Dot : Circle
+{
+    public override string Describe() => "dot/" + base.Describe();
 }
 
 public class Box<T>

@@ -25,6 +25,9 @@ internal sealed class LiveProgram(Assembly original, LiveView view)
     public bool RuntimeFieldRetyped(Mono.Cecil.FieldDefinition field) =>
         RuntimeFieldTypes.TryGetValue(MemberKey.Of(field), out var type) && type != field.FieldType.FullName;
 
+    /// <summary>Methods an edit made dispatchers for the overrides it added to subclasses, by key (added-overrides.md).</summary>
+    public readonly HashSet<MemberKey> DispatchedBases = new();
+
     /// <summary>The generations that declare added types or members: the only ones later edits bind to.</summary>
     public readonly List<Assembly> Generations = new();
     /// <summary>The image of each of those generations by assembly name, for reading its metadata again.</summary>

@@ -39,7 +39,8 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
         var (image, symbols) = GenerationWriter.Write(relinked.Module, name, allPrograms().SelectMany(p => p.Generations));
         fault?.Invoke(FaultStage.Written);
         var decisions = edit.Decisions;
-        var redirects = PlanBuilder.Redirects(decisions.Detour);
+        var detoured = decisions.Detour.Concat(relinked.Dispatchers).ToList();
+        var redirects = PlanBuilder.Redirects(detoured);
         bool addsMembers = edit.Changes.AddsMembers;
         var result = target.Apply(new PatchPlan(NextPlanId(), name, image, symbols, redirects,
             PlanBuilder.Reinitializations(decisions.Reinitialize, project.AssemblyName),
@@ -55,7 +56,8 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
 
         runtimeUpdates.Commit();
         RememberRuntimeAdditions(decisions.RuntimeInsert);
-        foreach (var (change, redirect) in decisions.Detour.Zip(redirects)) Remember(redirect.Original, change);
+        foreach (var (change, redirect) in detoured.Zip(redirects)) Remember(redirect.Original, change);
+        foreach (var change in decisions.Dispatch) live.DispatchedBases.Add(change.BaseKey!.Value);
         foreach (var change in decisions.RuntimeUpdate.Where(c => c.Live is not null)) Remember(PlanBuilder.HandleOf(change.Live!), change);
         Generation = generation;
         // Only a generation that declares what later edits bind to is read again; the agent unloads the others once
@@ -133,6 +135,7 @@ internal sealed class EditTransaction(ProjectModel project, LiveProgram live, IP
         var result = target.Revert(new RevertRequest(NextPlanId(), chosen.Select(p => p.Original).ToList(), runtimeUpdate));
         if (result.Error is not null) { runtimeUpdates.Discard(); throw new ReloadException("revert failed in the app: " + result.Error); }
         runtimeUpdates.Commit();
+        live.DispatchedBases.RemoveWhere(key => select?.Invoke(MetadataNames.ToReflection(key.TypeName)) ?? true);
         foreach (var warning in warnings) warn?.Invoke(warning);
         foreach (var p in chosen) _patched.Remove(p.Original);
         return chosen.Count;

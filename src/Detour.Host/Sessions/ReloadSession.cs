@@ -181,7 +181,7 @@ public sealed class ReloadSession
                                                     "found no method of the build to give the new body to (restart)")], compileTime, clock.Elapsed);
             stages.Done("runtime update");
         }
-        var relinked = Relinker.Relink(edit.Binding, edit.Changes, edit.NewInitializers);
+        var relinked = Relinker.Relink(edit.Binding, edit.Changes, edit.NewInitializers, decisions.Dispatch);
         stages.Done("relink");
         FaultInjection?.Invoke(FaultStage.Relinked);
         var relinkTime = clock.Elapsed;

@@ -1,5 +1,7 @@
 using Detour.Host.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Detour.Host.Sources;
 
@@ -34,6 +36,7 @@ internal sealed class CompileSetBuilder(CSharpProject project, AppliedSources ap
                 if (!set.Contains(path) && partials.Any(p => text.Contains(ShortName(p))) && SyntaxNames.PartialTypes(Parse(path, text)).Any(partials.Contains))
                     set.Add(path);
         AddFilesEmbeddingChangedValues(set, texts);
+        AddBaseClassesOfAddedOverrides(set, texts);
         set.UnionWith(applied.WithAdditions);
         return Made(set.Order().ToList(), texts);
     }
@@ -55,6 +58,47 @@ internal sealed class CompileSetBuilder(CSharpProject project, AppliedSources ap
         return new CompileSet(paths, texts, paths.Select(p => Parse(p, texts[p])).ToList(),
             GlobalUsingsOf(texts.Where(t => !inSet.Contains(t.Key))));
     }
+
+    /// <summary>A class that gains an override makes its base method a dispatcher, whose fallback is the edit's copy of
+    /// that method: the files declaring its base classes (of this project, at any depth) come along.</summary>
+    void AddBaseClassesOfAddedOverrides(HashSet<string> set, IReadOnlyDictionary<string, string> texts)
+    {
+        var bases = new HashSet<string>();
+        foreach (var path in set.ToList())
+        {
+            var before = applied.Texts.TryGetValue(path, out var old) ? OverridesIn(Parse(path, old)) : [];
+            bases.UnionWith(OverridesIn(Parse(path, texts[path])).Except(before).Select(o => o.BaseName));
+        }
+        for (var next = bases; next.Count > 0;)
+        {
+            var found = new HashSet<string>();
+            foreach (var (path, text) in texts)
+            {
+                if (set.Contains(path) || !next.Any(text.Contains)) continue;
+                var declared = Parse(path, text).GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>().Where(c => next.Contains(c.Identifier.Text)).ToList();
+                if (declared.Count == 0) continue;
+                set.Add(path);
+                found.UnionWith(declared.Select(BaseName).OfType<string>());
+            }
+            next = found;
+        }
+    }
+
+    /// <summary>The override methods of the classes in a file, with the name of each class's base class.</summary>
+    static HashSet<(string Class, string BaseName, string Method)> OverridesIn(SyntaxTree tree) =>
+        tree.GetRoot().DescendantNodes().OfType<ClassDeclarationSyntax>()
+            .Where(c => BaseName(c) is not null)
+            .SelectMany(c => c.Members.OfType<MethodDeclarationSyntax>().Where(m => m.Modifiers.Any(SyntaxKind.OverrideKeyword))
+                .Select(m => (c.Identifier.Text, BaseName(c)!, m.Identifier.Text)))
+            .ToHashSet();
+
+    /// <summary>The simple name of the first type a class derives from (its base class, if it names one).</summary>
+    static string? BaseName(ClassDeclarationSyntax c) => c.BaseList?.Types.FirstOrDefault()?.Type switch
+    {
+        SimpleNameSyntax simple => simple.Identifier.Text,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.Text,
+        _ => null,
+    };
 
     static string ShortName(string metadataName) => metadataName[(metadataName.LastIndexOf('.') + 1)..].Split('`')[0];
 

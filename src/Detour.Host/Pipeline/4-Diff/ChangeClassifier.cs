@@ -155,12 +155,48 @@ internal sealed class ChangeClassifier(LiveBinding binding, IReadOnlyDictionary<
         if (binding.IsMappedClosure(t) && m.IsConstructor) return;
         bool generic = t.HasGenericParameters || liveType.IsGenericType;
         bool insertable = kind == ChangeKind.Added && !CompilerNames.IsGenerated(m) && !binding.IsMappedClosure(t) && Runtime.CanAddMethod(generic);
+        var overridden = kind != ChangeKind.Unchanged && m.IsVirtual && !m.IsNewSlot && !m.IsAbstract && !t.IsInterface && !generic
+            ? OverriddenInThisProject(liveType, m) : null;
+        bool dispatching = overridden is var (_, copy) && binding.Live.DispatchedBases.Contains(MemberKey.Of(copy));
+        if (kind == ChangeKind.Added && overridden is var (baseLive, baseCopy) && !dispatching)
+        {
+            _changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m))
+                { Method = m, Overrides = baseLive, BaseCopy = baseCopy, BaseKey = MemberKey.Of(baseCopy), Detail = baseLive.DeclaringType!.Name });
+            return;
+        }
+        if (kind == ChangeKind.Changed && binding.Live.DispatchedBases.Contains(key))
+        {
+            _changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m)) { Method = m, Live = live, NeedsRestart = RestartNeeded.DispatchedBaseEdited });
+            return;
+        }
         var rude = Rude(t, generic, m, live, kind, insertable);
         if (kind == ChangeKind.Unchanged && rude is null) return;
         _changes.Add(new MemberChange(key, t.FullName, m.Name, kind, Category(m))
             { Method = m, Live = live, NeedsRestart = rude?.Fact, Detail = rude?.Detail ?? "", AttributesOnly = attributesOnly && rude is null,
+              // An override an earlier edit added, edited: its base calls go to the edit's copy of the base body too.
+              Overrides = kind == ChangeKind.Changed && dispatching ? overridden!.Value.Overridden : null,
+              BaseCopy = kind == ChangeKind.Changed && dispatching ? overridden!.Value.BaseCopy : null,
               RuntimeCanUpdate = rude?.Fact == RestartNeeded.GenericEdited && binding.Live.View.MetadataUpdates,
               ThroughRuntime = insertable && rude is null });
+    }
+
+    /// <summary>The live method an override takes the slot of, and the delta's copy of its body: a virtual method with a
+    /// body, of a non-generic class of this project whose file the edit compiles (CompileSetBuilder brings it along).
+    /// Null otherwise: an added override then needs a restart.</summary>
+    (MethodInfo Overridden, MethodDefinition BaseCopy)? OverriddenInThisProject(Type liveType, MethodDefinition m)
+    {
+        var parameters = m.Parameters.Select(p => binding.ToLive(p.ParameterType)).ToArray();
+        if (parameters.Any(p => p is null)) return null;
+        for (var type = liveType.BaseType; type is not null; type = type.BaseType)
+        {
+            if (type.GetMethod(m.Name, BindingFlags.DeclaredOnly | NestedInstance, null, parameters!, null) is not { } candidate) continue;
+            if (!candidate.IsVirtual || candidate.IsAbstract || candidate.IsFinal || type.IsGenericType || type.Assembly != liveType.Assembly) return null;
+            var copy = binding.Types.FirstOrDefault(p => p.Value == type).Key?.Methods.FirstOrDefault(d =>
+                d.Name == m.Name && !d.IsStatic && d.HasBody && d.Parameters.Count == m.Parameters.Count &&
+                d.Parameters.Zip(m.Parameters).All(p => p.First.ParameterType.FullName == p.Second.ParameterType.FullName));
+            return copy is null ? null : (candidate, copy);
+        }
+        return null;
     }
 
     static string Owner(MethodDefinition localFunction) =>

@@ -13,7 +13,7 @@ public enum MemberKind { Method, Accessor, Constructor, Operator, LocalFunction,
 internal enum RestartNeeded
 {
     TypeKindChanged, BaseTypeChanged, InterfaceAdded, InterfaceRemoved, GenericEdited, AddedToGenericType, VirtualAdded, InterfaceMemberAdded,
-    ConstructorAdded, InterfaceMemberEdited, HiddenBufferReturn, FieldTypeChanged, InstanceFieldAdded, AutoPropertyAdded,
+    ConstructorAdded, InterfaceMemberEdited, HiddenBufferReturn, FieldTypeChanged, InstanceFieldAdded, AutoPropertyAdded, DispatchedBaseEdited,
 }
 
 /// <summary>One member of the delta compared with the previous generation and bound to the live program.</summary>
@@ -54,6 +54,11 @@ internal sealed record MemberChange(MemberKey Key, string TypeName, string Membe
     public bool SetByConstructors { get; init; }
     /// <summary>For a type's own change: the delta's definition.</summary>
     public TypeDefinition? Type { get; init; }
+    /// <summary>For an override added to a class: the live method whose slot it takes (its base class's, of this
+    /// project), the delta's copy of that method's body, and that method's key.</summary>
+    public MethodInfo? Overrides { get; init; }
+    public MethodDefinition? BaseCopy { get; init; }
+    public MemberKey? BaseKey { get; init; }
 
     /// <summary>An addition the running program takes (no restart needed).</summary>
     public bool IsTakenAddition => Kind == ChangeKind.Added && NeedsRestart is null;

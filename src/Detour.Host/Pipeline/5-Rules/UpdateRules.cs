@@ -13,6 +13,8 @@ internal sealed class RuleDecisions
     public readonly List<MemberChange> RuntimeUpdate = new();
     /// <summary>Types and members the app's runtime adds to the live assembly, through a metadata update.</summary>
     public readonly List<MemberChange> RuntimeInsert = new();
+    /// <summary>Overrides added to classes: the method each overrides becomes a dispatcher on the object's type.</summary>
+    public readonly List<MemberChange> Dispatch = new();
     public readonly List<MemberReport> Report = new();
     /// <summary>Changes that need a restart, each with the message that says so.</summary>
     public readonly List<(MemberChange Change, string Reason)> Rude = new();
@@ -94,6 +96,17 @@ internal static class UpdateRules
         NeedsRestart(RestartNeeded.GenericEdited, c => $"editing the generic {c.Detail} {c.ShortTypeName}.{c.MemberName} needs a restart: this app's runtime " +
                                                        "does not take metadata updates (`dotnet detour run` turns them on for apps with generic code; or set DOTNET_MODIFIABLE_ASSEMBLIES=debug)"),
         NeedsRestart(RestartNeeded.AddedToGenericType, c => $"adding {c.MemberName} to the generic type {c.ShortTypeName} needs a restart (of generic code, only the bodies of members the build had are updated)"),
+        new("added override, the native engine off", c => c.Kind == ChangeKind.Added && c.Overrides is not null && c.NativeEngineOff,
+            (c, plan) => plan.Rude.Add((c, $"adding the override {c.ShortTypeName}.{c.MemberName} needs a restart where the native engine is off"))),
+        new("added override of a method of this project: that method dispatches on the object's type", c => c.Kind == ChangeKind.Added && c.Overrides is not null,
+            (c, plan) =>
+            {
+                plan.Dispatch.Add(c);
+                plan.Report.Add(Line(c, MemberStatus.Added, $"added override: {c.Detail}.{c.MemberName} now dispatches on the object's type, so " +
+                                                            $"{c.ShortTypeName} objects made before the edit run it, and so do subclasses that do not override it"));
+            }),
+        NeedsRestart(RestartNeeded.DispatchedBaseEdited, c => $"editing {c.ShortTypeName}.{c.MemberName} needs a restart: it dispatches to an override an " +
+                                                             "earlier edit added to a subclass"),
         NeedsRestart(RestartNeeded.VirtualAdded, c => $"adding the {c.Detail} method {c.ShortTypeName}.{c.MemberName} needs a restart"),
         NeedsRestart(RestartNeeded.InterfaceMemberAdded, c => $"adding the interface member {c.ShortTypeName}.{c.MemberName} needs a restart"),
         NeedsRestart(RestartNeeded.ConstructorAdded, c => $"adding a constructor to {c.ShortTypeName} needs a restart"),

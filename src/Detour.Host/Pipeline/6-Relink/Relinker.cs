@@ -7,15 +7,17 @@ using Mono.Cecil;
 namespace Detour.Host.Relinking;
 
 /// <summary>A delta whose IL now names the live program: <paramref name="AddedFieldAccessors"/> gives, for each
-/// instance field this generation adds to a class, the type that holds its storage's accessor.</summary>
-internal sealed record RelinkedDelta(ModuleDefinition Module, IReadOnlyDictionary<MemberKey, string> AddedFieldAccessors);
+/// instance field this generation adds to a class, the type that holds its storage's accessor;
+/// <paramref name="Dispatchers"/> are the redirects of methods to the dispatchers of the overrides the edit added.</summary>
+internal sealed record RelinkedDelta(ModuleDefinition Module, IReadOnlyDictionary<MemberKey, string> AddedFieldAccessors, IReadOnlyList<MemberChange> Dispatchers);
 
 /// <summary>Binds a delta's IL to the live program (Cecil IL rewriting): a type that exists live becomes a holder of
 /// static methods taking the instance first, and every reference to it or its members points at the live ones.
 /// Only for an edit that needs no restart.</summary>
 internal static class Relinker
 {
-    public static RelinkedDelta Relink(LiveBinding binding, ChangeSet changes, IReadOnlyDictionary<MemberKey, StaticInitializer> newInitializers)
+    public static RelinkedDelta Relink(LiveBinding binding, ChangeSet changes, IReadOnlyDictionary<MemberKey, StaticInitializer> newInitializers,
+        IReadOnlyList<MemberChange>? addedOverrides = null)
     {
         var module = binding.Module;
         var import = new LiveImporter(module);
@@ -37,8 +39,9 @@ internal static class Relinker
             rewriter.RewriteBody(t, m);
         foreach (var (t, liveType) in binding.Types) HolderConverter.Convert(t, liveType, binding.IsMappedClosure(t), import, module);
         foreach (var t in ModuleTypes.All(module).ToList()) mapper.MapSignatures(t);
+        var dispatchers = OverrideDispatchers.Define(binding, import, addedOverrides ?? [], changes.Changes);
         runtime.RemoveFrom(module);
-        return new RelinkedDelta(module, added);
+        return new RelinkedDelta(module, added, dispatchers);
     }
 
     /// <summary>The accessor of every instance field the delta's classes have and the live ones lack: an earlier

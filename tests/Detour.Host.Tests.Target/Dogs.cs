@@ -1,0 +1,6 @@
+namespace Target;
+
+public class Dog : Animal
+{
+    public string Name = "rex";
+}
