@@ -4,4 +4,8 @@ namespace Target;
 public class Animal
 {
     public virtual string Speak() => "...";
+
+    public string Growl() => Noise();
+
+    protected virtual string Noise() => "silence";
 }

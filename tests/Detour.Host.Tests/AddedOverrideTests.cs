@@ -68,4 +68,16 @@ public class AddedOverrideTests : SessionFixture
         Assert.That(new Round().Describe(), Is.EqualTo("shape"));
         Assert.That(new Circle().Describe(), Is.EqualTo("circle"));
     }
+
+    [Test]
+    public void AProtectedOverride_IsReachedFromTheDispatcher()
+    {
+        Animal dog = new Dog();
+        AssertApplied(Edit(Source("Dogs.cs"), ("public string Name = \"rex\";", "public string Name = \"rex\";\n\n    protected override string Noise() => \"grr, not \" + base.Noise();")));
+        Assert.That(dog.Growl(), Is.EqualTo("grr, not silence"));
+        Assert.That(new Animal().Growl(), Is.EqualTo("silence"));
+        // Edited again: its base call still reaches the protected base body.
+        AssertApplied(Edit(Source("Dogs.cs"), ("public string Name = \"rex\";", "public string Name = \"rex\";\n\n    protected override string Noise() => \"grrr, not \" + base.Noise();")));
+        Assert.That(dog.Growl(), Is.EqualTo("grrr, not silence"));
+    }
 }

@@ -16,7 +16,10 @@ internal static class OverrideDispatchers
     public static List<MemberChange> Define(LiveBinding binding, LiveImporter import, IReadOnlyList<MemberChange> overrides, IEnumerable<MemberChange> changes)
     {
         foreach (var edited in changes.Where(c => c.Kind == ChangeKind.Changed && c.BaseCopy is not null))
+        {
             KeepBaseCallsOnTheBaseBody(edited.Method!, edited.Overrides!, edited.BaseCopy!);
+            MakePublic(edited.BaseCopy!);
+        }
         var redirects = new List<MemberChange>();
         foreach (var group in overrides.GroupBy(c => c.BaseCopy!))
         {
@@ -38,12 +41,18 @@ internal static class OverrideDispatchers
             }
             CallWithAllArguments(il, dispatcher, baseCopy);
             baseCopy.DeclaringType.Methods.Add(dispatcher);
+            foreach (var target in group.Select(c => c.Method!).Append(baseCopy)) MakePublic(target);
             var first = group.First();
             redirects.Add(new MemberChange(first.BaseKey!.Value, first.Overrides!.DeclaringType!.FullName!, first.Overrides.Name, ChangeKind.Changed, MemberKind.Method)
                 { Method = dispatcher, Live = first.Overrides });
         }
         return redirects;
     }
+
+    /// <summary>A protected override or base body is a family method of another holder, which neither the dispatcher nor
+    /// the override's holder derives from.</summary>
+    static void MakePublic(MethodDefinition method) =>
+        method.Attributes = (method.Attributes & ~MethodAttributes.MemberAccessMask) | MethodAttributes.Public;
 
     static void CallWithAllArguments(ILProcessor il, MethodDefinition dispatcher, MethodReference target)
     {
