@@ -66,8 +66,11 @@ internal sealed class CompileSetBuilder(CSharpProject project, AppliedSources ap
         var bases = new HashSet<string>();
         foreach (var path in set.ToList())
         {
-            var before = applied.Texts.TryGetValue(path, out var old) ? OverridesIn(Parse(path, old)) : [];
-            bases.UnionWith(OverridesIn(Parse(path, texts[path])).Except(before).Select(o => o.BaseName));
+            var now = OverridesIn(Parse(path, texts[path]));
+            if (now.Count == 0) continue;
+            // The old text is parsed aside: the cache keeps one tree per path, the edit's, which the compile reuses.
+            var before = applied.Texts.TryGetValue(path, out var old) ? OverridesIn(project.Parse(path, old)) : [];
+            bases.UnionWith(now.Except(before).Select(o => o.BaseName));
         }
         for (var next = bases; next.Count > 0;)
         {
