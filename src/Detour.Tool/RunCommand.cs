@@ -44,8 +44,8 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
             if (!report.RestartWanted) return;
             if (restartOnRude && report.NeedsRestart) { output.Info("restarting the app (--restart-on-rude)"); Restart(reloader); return; }
             _terminal?.ArmRestartKey();
-            if (report.NeedsRestart) output.Error($"this edit needs a restart: {RestartHint()}");
-            else if (!restartOnRude) output.Info($"part of this edit takes effect at a restart: {RestartHint()}");
+            if (report.NeedsRestart) output.Error(report.RestartLine(RestartHint())!);
+            else if (!restartOnRude) output.Info(report.RestartLine(RestartHint())!);
         };
         server.RestartRequested = Restart;
         Console.CancelKeyPress += (_, e) => e.Cancel = true; // Ctrl+C is the app's; the tool ends when the app does

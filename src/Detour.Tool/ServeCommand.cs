@@ -31,8 +31,7 @@ public static class ServeCommand
             // No tool started this app, so nothing can restart it for the user: the line says what to do instead.
             server.AppConnected += reloader => reloader.Reported += report =>
             {
-                if (report.NeedsRestart) reloader.Say("this edit needs a restart: stop the app and run it again");
-                else if (report.RestartWanted) reloader.Say("part of this edit takes effect at a restart: stop the app and run it again");
+                if (report.RestartLine("stop the app and run it again") is { } line) reloader.Say(line);
             };
             RunCommand.WarmUpCompiler();
             while (!stop.Wait(1000))

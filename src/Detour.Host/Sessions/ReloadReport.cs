@@ -21,6 +21,12 @@ public sealed record ReloadReport(
     /// <summary>A restart is needed for all of the edit, or for a part of it that the report names.</summary>
     public bool RestartWanted => NeedsRestart || Succeeded && !Held && Members.Any(m => m.RestartToSee || m.HiddenFromReflection);
 
+    /// <summary>What to tell the user of an edit that wants a restart, ending with how they restart; null when it does not.</summary>
+    public string? RestartLine(string howToRestart) =>
+        NeedsRestart ? $"this edit needs a restart: {howToRestart}"
+        : RestartWanted ? $"part of this edit takes effect at a restart: {howToRestart}"
+        : null;
+
     /// <summary>Compiled and checked, not applied: it waits for the app's safe point (mode 3).</summary>
     public bool Held { get; init; }
 
