@@ -42,8 +42,8 @@ public sealed class AppReloader : IDisposable
         _target = target;
         _say = say;
         _targetsFile = targetsFile;
-        _queue = new EditQueue(_projects, target, Say);
         _watcher = new SourceWatcher(Flush);
+        _queue = new EditQueue(_projects, target, Say) { SavedAgain = _watcher.IsDirty };
         _commands = new CommandOperations(this, _queue, _projects, _watcher);
     }
 

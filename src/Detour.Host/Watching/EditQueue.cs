@@ -22,6 +22,10 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
     /// <summary>The test seam of the fault suite.</summary>
     internal Action<FaultStage>? FaultInjection = InjectedFaults.OfThisProcess;
 
+    /// <summary>Whether the watcher has seen the file saved again since it was taken: then the text just read may be a
+    /// write caught half-way (a truncating open that came after the look for writers), and the newer save reloads it.</summary>
+    internal Func<string, bool>? SavedAgain;
+
     public ReloadMode Mode { get; set; } = ReloadMode.AllButSkipped;
     public ModuleMarks Marks { get; } = new();
 
@@ -84,6 +88,7 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
             return null;
         }
         if (!force && _failed.TryGetValue(path, out var failedText) && failedText == text) return null;
+        if (!force && SavedAgain?.Invoke(path) == true) return null;
         if (text.Contains('\0'))
         {
             // Not source at all (an image saved over it, a corrupt write): one line, not a compiler error per byte.

@@ -34,6 +34,8 @@ internal sealed class SourceWatcher : IDisposable
     /// <summary>Files saved and not yet taken.</summary>
     public IReadOnlyCollection<string> Dirty => _dirty.Keys.ToList();
 
+    public bool IsDirty(string path) => _dirty.ContainsKey(path);
+
     public List<string> TakeDirty()
     {
         var paths = _dirty.Keys.ToList();
@@ -49,14 +51,15 @@ internal sealed class SourceWatcher : IDisposable
     static readonly TimeSpan DeletionSettles = TimeSpan.FromSeconds(1);
     readonly Dictionary<string, DateTime> _missingSince = new();
 
-    /// <summary>Files whose last event was a write in place: only those can be half-written.</summary>
-    readonly ConcurrentDictionary<string, bool> _writtenInPlace = new();
+    /// <summary>Files whose last event was a write in place, with its time: only those can be half-written.</summary>
+    readonly ConcurrentDictionary<string, DateTime> _writtenInPlace = new();
 
     /// <summary>The saved files that have settled, taken from the dirty set: not still open for writing, and not deleted
     /// just now. The others stay dirty, and are looked at again when they may have settled.</summary>
     public List<string> TakeSettled()
     {
         var savedAt = _dirty.ToArray().ToDictionary(d => d.Key, d => d.Value);
+        var inPlace = _writtenInPlace.ToArray();
         var paths = TakeDirty();
         var now = DateTime.UtcNow;
         // Looking for writers costs milliseconds (every descriptor of the user's processes): only for writes in place.
@@ -72,7 +75,13 @@ internal sealed class SourceWatcher : IDisposable
                 wait = writing.Contains(path) ? TimeSpan.FromMilliseconds(InPlaceSettleMs) : TimeSpan.Zero;
             }
             else wait = DeletionSettles - (now - (_missingSince.TryGetValue(path, out var since) ? since : _missingSince[path] = now));
-            if (wait <= TimeSpan.Zero) { settled.Add(path); _writtenInPlace.TryRemove(path, out _); continue; }
+            if (wait <= TimeSpan.Zero)
+            {
+                settled.Add(path);
+                // Only the write looked at: one that came during this look (a truncating open, say) is not done.
+                foreach (var seen in inPlace) if (seen.Key == path) _writtenInPlace.TryRemove(seen);
+                continue;
+            }
             MarkDirty(path);
             recheck = recheck is { } r && r < wait ? r : wait;
         }
@@ -128,7 +137,7 @@ internal sealed class SourceWatcher : IDisposable
                 var now = DateTime.UtcNow;
                 _dirty.TryAdd(path, now); // the first event of a save: where its timeline starts
                 // An in-place write still settling keeps its longer wait.
-                if (settleMs == InPlaceSettleMs) { _lastInPlaceWrite = now; _writtenInPlace[path] = true; }
+                if (settleMs == InPlaceSettleMs) { _lastInPlaceWrite = now; _writtenInPlace[path] = now; }
                 else
                 {
                     _writtenInPlace.TryRemove(path, out _);
