@@ -6,7 +6,7 @@ namespace Detour.EndToEnd.Tests;
 /// is called before an edit, after it and after a second one: a minimal-API lambda (the endpoint keeps the delegate
 /// it got at startup), an MVC controller action, a Razor Pages handler, a DI singleton made before the edits, and a
 /// generic type (through the runtime's own update, which the app's generic code turns on for all of these tests).</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Self)]
 public class AspNetCoreTests
 {
     string _dir = null!;

@@ -5,7 +5,7 @@ namespace Detour.EndToEnd.Tests;
 /// <summary>Issue 9 item 6 for .razor: a Blazor component rendered on the server (static SSR, so a plain GET shows its
 /// markup) under the installed tool. Its markup edited twice is served each time; a C# error in it is reported at its
 /// line in the .razor file while the page keeps its last good markup.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Self)]
 public class BlazorTests
 {
     string _dir = null!;

@@ -6,7 +6,7 @@ namespace Detour.EndToEnd.Tests;
 /// <summary>Issue 10's faults: a failure injected (DETOUR_TEST_FAULTS) at each stage of an edit, from the watcher's
 /// read to the update handlers, and the processes dying mid-edit. After each, the app must run exactly what it ran
 /// before that edit, the failure must be reported against the file, and the next good edit must apply.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Self)]
 public class FaultTests
 {
     // In the order an edit reaches them: each fails the first edit that gets that far.

@@ -9,7 +9,7 @@ namespace Detour.EndToEnd.Tests;
 /// output must be exactly what the last good text of both files says. DETOUR_FUZZ_EDITS sets the count (CI: 50),
 /// DETOUR_FUZZ_SEED the seed; the latencies of the good edits are printed. Every bad text differs from the ones before:
 /// a failed text saved again unchanged is not reported again.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Self)]
 public class FuzzTests
 {
     string _dir = null!;

@@ -4,7 +4,7 @@ namespace Detour.EndToEnd.Tests;
 
 /// <summary>Edits of generic code under `dotnet detour run`, which the runtime's own metadata updates apply: shared code
 /// (reference types), each value-type instantiation, and instantiations the JIT first makes after the edit.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Self)]
 public class GenericsTests
 {
     // "made 5": a generic lambda's delegate the program made before any edit; the runtime's update, given a syntax map,

@@ -5,7 +5,9 @@ namespace Detour.EndToEnd.Tests;
 
 /// <summary>Once per run, what a new user does: `dotnet pack -c Release -o &lt;folder&gt;` at the repository root, then
 /// `dotnet tool install --tool-path &lt;folder&gt; --add-source &lt;packages&gt; dotnet-detour`. Restores use a NuGet cache of
-/// this run's own, so the packages just made are the ones used (never an older build of the same version).</summary>
+/// this run's own, so the packages just made are the ones used (never an older build of the same version).
+/// `.ci/run` runs this suite several times over one checkout (the main run, then each platform's); it names one folder
+/// in DETOUR_E2E_INSTALL, and the first run packs and installs there, the later ones use what it made.</summary>
 [SetUpFixture]
 public sealed class Installed
 {
@@ -21,11 +23,15 @@ public sealed class Installed
     /// keeps its old body), a test expects what this mode does.</summary>
     public static bool EngineOff => Environment.GetEnvironmentVariable("DETOUR_ENGINE") == "runtime";
 
+    static string? SharedInstall => Environment.GetEnvironmentVariable("DETOUR_E2E_INSTALL") is { Length: > 0 } folder ? Path.GetFullPath(folder) : null;
+
     [OneTimeSetUp]
     public void PackAndInstall()
     {
-        Root = Path.Combine(Path.GetTempPath(), "detour-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        Root = SharedInstall ?? Path.Combine(Path.GetTempPath(), "detour-e2e-" + Guid.NewGuid().ToString("N")[..8]);
+        if (Directory.Exists(Apps)) Directory.Delete(Apps, recursive: true); // a shared install's apps are the last run's
         Directory.CreateDirectory(Apps);
+        if (File.Exists(Tool)) return;
         // The checkout is packed with the user's own NuGet cache: its restore files must keep pointing there.
         Run(RepoRoot(), ownCache: false, "dotnet", "pack", "-c", "Release", "-o", Packages, "-nologo", "-v:q");
         Run(Root, "dotnet", "tool", "install", "--tool-path", ToolFolder, "--add-source", Packages, "dotnet-detour");
@@ -36,7 +42,7 @@ public sealed class Installed
     public void RemoveEverything()
     {
         Sockets.StopHostsStartedUnder(Apps);
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(SharedInstall is null ? Root : Apps, recursive: true); } catch (IOException) { }
     }
 
     /// <summary>The environment of every process a test starts: this run's NuGet cache, no stray Detour settings.</summary>

@@ -4,7 +4,7 @@ namespace Detour.EndToEnd.Tests;
 
 /// <summary>Detour next to what else may be there: an app with its own Roslyn and Cecil, and two apps that share a
 /// library project. Every process started is killed.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Self)]
 public class NeighbourTests
 {
     [Test]

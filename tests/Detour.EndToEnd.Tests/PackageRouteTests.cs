@@ -6,7 +6,7 @@ namespace Detour.EndToEnd.Tests;
 
 /// <summary>The Detour package route: an app that references the package, built and run in Debug with the plain SDK.
 /// The agent starts (or reuses) a background compile host for the project. Every process started is killed.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Self)]
 public class PackageRouteTests
 {
     string _dir = null!;

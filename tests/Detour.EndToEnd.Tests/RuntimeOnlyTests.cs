@@ -4,7 +4,7 @@ namespace Detour.EndToEnd.Tests;
 
 /// <summary>DETOUR_ENGINE=runtime: the agent patches no native code, and every edit goes through the runtime's own
 /// metadata update, as on a platform whose engine is not verified (macOS). The installed tool runs the app.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Self)]
 public class RuntimeOnlyTests
 {
     string _dir = null!;

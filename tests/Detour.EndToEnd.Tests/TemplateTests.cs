@@ -9,7 +9,7 @@ namespace Detour.EndToEnd.Tests;
 /// profile included) and edited the way people edit them: a handler or action body, markup, a property added to a DTO,
 /// an action added, a running worker's loop. Checked over real HTTP (gRPC too). Each test writes how long each edit
 /// took from save to new behaviour.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Children), FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public class TemplateTests
 {
     TemplateApp? _app;

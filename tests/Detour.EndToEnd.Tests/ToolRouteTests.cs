@@ -5,7 +5,7 @@ namespace Detour.EndToEnd.Tests;
 
 /// <summary>`dotnet detour run` on an app that does not reference Detour (with a library project), from the installed
 /// tool. Each test gets a fresh copy of the apps; every process started is killed, pass or fail.</summary>
-[NonParallelizable]
+[Parallelizable(ParallelScope.Children), FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public class ToolRouteTests
 {
     string _dir = null!;
