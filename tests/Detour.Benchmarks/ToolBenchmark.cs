@@ -140,18 +140,22 @@ public static class ToolBenchmark
         return Rss(AppProcess(demo));
     }
 
-    /// <summary>The demo's own process (the apphost), found through /proc.</summary>
-    internal static int AppProcess(string demo)
+    /// <summary>The app's own process (its apphost, Demo unless named, or `dotnet` running its dll), found through /proc.</summary>
+    internal static int AppProcess(string project, string name = "Demo")
     {
-        string apphost = Path.Combine(demo, "bin", "Debug", "net10.0", "Demo");
+        string apphost = Path.Combine(project, "bin", "Debug", "net10.0", name);
         foreach (var dir in Directory.GetDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
-            try { if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0')[0] == apphost) return pid; }
+            try
+            {
+                var arguments = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (arguments[0] == apphost || arguments.Take(3).Contains(apphost + ".dll")) return pid;
+            }
             catch (IOException) { }
             catch (UnauthorizedAccessException) { }
         }
-        throw new InvalidOperationException("the demo's process was not found");
+        throw new InvalidOperationException($"the process of {apphost} was not found");
     }
 
     internal static double Rss(int pid) =>
@@ -186,6 +190,8 @@ public static class ToolBenchmark
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
         }
+
+        public int Id => _process.Id;
 
         public void Drain() { while (_lines.TryTake(out _)) { } }
 
