@@ -20,7 +20,11 @@ public static class ScaleBenchmark
         try
         {
             string tool = Install(root);
-            foreach (var (projects, lines) in new[] { (21, 100_000), (50, 300_000) })
+            // DETOUR_SCALE_SIZES=3:3000,... measures other sizes (projects:lines).
+            var sizes = Environment.GetEnvironmentVariable("DETOUR_SCALE_SIZES") is { Length: > 0 } chosen
+                ? chosen.Split(',').Select(size => size.Split(':')).Select(p => (int.Parse(p[0]), int.Parse(p[1]))).ToArray()
+                : new[] { (21, 100_000), (50, 300_000) };
+            foreach (var (projects, lines) in sizes)
                 Measure(tool, Path.Combine(root, $"s{projects}"), projects, lines);
         }
         finally

@@ -179,6 +179,7 @@ public static class ToolBenchmark
     {
         readonly Process _process;
         readonly BlockingCollection<(string Line, long At)> _lines = new();
+        readonly ConcurrentQueue<string> _errors = new(); // the last lines of stderr, for a timeout's message
 
         public Watched(string file, string[] arguments, string directory)
         {
@@ -186,7 +187,7 @@ public static class ToolBenchmark
             start.Environment["DEMO_FRAME_MS"] = FrameMs.ToString();
             _process = Process.Start(start)!;
             _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _lines.Add((e.Data, Stopwatch.GetTimestamp())); };
-            _process.ErrorDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _errors.Enqueue(e.Data); while (_errors.Count > 20) _errors.TryDequeue(out string? _); };
             _process.BeginOutputReadLine();
             _process.BeginErrorReadLine();
         }
@@ -200,7 +201,7 @@ public static class ToolBenchmark
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < limit)
                 if (_lines.TryTake(out var item, 100) && match(item.Line)) return item;
-            throw new TimeoutException("the demo did not show the edit in time");
+            throw new TimeoutException($"no matching line in time; the last lines of stderr:\n{string.Join("\n", _errors)}");
         }
 
         public void Dispose()

@@ -8,8 +8,10 @@ internal static class MSBuildQuery
 {
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(2);
 
-    public static ProjectModel Discover(string targetPath, string targetsFile)
+    /// <param name="loaded">The projects the load that asks has read, by path, so each referenced project is read once.</param>
+    public static ProjectModel Discover(string targetPath, string targetsFile, Dictionary<string, ProjectModel>? loaded = null)
     {
+        loaded ??= new Dictionary<string, ProjectModel>();
         string project = FindProjectFile(targetPath) ?? throw new ReloadException(
             $"{targetPath}: no Detour manifest, and no project file in the folders above it. Import Detour.targets " +
             "into the project and build it in Debug (dotnet build -c Debug)");
@@ -17,7 +19,7 @@ internal static class MSBuildQuery
         try
         {
             Run(project, targetPath, targetsFile, manifest);
-            var model = ProjectModel.Read(manifest, targetPath, reference => Discover(reference, targetsFile));
+            var model = ProjectModel.Read(manifest, targetPath, reference => Discover(reference, targetsFile, loaded), loaded);
             if (Path.GetFileName(model.TargetPath) != Path.GetFileName(targetPath))
                 throw new ReloadException($"{project} builds {model.TargetPath}, not {targetPath}; import Detour.targets into the app's project and rebuild");
             return model;

@@ -56,12 +56,30 @@ public sealed record ProjectModel(
     public static string ManifestPathFor(string targetPath) => targetPath + ManifestSuffix;
 
     /// <summary>This project and every project it references, directly or not, each once.</summary>
-    public IEnumerable<ProjectModel> WithReferencedProjects() =>
-        ProjectReferences.SelectMany(p => p.WithReferencedProjects()).Prepend(this).DistinctBy(p => p.ProjectPath);
+    public IEnumerable<ProjectModel> WithReferencedProjects()
+    {
+        // Walked with a visited set: MSBuild lists transitive references too, so a naive walk of a chain of n projects
+        // visits the last one 2^n times.
+        var seen = new HashSet<string>();
+        var pending = new Stack<ProjectModel>([this]);
+        var order = new List<ProjectModel>();
+        while (pending.TryPop(out var project))
+        {
+            if (!seen.Add(project.ProjectPath)) continue;
+            order.Add(project);
+            for (int i = project.ProjectReferences.Count - 1; i >= 0; i--) pending.Push(project.ProjectReferences[i]);
+        }
+        return order;
+    }
 
     /// <summary>Loads the manifest the build wrote next to an output assembly, and those of its project references;
     /// a referenced project without one (it does not reference Detour) is asked about with <paramref name="discoverReferences"/>.</summary>
-    public static ProjectModel Load(string targetPath, Func<string, ProjectModel?>? discoverReferences = null)
+    public static ProjectModel Load(string targetPath, Func<string, ProjectModel?>? discoverReferences = null) =>
+        Load(targetPath, discoverReferences, new Dictionary<string, ProjectModel>());
+
+    /// <param name="loaded">The projects this load has read, by output path: each is read once, however many projects
+    /// reference it (MSBuild lists transitive references, so a chain of 21 projects held 2^20 paths and took gigabytes).</param>
+    static ProjectModel Load(string targetPath, Func<string, ProjectModel?>? discoverReferences, Dictionary<string, ProjectModel> loaded)
     {
         string manifest = ManifestPathFor(targetPath);
         if (!File.Exists(manifest))
@@ -69,19 +87,24 @@ public sealed record ProjectModel(
                                       "(the Detour package does this) and build it in Debug: dotnet build -c Debug");
         if (File.Exists(targetPath) && File.GetLastWriteTimeUtc(manifest) < File.GetLastWriteTimeUtc(targetPath).AddMinutes(-1))
             throw new ReloadException($"{manifest}: older than {Path.GetFileName(targetPath)}; rebuild the project (dotnet build -c Debug) to refresh it");
-        return Read(manifest, targetPath, discoverReferences);
+        return Read(manifest, targetPath, discoverReferences, loaded);
     }
 
     /// <summary>The build's manifest when there is one; otherwise MSBuild is asked for it at run time, by a
     /// design-time build (nothing is compiled) of the project found above the assembly, with
     /// <paramref name="targetsFile"/> (Detour.targets) imported. Used for apps that do not reference Detour.</summary>
-    public static ProjectModel LoadOrDiscover(string targetPath, string targetsFile) =>
-        File.Exists(ManifestPathFor(targetPath))
-            ? Load(targetPath, reference => MSBuildQuery.Discover(reference, targetsFile))
-            : MSBuildQuery.Discover(targetPath, targetsFile);
-
-    internal static ProjectModel Read(string manifest, string targetPath, Func<string, ProjectModel?>? discoverReferences)
+    public static ProjectModel LoadOrDiscover(string targetPath, string targetsFile)
     {
+        var loaded = new Dictionary<string, ProjectModel>();
+        return File.Exists(ManifestPathFor(targetPath))
+            ? Load(targetPath, reference => MSBuildQuery.Discover(reference, targetsFile, loaded), loaded)
+            : MSBuildQuery.Discover(targetPath, targetsFile, loaded);
+    }
+
+    internal static ProjectModel Read(string manifest, string targetPath, Func<string, ProjectModel?>? discoverReferences,
+        Dictionary<string, ProjectModel>? loaded = null)
+    {
+        loaded ??= new Dictionary<string, ProjectModel>();
         var values = File.ReadAllLines(manifest)
             .Where(l => l.Contains('='))
             .Select(l => (Key: l[..l.IndexOf('=')], Value: l[(l.IndexOf('=') + 1)..]))
@@ -109,8 +132,13 @@ public sealed record ProjectModel(
         foreach (var reference in values["projectreference"])
         {
             string copy = Path.Combine(here, Path.GetFileName(reference));
-            if (File.Exists(ManifestPathFor(copy))) projectReferences.Add(Load(copy, discoverReferences));
-            else if (discoverReferences?.Invoke(reference) is { } discovered) projectReferences.Add(discovered);
+            bool hasManifest = File.Exists(ManifestPathFor(copy));
+            string key = hasManifest ? copy : reference;
+            if (loaded.TryGetValue(key, out var known)) { projectReferences.Add(known); continue; }
+            var found = hasManifest ? Load(copy, discoverReferences, loaded) : discoverReferences?.Invoke(reference);
+            if (found is null) continue;
+            loaded[key] = found;
+            projectReferences.Add(found);
         }
         string arguments = manifest + CompilerArgumentsSuffix;
         var compilerArguments = File.Exists(arguments) && File.ReadAllLines(arguments) is { Length: > 0 } lines
