@@ -235,12 +235,28 @@ public sealed class ReloadSession
     ReloadReport Failed(List<string> files, List<string> errors, TimeSpan compile, TimeSpan relink = default, IEnumerable<MemberReport>? members = null) =>
         new(Generation, files, members?.ToList() ?? [], errors, compile, relink, TimeSpan.Zero);
 
-    /// <summary>Gets the first edit ready: a dry run of the file saved most recently (the likeliest to be edited next),
-    /// so the compiler, the relinker and the agent's loader are compiled by the JIT before the first edit.</summary>
-    public void WarmUp(int recentFiles = 8)
+    /// <summary>The project's files saved most recently, newest first (the likeliest to be edited next), and when the
+    /// newest was saved.</summary>
+    public DateTime FindRecentFiles(int recentFiles = 8)
     {
-        _recent = _sources.Texts.Keys.Where(File.Exists).OrderByDescending(File.GetLastWriteTimeUtc).Take(recentFiles).ToList();
-        if (_recent.Count > 0) lock (_gate) DryRun(_recent[0], inTheApp: true);
+        var stamps = _sources.Texts.Keys.Where(File.Exists).Select(path => (Path: path, Saved: File.GetLastWriteTimeUtc(path)))
+            .OrderByDescending(file => file.Saved).Take(recentFiles).ToList();
+        _recent = stamps.Select(file => file.Path).ToList();
+        _recentFound = true;
+        return stamps.Count > 0 ? stamps[0].Saved : DateTime.MinValue;
+    }
+
+    bool _recentFound, _firstFileWarm;
+
+    /// <summary>Gets the first edit ready: a dry run of the file saved most recently, so the compiler, the relinker and
+    /// the agent's loader are compiled by the JIT before the first edit. The host does it in one project before it is
+    /// ready; the others' wait for <see cref="WarmUpMore"/> (50 projects took 1.5 s to be ready when all did it first).</summary>
+    public void WarmUp()
+    {
+        if (!_recentFound) FindRecentFiles();
+        if (_recent.Count == 0) return;
+        lock (_gate) DryRun(_recent[0], inTheApp: true);
+        _firstFileWarm = true;
     }
 
     /// <summary>After <see cref="WarmUp"/>, with the session already taking edits: the other recent files too, so each
@@ -249,7 +265,7 @@ public sealed class ReloadSession
     {
         // Views first: in an app that has them, they are what is edited most, and their generator is the coldest step.
         if (_sources.Views.Count > 0) WarmUpStep(() => _razor.WarmUp(_sources));
-        foreach (var path in _recent.Skip(1))
+        foreach (var path in _recent.Skip(_firstFileWarm ? 1 : 0))
             WarmUpStep(() => { if (_sources.Texts.ContainsKey(path)) DryRun(path, inTheApp: false); });
         // The build's compilation and baseline, for the first edit the runtime takes.
         if (_live.View.MetadataUpdates && _recent.Count > 0)

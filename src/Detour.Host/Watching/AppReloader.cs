@@ -89,7 +89,8 @@ public sealed class AppReloader : IDisposable
             foreach (var p in projects)
             foreach (var path in p.OutsideTree)
                 Say($"{path}: outside {p.TreeRoot} (the tree of {Path.GetFileName(p.ProjectPath)}); Detour does not read or compile it, so its edits need a restart");
-            foreach (var session in Sessions()) session.WarmUp();
+            // Before the host is ready, one dry run: in the project saved most recently, the likeliest to be edited first.
+            Sessions().MaxBy(session => session.FindRecentFiles())?.WarmUp();
         }
         catch (Exception e)
         {
