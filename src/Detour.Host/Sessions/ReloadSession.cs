@@ -38,7 +38,7 @@ public sealed class ReloadSession
     readonly object _gate = new();
     (int Generation, MetadataReference? Reference)? _surface;
     (string Key, CompiledDelta Delta)? _held;
-    List<string> _recent = [];
+    List<string>? _recent; // found by FindRecentFiles
 
     /// <summary>Test seam: throwing from it simulates a fault after the edit started to apply.</summary>
     internal Action<FaultStage>? FaultInjection = InjectedFaults.OfThisProcess;
@@ -242,19 +242,18 @@ public sealed class ReloadSession
         var stamps = _sources.Texts.Keys.Where(File.Exists).Select(path => (Path: path, Saved: File.GetLastWriteTimeUtc(path)))
             .OrderByDescending(file => file.Saved).Take(recentFiles).ToList();
         _recent = stamps.Select(file => file.Path).ToList();
-        _recentFound = true;
         return stamps.Count > 0 ? stamps[0].Saved : DateTime.MinValue;
     }
 
-    bool _recentFound, _firstFileWarm;
+    bool _firstFileWarm;
 
     /// <summary>Gets the first edit ready: a dry run of the file saved most recently, so the compiler, the relinker and
     /// the agent's loader are compiled by the JIT before the first edit. The host does it in one project before it is
     /// ready; the others' wait for <see cref="WarmUpMore"/> (50 projects took 1.5 s to be ready when all did it first).</summary>
     public void WarmUp()
     {
-        if (!_recentFound) FindRecentFiles();
-        if (_recent.Count == 0) return;
+        if (_recent is null) FindRecentFiles();
+        if (_recent!.Count == 0) return;
         lock (_gate) DryRun(_recent[0], inTheApp: true);
         _firstFileWarm = true;
     }
@@ -265,14 +264,15 @@ public sealed class ReloadSession
     {
         // Views first: in an app that has them, they are what is edited most, and their generator is the coldest step.
         if (_sources.Views.Count > 0) WarmUpStep(() => _razor.WarmUp(_sources));
-        foreach (var path in _recent.Skip(_firstFileWarm ? 1 : 0))
+        var recent = _recent ?? [];
+        foreach (var path in recent.Skip(_firstFileWarm ? 1 : 0))
             WarmUpStep(() => { if (_sources.Texts.ContainsKey(path)) DryRun(path, inTheApp: false); });
         // The build's compilation and baseline, for the first edit the runtime takes.
-        if (_live.View.MetadataUpdates && _recent.Count > 0)
+        if (_live.View.MetadataUpdates && recent.Count > 0)
         {
             WarmUpStep(() => _ = _runtimeUpdates.BuiltTexts);
             _runtimeUpdates.PrepareBaseline();
-            _runtimeUpdates.WarmUp(_recent[0]);
+            _runtimeUpdates.WarmUp(recent[0]);
         }
     }
 
