@@ -59,7 +59,7 @@ internal sealed class SourceWatcher : IDisposable
     public List<string> TakeSettled()
     {
         var savedAt = _dirty.ToArray().ToDictionary(d => d.Key, d => d.Value);
-        var inPlace = _writtenInPlace.ToArray();
+        var inPlace = _writtenInPlace.ToArray().ToDictionary(w => w.Key, w => w.Value);
         var paths = TakeDirty();
         var now = DateTime.UtcNow;
         // Looking for writers costs milliseconds (every descriptor of the user's processes): only for writes in place.
@@ -79,7 +79,7 @@ internal sealed class SourceWatcher : IDisposable
             {
                 settled.Add(path);
                 // Only the write looked at: one that came during this look (a truncating open, say) is not done.
-                foreach (var seen in inPlace) if (seen.Key == path) _writtenInPlace.TryRemove(seen);
+                if (inPlace.TryGetValue(path, out var writtenAt)) _writtenInPlace.TryRemove(new(path, writtenAt));
                 continue;
             }
             MarkDirty(path);
