@@ -101,20 +101,23 @@ public static class ReloadBenchmark
             </Project>
             """);
         for (int i = 0; i < files; i++)
-        {
-            var code = new StringBuilder();
-            code.Append($"namespace Gen;\n\npublic class C{i}\n{{\n    public int State;\n    public static int Shared = {i};\n\n");
-            for (int m = 0; m < 11; m++)
-            {
-                string call = i > 0 && m == 5 ? $"new C{i - 1}().M0(y)" : "y";
-                code.Append($"    public int M{m}(int x)\n    {{\n        int y = x + {m};\n        for (int k = 0; k < 3; k++) y += k;\n" +
-                            $"        if (y > 1000) y = {call} - 1;\n        State += y;\n        return y;\n    }}\n\n");
-            }
-            code.Append("}\n");
-            File.WriteAllText(Path.Combine(root, $"C{i}.cs"), code.ToString());
-        }
+            File.WriteAllText(Path.Combine(root, $"C{i}.cs"), GeneratedClass("Gen", i, i > 0 ? $"new C{i - 1}().M0(y)" : null));
         DemoCopy.Build(root, outputDirectory: Path.Combine(root, "out"));
         return Path.Combine(root, "out", name + ".dll");
+    }
+
+    /// <summary>A class of about 100 lines: eleven methods with a loop and a branch; M5's branch calls
+    /// <paramref name="callInM5"/> when given, so the classes can form a chain.</summary>
+    internal static string GeneratedClass(string ns, int index, string? callInM5)
+    {
+        var code = new StringBuilder($"namespace {ns};\n\npublic class C{index}\n{{\n    public int State;\n    public static int Shared = {index};\n\n");
+        for (int m = 0; m < 11; m++)
+        {
+            string call = m == 5 && callInM5 is not null ? callInM5 : "y";
+            code.Append($"    public int M{m}(int x)\n    {{\n        int y = x + {m};\n        for (int k = 0; k < 3; k++) y += k;\n" +
+                        $"        if (y > 1000) y = {call} - 1;\n        State += y;\n        return y;\n    }}\n\n");
+        }
+        return code.Append("}\n").ToString();
     }
 
     internal static string RepositoryRoot()

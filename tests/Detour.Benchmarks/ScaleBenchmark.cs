@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using static Detour.Benchmarks.ToolBenchmark;
 
 namespace Detour.Benchmarks;
@@ -205,19 +204,12 @@ sealed class GeneratedSolution
         </Project>
         """;
 
-    /// <summary>A class of about 100 lines; its M5 calls into the project below when given a large number.</summary>
+    /// <summary>A generated class whose M5 calls into the project below, when there is one.</summary>
     static int WriteClass(string dir, string ns, int index, string? below)
     {
-        var code = new StringBuilder($"namespace {ns};\n\npublic class C{index}\n{{\n    public int State;\n\n");
-        for (int m = 0; m < 11; m++)
-        {
-            string call = m == 5 && below is not null ? $"new {below}().M5(y)" : "y";
-            code.Append($"    public int M{m}(int x)\n    {{\n        int y = x + {m};\n        for (int k = 0; k < 3; k++) y += k;\n" +
-                        $"        if (y > 1000) y = {call} - 1;\n        State += y;\n        return y;\n    }}\n\n");
-        }
-        code.Append("}\n");
-        File.WriteAllText(Path.Combine(dir, $"C{index}.cs"), code.ToString());
-        return code.ToString().Count(c => c == '\n');
+        string code = ReloadBenchmark.GeneratedClass(ns, index, below is null ? null : $"new {below}().M5(y)");
+        File.WriteAllText(Path.Combine(dir, $"C{index}.cs"), code);
+        return code.Count(c => c == '\n');
     }
 
     /// <summary>The probes as generated, dated before any build.</summary>
