@@ -208,7 +208,7 @@ public sealed class PlanApplier
         try { made = CommitWithFaults(transaction); }
         catch
         {
-            foreach (var (field, value) in oldValues) SetStatic(field, value);
+            RollBack(oldValues, [], touched);
             throw;
         }
 
@@ -222,16 +222,26 @@ public sealed class PlanApplier
         }
         catch
         {
-            foreach (var (field, value) in oldValues) SetStatic(field, value);
-            var undo = new DetourTransaction();
-            for (int i = 0; i < made.Count; i++)
-                if (touched[i].Before?.Replacement is { } previousReplacement && touched[i].Before == made[i]) undo.Retarget(made[i], previousReplacement);
-                else undo.Undo(made[i]);
-            undo.Commit();
+            RollBack(oldValues, made, touched);
             throw;
         }
         for (int i = 0; i < made.Count; i++) _detours[touched[i].Original] = made[i];
         lock (_generations) _generations[plan.AssemblyName] = new Generation(generation, context, plan.AddsMembers);
+    }
+
+    /// <summary>Puts back the fields a failed plan set and the detours it made. Its own method, not loops inside
+    /// <see cref="ApplyInto"/>'s handlers: a loop in a handler makes the JIT compile the whole method fully optimized,
+    /// about 9 ms on the app's first edit (native-notes/host-tiering.md).</summary>
+    static void RollBack(List<(FieldInfo Field, object? Value)> oldValues, IReadOnlyList<MethodDetour> made,
+        List<(MethodBase Original, MethodDetour? Before)> touched)
+    {
+        foreach (var (field, value) in oldValues) SetStatic(field, value);
+        if (made.Count == 0) return;
+        var undo = new DetourTransaction();
+        for (int i = 0; i < made.Count; i++)
+            if (touched[i].Before?.Replacement is { } previousReplacement && touched[i].Before == made[i]) undo.Retarget(made[i], previousReplacement);
+            else undo.Undo(made[i]);
+        undo.Commit();
     }
 
     /// <summary>With faults injected, the detour write fails between two of the transaction's writes (before its last
