@@ -223,4 +223,17 @@ public class ReloadTests : SessionFixture
         Assert.That(Edit(GamePath, "x * 2", "x * 6").Errors, Is.Empty);
         Assert.That(Game.Twice(4), Is.EqualTo(24));
     }
+
+    [Test]
+    public void WarmUpMore_RehearsesAnEdit_ApplyingNothing_AndTheNextEditAppliesOnlyWhatChanged()
+    {
+        Session.WarmUp();
+        Session.WarmUpMore();
+        Assert.That(Agent.Applier.Detours, Is.Empty, "the rehearsal's text is the same program: nothing to apply");
+        Assert.That(Game.Twice(4), Is.EqualTo(8));
+        var report = Edit(GamePath, "x * 2", "x * 6");
+        Assert.That(report.Errors, Is.Empty);
+        Assert.That(report.Members.Select(m => m.Member), Is.EqualTo(new[] { "Target.Game.Twice" }));
+        Assert.That(Game.Twice(4), Is.EqualTo(24));
+    }
 }
