@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Detour.Channel;
 using Detour.Host.Sessions;
@@ -20,6 +21,7 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
     static string AgentFile => Path.Combine(AppContext.BaseDirectory, "agent", "Detour.Agent.dll");
 
     readonly object _gate = new();
+    PosixSignalRegistration[] _endSignals = []; // kept: a collected registration stops handling its signal
     IRunningApp? _app;
     bool _restarting;
     TerminalRelay? _terminal;
@@ -49,12 +51,12 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         };
         server.RestartRequested = Restart;
         Console.CancelKeyPress += (_, e) => e.Cancel = true; // Ctrl+C is the app's; the tool ends when the app does
-        // Ended any other way (SIGTERM, say), the tool takes its app with it, as `dotnet watch` does.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            lock (_gate) { _restarting = false; _app?.Kill(); }
-            _terminal?.Dispose();
-        };
+        // Ended any other way, the tool takes its app with it, as `dotnet watch` does. SIGTERM and SIGHUP need
+        // registrations of their own: unhandled, their default action ends the process without ProcessExit.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => EndTheApp();
+        if (!OperatingSystem.IsWindows())
+            _endSignals = [PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => EndTheApp()),
+                           PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => EndTheApp())];
         try
         {
             return RunUntilTheAppEnds(server.SocketPath, warm);
@@ -63,6 +65,12 @@ public sealed class RunCommand(string project, bool restartOnRude, ToolOutput ou
         {
             _terminal?.Dispose();
         }
+    }
+
+    void EndTheApp()
+    {
+        lock (_gate) { _restarting = false; _app?.Kill(); }
+        _terminal?.Dispose();
     }
 
     int RunUntilTheAppEnds(string socket, Thread warm)

@@ -413,6 +413,24 @@ public class ToolRouteTests
         Assert.That(_app.WaitForExit(), Is.EqualTo(3));
     }
 
+    [TestCase("TERM")]
+    [TestCase("HUP")]
+    public void ToolEndedBySignal_TakesItsAppWithIt(string signal)
+    {
+        Launch();
+        WaitUntilReady();
+        var app = Regex.Match(RunningApp.Command(Path.Combine(_dir, "Plain"), "status"), @"app process (\d+)");
+        Assert.That(app.Success, "the status names the app's process");
+        int appId = int.Parse(app.Groups[1].Value);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-" + signal, _app.Id.ToString()])) kill.WaitForExit();
+        for (int attempt = 0; attempt < 100 && Directory.Exists($"/proc/{appId}"); attempt++) Thread.Sleep(100);
+        bool outlived = Directory.Exists($"/proc/{appId}");
+        // An app left behind holds the test's output pipes open: it is killed here, whatever the outcome.
+        if (outlived) try { System.Diagnostics.Process.GetProcessById(appId).Kill(); } catch (ArgumentException) { }
+        Assert.That(outlived, Is.False, $"the app (process {appId}) outlived the tool's SIG{signal}");
+        Assert.That(_app.WaitForExit(30), Is.Not.EqualTo(0), "the tool ended");
+    }
+
     [Test]
     public void ChildProcessesOfTheApp_AreLeftAlone()
     {
