@@ -225,6 +225,26 @@ public class ReloadTests : SessionFixture
     }
 
     [Test]
+    public void WarmUpMore_WaitsWhileAnEditOfAnotherProjectOfTheAppIsBeingRead()
+    {
+        var app = new ProjectSessions();
+        var model = ProjectModel.Load(typeof(Game).Assembly.Location);
+        using var view = InProcessAgent.ViewOfThisProcess();
+        var warming = new ReloadSession(model, view, Agent, app);
+        var edited = new ReloadSession(model, view, Agent, app);
+        warming.FindRecentFiles();
+        var warmUp = new Thread(warming.WarmUpMore);
+        using (edited.EditComing())
+        {
+            Assert.That(app.Edits.Any, Is.True, "an edit of one project holds the warm-up of every project of the app");
+            warmUp.Start();
+            Assert.That(warmUp.Join(500), Is.False, "the warm-up waits while the other project's edit is read");
+        }
+        Assert.That(app.Edits.Any, Is.False);
+        Assert.That(warmUp.Join(60_000), Is.True, "the warm-up goes on once the edit is done");
+    }
+
+    [Test]
     public void WarmUpMore_RehearsesAnEdit_ApplyingNothing_AndTheNextEditAppliesOnlyWhatChanged()
     {
         Session.WarmUp();

@@ -35,6 +35,7 @@ public sealed class ReloadSession
     readonly BrokenCallers _brokenCallers;
     readonly OutOfDateClosures _outOfDate = new();
     readonly ProjectSessions? _projects;
+    readonly EditsInFlight _edits;
     readonly object _gate = new();
     (int Generation, MetadataReference? Reference)? _surface;
     (string Key, CompiledDelta Delta)? _held;
@@ -52,6 +53,7 @@ public sealed class ReloadSession
         Project = project;
         _live = new LiveProgram(view.Load(project.AssemblyName), view);
         _projects = projects;
+        _edits = projects?.Edits ?? new EditsInFlight();
         projects?.Add(this);
         _csharp = new CSharpProject(project) { ReferencedProjectSurface = name => _projects?.Find(name)?.Surface() };
         _sources = new AppliedSources(project);
@@ -242,8 +244,11 @@ public sealed class ReloadSession
         var stamps = _sources.Texts.Keys.Where(File.Exists).Select(path => (Path: path, Saved: File.GetLastWriteTimeUtc(path)))
             .OrderByDescending(file => file.Saved).Take(recentFiles).ToList();
         _recent = stamps.Select(file => file.Path).ToList();
-        return stamps.Count > 0 ? stamps[0].Saved : DateTime.MinValue;
+        return NewestSave = stamps.Count > 0 ? stamps[0].Saved : DateTime.MinValue;
     }
+
+    /// <summary>When the project's newest file was saved, as <see cref="FindRecentFiles"/> last found.</summary>
+    public DateTime NewestSave { get; private set; }
 
     bool _firstFileWarm;
 
@@ -277,25 +282,13 @@ public sealed class ReloadSession
         }
     }
 
-    int _editsComing;
-
-    /// <summary>An edit of this project is being read: warm-up steps not yet started wait until it is done, so a save
-    /// soon after the start waits for one step at most, not for the whole warm-up.</summary>
-    public IDisposable EditComing()
-    {
-        Interlocked.Increment(ref _editsComing);
-        return new Done(() => Interlocked.Decrement(ref _editsComing));
-    }
+    /// <summary>An edit of this project is being read: the warm-up steps of every project of the app wait for it.</summary>
+    public IDisposable EditComing() => _edits.Begin();
 
     void WarmUpStep(Action step)
     {
-        while (Volatile.Read(ref _editsComing) > 0) Thread.Sleep(10);
+        while (_edits.Any) Thread.Sleep(10);
         lock (_gate) step();
-    }
-
-    sealed class Done(Action done) : IDisposable
-    {
-        public void Dispose() => done();
     }
 
     /// <summary>The file's baseline, then the edit's path as if all of its code had changed, thrown away at the end.

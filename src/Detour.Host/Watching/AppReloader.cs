@@ -103,7 +103,8 @@ public sealed class AppReloader : IDisposable
         Flush();
         try
         {
-            foreach (var session in Sessions()) session.WarmUpMore();
+            // The projects saved most recently first: the likeliest to be edited next.
+            foreach (var session in Sessions().OrderByDescending(session => session.NewestSave)) session.WarmUpMore();
         }
         catch (Exception) { /* only a warm-up */ }
     }
