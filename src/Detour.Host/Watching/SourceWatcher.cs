@@ -7,9 +7,12 @@ namespace Detour.Host.Watching;
 /// is reported: several quick saves, of one file or several, become one reload.</summary>
 internal sealed class SourceWatcher : IDisposable
 {
-    /// <summary>A file written in place may be half-written for a while; one renamed into place (how most editors save)
-    /// is complete, and waits only for the other files of the same save.</summary>
-    const int InPlaceSettleMs = 40, RenameSettleMs = 10;
+    /// <summary>A file renamed into place is complete, and waits only for the other files of the same save. One written
+    /// in place (how VS Code saves) may be half-written: where the watcher sees a file's writers (Linux, through /proc)
+    /// it waits as briefly, then until no process has the file open for writing, looking again every
+    /// <see cref="WriterRecheckMs"/>; elsewhere it waits until the writes have paused for 40 ms.</summary>
+    const int RenameSettleMs = 10, WriterRecheckMs = 10;
+    static readonly int InPlaceSettleMs = OperatingSystem.IsLinux() ? 10 : 40;
 
     readonly ConcurrentDictionary<string, DateTime> _dirty = new();
     readonly List<FileSystemWatcher> _watchers = new();
@@ -72,7 +75,7 @@ internal sealed class SourceWatcher : IDisposable
             if (File.Exists(path))
             {
                 _missingSince.Remove(path);
-                wait = writing.Contains(path) ? TimeSpan.FromMilliseconds(InPlaceSettleMs) : TimeSpan.Zero;
+                wait = writing.Contains(path) ? TimeSpan.FromMilliseconds(WriterRecheckMs) : TimeSpan.Zero;
             }
             else wait = DeletionSettles - (now - (_missingSince.TryGetValue(path, out var since) ? since : _missingSince[path] = now));
             if (wait <= TimeSpan.Zero)
@@ -128,7 +131,7 @@ internal sealed class SourceWatcher : IDisposable
             watcher.Filters.Add("*.cs");
             if (project.Views.Count > 0) { watcher.Filters.Add("*.cshtml"); watcher.Filters.Add("*.razor"); }
             foreach (var name in project.BuildInputs.Select(Path.GetFileName).OfType<string>().Distinct()) watcher.Filters.Add(name);
-            void Touched(string? path, int settleMs)
+            void Touched(string? path, bool inPlace)
             {
                 if (path is null) return;
                 lock (watched) // events arrive on several threads
@@ -136,8 +139,9 @@ internal sealed class SourceWatcher : IDisposable
                 lock (_gate) _watched.Add(path);
                 var now = DateTime.UtcNow;
                 _dirty.TryAdd(path, now); // the first event of a save: where its timeline starts
+                int settleMs = inPlace ? InPlaceSettleMs : RenameSettleMs;
                 // An in-place write still settling keeps its longer wait.
-                if (settleMs == InPlaceSettleMs) { _lastInPlaceWrite = now; _writtenInPlace[path] = now; }
+                if (inPlace) { _lastInPlaceWrite = now; _writtenInPlace[path] = now; }
                 else
                 {
                     _writtenInPlace.TryRemove(path, out _);
@@ -145,17 +149,17 @@ internal sealed class SourceWatcher : IDisposable
                 }
                 Debounce(settleMs);
             }
-            watcher.Changed += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
-            watcher.Created += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
+            watcher.Changed += (_, e) => Touched(e.FullPath, inPlace: true);
+            watcher.Created += (_, e) => Touched(e.FullPath, inPlace: true);
             watcher.Renamed += (_, e) =>
             {
-                Touched(e.FullPath, RenameSettleMs);
-                Touched(e.OldFullPath, RenameSettleMs); // renamed away (to a backup name, say): gone, and said so
+                Touched(e.FullPath, inPlace: false);
+                Touched(e.OldFullPath, inPlace: false); // renamed away (to a backup name, say): gone, and said so
             };
-            watcher.Deleted += (_, e) => Touched(e.FullPath, InPlaceSettleMs);
+            watcher.Deleted += (_, e) => Touched(e.FullPath, inPlace: true);
             // Too many changes at once (a branch switch): events were lost, so every file is looked at;
             // those whose text the app already runs are passed over.
-            watcher.Error += (_, _) => { lock (watched) foreach (var path in watched.ToList()) Touched(path, InPlaceSettleMs); };
+            watcher.Error += (_, _) => { lock (watched) foreach (var path in watched.ToList()) Touched(path, inPlace: true); };
             watcher.EnableRaisingEvents = true;
             _watchers.Add(watcher);
         }
