@@ -61,9 +61,20 @@ public sealed class PlanApplier
             new DetourTransaction().Undo(detour).Commit();
             _ = Frames.Encode(new PatchResult(0, true, null));
             lock (_gate) _updateHandlers.Discover();
+            // The apply path, compiled now rather than on the first edit (about 4 ms of it); compiled, not run.
+            foreach (var (type, name) in ApplyPath)
+                RuntimeHelpers.PrepareMethod(type.GetMethod(name, BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!.MethodHandle);
         }
         catch (Exception) { }
     }
+
+    static readonly (Type Type, string Name)[] ApplyPath =
+    [
+        (typeof(PlanApplier), nameof(ApplyLocked)), (typeof(PlanApplier), nameof(ApplyInto)), (typeof(PlanApplier), nameof(CommitWithFaults)),
+        (typeof(PlanApplier), nameof(ReleaseUnreachable)), (typeof(PlanApplier), nameof(UpdatedTypes)), (typeof(PlanApplier), nameof(Counts)),
+        (typeof(UpdateHandlers), nameof(UpdateHandlers.Notify)), (typeof(GenerationReaper), nameof(GenerationReaper.Release)),
+        (typeof(GenerationReaper), nameof(GenerationReaper.Counts)),
+    ];
 
     public PatchResult Apply(PatchPlan plan)
     {
