@@ -5,7 +5,8 @@ namespace Detour.Benchmarks;
 
 /// <summary>The user's route, measured: pack this checkout, install the tool into a temp tool path, and run a copy of
 /// the demo that does not reference Detour with `dotnet-detour run`. Then the same edits under `dotnet watch`.
-/// Each edit is timed from the save (a rename over the file, as editors save) to the first frame drawn by new code.</summary>
+/// Each edit is timed from the save (a rename over the file, as many editors save; in place, as VS Code does, for one
+/// figure) to the first frame drawn by new code.</summary>
 public static class ToolBenchmark
 {
     const int FrameMs = 5, ColdRuns = 5, WarmUpEdits = 3, MeasuredEdits = 25, InPlaceEdits = 10, WatchEdits = 8;
