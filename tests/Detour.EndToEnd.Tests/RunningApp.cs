@@ -100,10 +100,14 @@ public sealed class RunningApp : IDisposable
                     return line;
                 }
             }
-            Assert.That(_process.HasExited, Is.False, $"the process exited while waiting for {what}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // drains the output still buffered
+                Assert.Fail($"the process exited (code {_process.ExitCode}) while waiting for {what}; its last lines:\n{string.Join("\n", _lines.TakeLast(20))}");
+            }
             Thread.Sleep(10);
         }
-        Assert.Fail($"timed out after {seconds} s waiting for {what}");
+        Assert.Fail($"timed out after {seconds} s waiting for {what}; its last lines:\n{string.Join("\n", _lines.TakeLast(20))}");
         return "";
     }
 
