@@ -15,7 +15,11 @@ internal sealed class CSharpProject
     {
         Model = model;
         var language = LanguageVersionFacts.TryParse(model.LangVersion, out var version) ? version : LanguageVersion.Latest;
+        Raised = new RaisedWarnings(model);
         ParseOptions = new CSharpParseOptions(language, preprocessorSymbols: model.DefineConstants);
+        // Nullable analysis finds only warnings, and an edit fails only on errors; where none of its warnings can be an
+        // error, it is skipped (it was a fifth of a one-method edit's compile). Annotations are still read and emitted.
+        if (!Raised.NullableWarningsMayFail) ParseOptions = ParseOptions.WithFeatures([new("run-nullable-analysis", "never")]);
         Options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary,
                 optimizationLevel: OptimizationLevel.Debug,
                 allowUnsafe: model.AllowUnsafe,
@@ -45,6 +49,9 @@ internal sealed class CSharpProject
     }
 
     public ProjectModel Model { get; }
+
+    /// <summary>The warnings the build turns into errors.</summary>
+    public RaisedWarnings Raised { get; }
     public CSharpParseOptions ParseOptions { get; }
 
     /// <summary>What a delta is compiled with: a Debug library (an executable when it holds top-level statements).</summary>

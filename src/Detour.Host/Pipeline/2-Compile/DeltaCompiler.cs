@@ -15,7 +15,7 @@ internal sealed class DeltaCompiler(CSharpProject project)
 {
     public const string CompileName = "Detour.Delta";
     readonly ReferenceImages _images = ReferenceImages.Shared;
-    readonly BuildStrictness _strictness = new(project.Model, project.Generators);
+    readonly BuildStrictness _strictness = new(project.Raised, project.Generators);
 
     /// <summary>Returns null and fills <paramref name="errors"/> on failure.</summary>
     public CompiledDelta? Compile(CompileSet set, List<string> errors)
