@@ -256,4 +256,27 @@ public class ReloadTests : SessionFixture
         Assert.That(report.Members.Select(m => m.Member), Is.EqualTo(new[] { "Target.Game.Twice" }));
         Assert.That(Game.Twice(4), Is.EqualTo(24));
     }
+
+    [Test]
+    public void CompileAhead_AppliesNothing_AndTheEditWithTheSameTextUsesIt()
+    {
+        string text = File.ReadAllText(GamePath).Replace("x * 2", "x * 8");
+        Session.CompileAhead(new Dictionary<string, string> { [GamePath] = text });
+        Assert.That(Agent.Applier.Detours, Is.Empty, "compiled, not applied");
+        Assert.That(Game.Twice(2), Is.EqualTo(4));
+        var report = Session.Apply(new Dictionary<string, string> { [GamePath] = text });
+        Assert.That(report.Errors, Is.Empty);
+        Assert.That(report.Stages.Select(s => s.Stage), Does.Contain("compile (done ahead)").And.Not.Contain("compile"));
+        Assert.That(Game.Twice(2), Is.EqualTo(16));
+    }
+
+    [Test]
+    public void CompileAhead_OfAnotherText_IsNotUsed()
+    {
+        Session.CompileAhead(new Dictionary<string, string> { [GamePath] = File.ReadAllText(GamePath).Replace("x * 2", "x * 8") });
+        var report = Edit(GamePath, "x * 2", "x * 9");
+        Assert.That(report.Errors, Is.Empty);
+        Assert.That(report.Stages.Select(s => s.Stage), Does.Contain("compile").And.Not.Contain("compile (done ahead)"));
+        Assert.That(Game.Twice(2), Is.EqualTo(18));
+    }
 }

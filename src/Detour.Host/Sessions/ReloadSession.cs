@@ -38,7 +38,9 @@ public sealed class ReloadSession
     readonly EditsInFlight _edits;
     readonly object _gate = new();
     (int Generation, MetadataReference? Reference)? _surface;
-    (string Key, CompiledDelta Delta)? _held;
+    /// <summary>A compile made before its edit came to be applied: at the save (<see cref="CompileAhead"/>), or of an edit
+    /// held for the safe point. Keyed by the texts and the generation they were compiled at.</summary>
+    (string Key, CompiledDelta Delta)? _compiledAhead;
     List<string>? _recent; // found by FindRecentFiles
 
     /// <summary>Test seam: throwing from it simulates a fault after the edit started to apply.</summary>
@@ -144,20 +146,43 @@ public sealed class ReloadSession
         }
     }
 
+    /// <summary>Compiles an edit before it is applied, with nothing applied: the edit applied next with the same texts
+    /// uses this compile. Whatever fails here is left for that edit to report.</summary>
+    public void CompileAhead(IReadOnlyDictionary<string, string> changed)
+    {
+        using var coming = EditComing(); // the warm-up yields to it, as to the edit itself
+        lock (_gate)
+        {
+            try
+            {
+                var set = _sets.For(changed.Keys, _sources.With(changed));
+                string key = AheadKey(set);
+                if (_compiledAhead?.Key == key) return;
+                var delta = _compiler.Compile(set, []);
+                _compiledAhead = delta is null ? null : (key, delta);
+                if (delta is not null) _baselines.For(set, [], out _);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException) { _compiledAhead = null; }
+        }
+    }
+
+    string AheadKey(CompileSet set) => set.TextsKey + "\0" + _transaction.Generation;
+
     /// <param name="files">The files the user saved, as the report names them (a view, not its generated C#).</param>
     ReloadReport ApplyLocked(IReadOnlyDictionary<string, string> changed, List<string> files, Func<string, bool> isSkipped, bool hold, StageClock stages)
     {
         var clock = Stopwatch.StartNew();
         var set = _sets.For(changed.Keys, _sources.With(changed));
         var errors = new List<string>();
-        // An edit held for the safe point was compiled then; the same texts at the safe point are not compiled again.
-        string heldKey = set.TextsKey + "\0" + _transaction.Generation;
-        var delta = _held is { } held && held.Key == heldKey ? held.Delta : _compiler.Compile(set, errors);
-        _held = null;
+        // The same texts compiled ahead (at the save, or when the edit was held for the safe point) are not compiled again.
+        string key = AheadKey(set);
+        var ahead = _compiledAhead is { } made && made.Key == key && _compiler.IsCurrent(made.Delta) ? made.Delta : null;
+        var delta = ahead ?? _compiler.Compile(set, errors);
+        _compiledAhead = null;
         if (delta is null) return Failed(files, errors, clock.Elapsed);
-        stages.Done("compile");
+        stages.Done(ahead is null ? "compile" : "compile (done ahead)");
         FaultInjection?.Invoke(FaultStage.Compiled);
-        if (hold) _held = (heldKey, delta);
+        if (hold) _compiledAhead = (key, delta);
         var baseline = _baselines.For(set, errors, out _);
         if (baseline is null) return Failed(files, errors, clock.Elapsed);
         stages.Done("baseline");
@@ -323,7 +348,11 @@ public sealed class ReloadSession
     /// <summary>Undoes every patch (or those of types the filter selects): the original code runs again.</summary>
     public int Revert(Func<string, bool>? select = null, Action<string>? warn = null)
     {
-        lock (_gate) return _transaction.Revert(select, warn);
+        lock (_gate)
+        {
+            _compiledAhead = null;
+            return _transaction.Revert(select, warn);
+        }
     }
 
     /// <summary>This project's metadata with what edits added, for the projects that reference it; null while

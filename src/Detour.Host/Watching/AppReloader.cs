@@ -22,6 +22,7 @@ public sealed class AppReloader : IDisposable
     readonly SourceWatcher _watcher;
     readonly CommandOperations _commands;
     readonly ManualResetEventSlim _ready = new();
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _compilingAhead = new();
     LiveView? _view;
     TimeSpan _warmUp;
     string? _startFailure;
@@ -42,7 +43,7 @@ public sealed class AppReloader : IDisposable
         _target = target;
         _say = say;
         _targetsFile = targetsFile;
-        _watcher = new SourceWatcher(Flush);
+        _watcher = new SourceWatcher(Flush, CompileAhead);
         _queue = new EditQueue(_projects, target, Say) { SavedAgain = _watcher.IsDirty };
         _commands = new CommandOperations(this, _queue, _projects, _watcher);
     }
@@ -152,6 +153,22 @@ public sealed class AppReloader : IDisposable
             }
         }
         catch (Exception e) { SayFailedInside(e); }
+    }
+
+    /// <summary>A file just saved: compiled on a pool thread while its save settles. The reload of the save waits for this
+    /// compile (it takes the same lock), and uses it if the file reads the same then.</summary>
+    void CompileAhead(string path)
+    {
+        // One queued compile per file: the events of one save (a write in place raises several) come to one.
+        if (!_ready.IsSet || _disposed || !_compilingAhead.TryAdd(path, 0)) return;
+        ThreadPool.UnsafeQueueUserWorkItem(_ =>
+        {
+            _compilingAhead.TryRemove(path, out byte _);
+            // A compile of one file serves only a save of that file alone (not a Save All, nor a branch switch).
+            if (_watcher.Dirty.Count > 1) return;
+            try { lock (Gate) _queue.CompileAhead(path); }
+            catch (Exception) { /* only ahead of time: the reload reads and reports the file itself */ }
+        }, null);
     }
 
     /// <summary>A thread of the app waits at its safe point: what waits for it is applied now, and the thread goes on when

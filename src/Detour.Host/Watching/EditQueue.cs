@@ -1,6 +1,7 @@
 using Detour.Channel;
 using Detour.Host.Commands;
 using Detour.Host.Diffing;
+using Detour.Host.Model;
 using Detour.Host.Rules;
 using Detour.Host.Sessions;
 
@@ -69,6 +70,20 @@ internal sealed class EditQueue(AppProjects projects, IPatchTarget target, Actio
             before = []; // a second project's edit starts when the first one's ends
         }
         if (hold && _awaitingSafePoint.Count > 0) target.WantSafePoint(true);
+    }
+
+    /// <summary>A file just saved is compiled while the watcher waits for the rest of its save (the other files, the end of
+    /// a write in place). The reload that follows uses that compile if the save was this file alone and it reads the
+    /// same then; a half-written read is just not used. Says nothing and changes nothing: the reload reads, checks and
+    /// reports as always.</summary>
+    public void CompileAhead(string path)
+    {
+        if (Mode == ReloadMode.Off || projects.For(path) is not { } session || session.Project.BuildInputs.Contains(path) || ViewFiles.IsView(path)) return;
+        // A file of the project that failed joins its next edit (Apply), which is then not this file alone.
+        if (_failed.Keys.Any(f => projects.For(f) == session)) return;
+        if (SettledReads.ReadNow(path) is not { } text || text.Contains('\0') || session.Runs(path, text) ||
+            !Marks.Allows(Mode, session.Project.AssemblyName, session.TypesDeclaredIn(path, text))) return;
+        session.CompileAhead(new Dictionary<string, string> { [path] = text });
     }
 
     /// <summary>The file's text when it is to be applied; null when it is not (gone, unreadable, unchanged, held back).</summary>

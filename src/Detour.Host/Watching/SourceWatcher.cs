@@ -21,14 +21,22 @@ internal sealed class SourceWatcher : IDisposable
     HashSet<string> _watched = new();
     DateTime _lastInPlaceWrite;
 
+    readonly Action<string>? _saved;
+
     /// <param name="settled">Called on a timer thread once saves may have settled; <see cref="TakeSettled"/> has them.</param>
-    public SourceWatcher(Action settled) => _settled = new Timer(_ =>
+    /// <param name="saved">Called on the watcher's thread at each event of a watched file that is there, before the save
+    /// settles: the file may be compiled meanwhile, as it reads then (perhaps half-written). It must return at once.</param>
+    public SourceWatcher(Action settled, Action<string>? saved = null)
     {
-        // Nothing is due now, so a recheck scheduled from the callback arms the timer again: the timer can fire a
-        // moment before _due by the wall clock, and a deleted file's recheck then looked pending and never came.
-        lock (_gate) _due = DateTime.MinValue;
-        settled();
-    });
+        _saved = saved;
+        _settled = new Timer(_ =>
+        {
+            // Nothing is due now, so a recheck scheduled from the callback arms the timer again: the timer can fire a
+            // moment before _due by the wall clock, and a deleted file's recheck then looked pending and never came.
+            lock (_gate) _due = DateTime.MinValue;
+            settled();
+        });
+    }
 
     public IReadOnlyCollection<string> Watched { get { lock (_gate) return _watched.ToList(); } }
 
@@ -148,6 +156,7 @@ internal sealed class SourceWatcher : IDisposable
                     if ((now - _lastInPlaceWrite).TotalMilliseconds < InPlaceSettleMs) settleMs = InPlaceSettleMs;
                 }
                 Debounce(settleMs);
+                if (File.Exists(path)) _saved?.Invoke(path);
             }
             watcher.Changed += (_, e) => Touched(e.FullPath, inPlace: true);
             watcher.Created += (_, e) => Touched(e.FullPath, inPlace: true);

@@ -20,8 +20,7 @@ internal sealed class DeltaCompiler(CSharpProject project)
     /// <summary>Returns null and fills <paramref name="errors"/> on failure.</summary>
     public CompiledDelta? Compile(CompileSet set, List<string> errors)
     {
-        var recompiled = set.Trees.SelectMany(SyntaxNames.DeclaredTypes).ToHashSet();
-        var references = project.CurrentReferences.Append(_images.For(project.Model.TargetPath, project.Model.References, recompiled, CompileName));
+        var references = ReferencesFor(set);
         var support = set.GlobalUsings is null ? project.SupportTrees : project.SupportTrees.Append(set.GlobalUsings);
         var compilation = project.Create(CompileName, set.Trees.Concat(support), references, project.OptionsFor(set.Trees));
         bool generated = project.Generators.AreNeededFor(set.Trees);
@@ -48,6 +47,16 @@ internal sealed class DeltaCompiler(CSharpProject project)
             return null;
         }
         return new CompiledDelta(pe.ToArray(), pdb.ToArray(), compilation, set);
+    }
+
+    /// <summary>Whether a compile made earlier is what compiling its set now would give: its references (other projects
+    /// as edits have made them, this one without the recompiled types) are still the current ones.</summary>
+    public bool IsCurrent(CompiledDelta delta) => delta.Compilation.References.SequenceEqual(ReferencesFor(delta.Set));
+
+    List<MetadataReference> ReferencesFor(CompileSet set)
+    {
+        var recompiled = set.Trees.SelectMany(SyntaxNames.DeclaredTypes).ToHashSet();
+        return project.CurrentReferences.Append(_images.For(project.Model.TargetPath, project.Model.References, recompiled, CompileName)).ToList();
     }
 
     /// <summary>Metadata of the whole project as its sources now read, under its real name: what other projects
