@@ -32,8 +32,21 @@ public sealed class TemplateApp : IDisposable
         Installed.Run(folder, "dotnet", ["new", template, "-n", name, "-o", folder, .. options ?? []]);
         System.IO.File.WriteAllText(Path.Combine(Path.GetDirectoryName(folder)!, "nuget.config"),
             $"<configuration><packageSources><add key=\"detour-local\" value=\"{Installed.Packages}\" /></packageSources></configuration>");
+        GiveTheProfilesFreePorts(folder);
         prepare?.Invoke(folder);
         return new TemplateApp(folder);
+    }
+
+    /// <summary>`dotnet new` draws each web template's ports at random from a few hundred, so two apps of one run can
+    /// draw the same one, and the second cannot listen: each port of the launch profiles becomes one free now.</summary>
+    static void GiveTheProfilesFreePorts(string folder)
+    {
+        string settings = Path.Combine(folder, "Properties", "launchSettings.json");
+        if (!System.IO.File.Exists(settings)) return;
+        var ports = new Dictionary<string, int>();
+        string text = System.Text.RegularExpressions.Regex.Replace(System.IO.File.ReadAllText(settings), @"(https?://localhost:)(\d+)",
+            m => m.Groups[1].Value + (ports.TryGetValue(m.Groups[2].Value, out int port) ? port : ports[m.Groups[2].Value] = WebLoadTests.FreePort()));
+        System.IO.File.WriteAllText(settings, text);
     }
 
     public TemplateApp Start(Route route, Func<string, bool> ready, string what)
