@@ -6,7 +6,7 @@ namespace Detour.EndToEnd.Tests;
 /// <summary>A full-screen app under `dotnet detour run` in a terminal (TestApps/Screen: the alternate screen, a redraw
 /// and a cursor-position query every frame, keys read one by one). Detour must never stall it, never write into its
 /// screen, and never lose its last words; the tool exits with the app's code.</summary>
-[NonParallelizable]
+[NonParallelizable, Category(Categories.EngineIndependent)]
 public class FullScreenTests
 {
     const string AlternateScreen = "\u001b[?1049h", NormalScreen = "\u001b[?1049l", Prompt = "\u001d", Esc = "\u001b";

@@ -42,7 +42,7 @@ public class PackageRouteTests
         return app;
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void PlainDotnetRun_WithStdoutInAFile_TheFileHoldsOnlyTheAppsLines_AndEditsApply()
     {
         string stdout = Path.Combine(_dir, "stdout.txt");
@@ -66,7 +66,7 @@ public class PackageRouteTests
         return new StreamReader(stream).ReadToEnd().Split('\n').Where(l => l.Length > 0).ToList();
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void HostKilledWhileTheAppRuns_TheAppRunsOn_AndStartsANewHost_SayingSoOnce()
     {
         Installed.Run(App, "dotnet", "build", "-nologo", "-v:q");
@@ -90,7 +90,7 @@ public class PackageRouteTests
         Assert.That(now, Does.Not.Contain(hosts[0]), "a new one");
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void TheNextRunOfTheApp_FindsTheSameHostWarm()
     {
         Installed.Run(App, "dotnet", "build", "-nologo", "-v:q");
@@ -155,7 +155,7 @@ public class PackageRouteTests
         app.WaitFor(l => l.Contains("[KeepValueOnReload] keeps the current value"), "the report saying why");
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void OptimizedBuild_LeavesTheAgentInactive_AndSaysWhyInOneLine()
     {
         Installed.Run(App, "dotnet", "build", "-c", "Release", "-nologo", "-v:q");
@@ -167,7 +167,7 @@ public class PackageRouteTests
         Assert.That(Sockets.HostsServing(_dir), Is.Empty);
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void DetourDisable_TurnsTheAgentOff()
     {
         Installed.Run(App, "dotnet", "build", "-nologo", "-v:q");

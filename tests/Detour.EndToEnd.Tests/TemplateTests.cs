@@ -18,7 +18,7 @@ public class TemplateTests
     public void KillApp() => _app?.Dispose();
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void WebApiWithControllers_ActionBody_DtoProperty_AndANewAction(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("webapi", "Api", ["--use-controllers"]).StartWeb(route);
@@ -41,7 +41,7 @@ public class TemplateTests
     }
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void MinimalWebApi_HandlerLambda_AndAMapGetAddedOffersTheRestart(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("webapi", "Minimal").StartWeb(route);
@@ -61,7 +61,7 @@ public class TemplateTests
     }
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void Mvc_ActionAdded_MarkupAndModelEdited(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("mvc", "Site").StartWeb(route);
@@ -80,7 +80,7 @@ public class TemplateTests
     }
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void RazorPages_HandlerAndMarkupEdited_ANewPageSaysItNeedsARestart(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("webapp", "Pages").StartWeb(route);
@@ -101,7 +101,7 @@ public class TemplateTests
     }
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void Worker_TheRunningLoopTakesTheEdit(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("worker", "Jobs").Start(route, l => l.Contains("Worker running at"), "the worker's first turn");
@@ -137,7 +137,7 @@ public class TemplateTests
     }
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void Blazor_MarkupEdited_AndANewComponent_AreServed(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("blazor", "Shop", ["--interactivity", "Server"]).StartWeb(route);
@@ -153,7 +153,7 @@ public class TemplateTests
     }
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void RazorClassLibrary_ReferencedByABlazorApp_ItsComponentsMarkupIsServed(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("blazor", "Site", ["--interactivity", "Server"], prepare: folder =>
@@ -171,7 +171,7 @@ public class TemplateTests
     }
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void Console_ALoopingProgram_TakesABodyAnAddedMethodAndAPropertyAddedToARecord(TemplateApp.Route route)
     {
         // The console template prints once and ends; a user's first change makes it a loop.
@@ -194,7 +194,7 @@ public class TemplateTests
     }
 
     [TestCase(TemplateApp.Route.Tool)]
-    [TestCase(TemplateApp.Route.Package)]
+    [TestCase(TemplateApp.Route.Package, Category = Categories.EngineIndependent)]
     public void Grpc_ServiceMethodBody_AnswersTheNewReply_AndAContractEditOffersTheRestart(TemplateApp.Route route)
     {
         var app = _app = TemplateApp.Create("grpc", "Rpc").StartWeb(route);

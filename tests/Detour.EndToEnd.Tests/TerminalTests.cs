@@ -5,7 +5,7 @@ namespace Detour.EndToEnd.Tests;
 
 /// <summary>An app that steers with Console.ReadKey and KeyAvailable, run by `dotnet detour run` in a pseudo-terminal
 /// (util-linux `script`): it must get every key, at once and in order, while the agent is attached and patching.</summary>
-[NonParallelizable]
+[NonParallelizable, Category(Categories.EngineIndependent)]
 public class TerminalTests
 {
     [Test]

@@ -121,7 +121,7 @@ public class ToolRouteTests
         WaitForTick("early", "the early edit applied");
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void FileMarkedWatchFalse_IsNotWatched()
     {
         Launch();
@@ -148,7 +148,7 @@ public class ToolRouteTests
         Assert.That(_app.Lines.Any(l => l.StartsWith("tick ") && (l.Contains("both m1") || l.Contains("hello m2"))), Is.False);
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void DeleteThenCreate_IsAnOrdinarySave_HalfWrittenFilesAreNotReportedBroken_AndBinaryContentIsOneLine()
     {
         Launch();
@@ -182,7 +182,7 @@ public class ToolRouteTests
         Assert.That(_app.Lines.Any(l => Regex.IsMatch(l, @"error CS\d+")), Is.False);
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void QuickSavesOfOneFile_BecomeOneReload()
     {
         Launch();
@@ -240,7 +240,7 @@ public class ToolRouteTests
         WaitForTick("hello m1 sunny", "the original code again");
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void PercentLines_GoToDetour_WhileOtherLinesStillReachTheApp()
     {
         Launch(commands: true);
@@ -282,7 +282,7 @@ public class ToolRouteTests
         WaitForTick("hello m300", "a later edit keeps the field's value");
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void Verbose_PrintsEachEditsTimeline_FromTheSaveToTheAgentsAnswer()
     {
         Launch(false, "--verbose");
@@ -316,7 +316,7 @@ public class ToolRouteTests
         WaitForTick("other", "the caller's new code");
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void SaveWithoutChanges_IsPassedOverQuietly()
     {
         Launch();
@@ -405,7 +405,7 @@ public class ToolRouteTests
         WaitForTick("after1", "the restarted app running the edit");
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void ExitCode_IsTheApps_AndArgumentsAfterDashDashReachIt()
     {
         _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), "--", "exit", "3");
@@ -413,8 +413,8 @@ public class ToolRouteTests
         Assert.That(_app.WaitForExit(), Is.EqualTo(3));
     }
 
-    [TestCase("TERM")]
-    [TestCase("HUP")]
+    [TestCase("TERM", Category = Categories.EngineIndependent)]
+    [TestCase("HUP", Category = Categories.EngineIndependent)]
     public void ToolEndedBySignal_TakesItsAppWithIt(string signal)
     {
         Launch();
@@ -431,7 +431,7 @@ public class ToolRouteTests
         Assert.That(_app.WaitForExit(30), Is.Not.EqualTo(0), "the tool ended");
     }
 
-    [Test]
+    [Test, Category(Categories.EngineIndependent)]
     public void ChildProcessesOfTheApp_AreLeftAlone()
     {
         _app = RunningApp.Tool(Path.Combine(_dir, "Plain"), "--", "spawn");
