@@ -39,4 +39,34 @@ public class SourceWatcherTests
         }
         finally { Directory.Delete(folder, recursive: true); }
     }
+
+    [Test]
+    public void CloseWrites_SaysAFileIsWholeOnlyOnceItsWriterClosedIt_AndNothingWroteSince()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Ignore("inotify is Linux's");
+        string folder = Path.Combine(Path.GetTempPath(), "detour-closes-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(folder);
+        var closes = new ConcurrentQueue<string>();
+        using var closeWrites = CloseWrites.Start(closes.Enqueue)!;
+        try
+        {
+            closeWrites.Watch(folder);
+            string path = Path.Combine(folder, "Scene.cs");
+            using (var writer = new FileStream(path, FileMode.Create, FileAccess.Write))
+            {
+                writer.Write("class Scene {"u8);
+                writer.Flush();
+                Thread.Sleep(100);
+                Assert.That(closeWrites.WasClosed(path), Is.False, "still open for writing");
+                writer.Write(" }"u8);
+            }
+            Assert.That(SpinWait.SpinUntil(() => closes.Contains(path), 5000), "the close was seen");
+            Assert.That(closeWrites.WasClosed(path), Is.True);
+            using var later = new FileStream(path, FileMode.Append, FileAccess.Write);
+            later.Write("\n// a later write"u8);
+            later.Flush();
+            Assert.That(closeWrites.WasClosed(path), Is.False, "a write since the close (even one not read yet) is seen");
+        }
+        finally { Directory.Delete(folder, recursive: true); }
+    }
 }

@@ -22,6 +22,7 @@ internal sealed class SourceWatcher : IDisposable
     DateTime _lastInPlaceWrite;
 
     readonly Action<string>? _saved;
+    readonly CloseWrites? _closeWrites;
 
     /// <param name="settled">Called on a timer thread once saves may have settled; <see cref="TakeSettled"/> has them.</param>
     /// <param name="saved">Called on the watcher's thread at each event of a watched file that is there, before the save
@@ -29,6 +30,7 @@ internal sealed class SourceWatcher : IDisposable
     public SourceWatcher(Action settled, Action<string>? saved = null)
     {
         _saved = saved;
+        _closeWrites = CloseWrites.Start(ClosedByWriter);
         _settled = new Timer(_ =>
         {
             // Nothing is due now, so a recheck scheduled from the callback arms the timer again: the timer can fire a
@@ -74,7 +76,8 @@ internal sealed class SourceWatcher : IDisposable
         var paths = TakeDirty();
         var now = DateTime.UtcNow;
         // Looking for writers costs milliseconds (every descriptor of the user's processes): only for writes in place.
-        var writing = OpenWriters.Among(paths.Where(p => _writtenInPlace.ContainsKey(p) && File.Exists(p)).ToList());
+        // A file its writer closed (and nobody wrote since) is whole: only the others are looked for.
+        var writing = OpenWriters.Among(paths.Where(p => _writtenInPlace.ContainsKey(p) && File.Exists(p) && _closeWrites?.WasClosed(p) != true).ToList());
         var settled = new List<string>();
         TimeSpan? recheck = null;
         foreach (var path in paths)
@@ -123,10 +126,17 @@ internal sealed class SourceWatcher : IDisposable
 
     DateTime _due;
 
+    /// <summary>A writer closed a file of a watched folder: if it is watched, it is whole, and may be compiled ahead.</summary>
+    void ClosedByWriter(string path)
+    {
+        if (IsWatched(path)) _saved?.Invoke(path);
+    }
+
     public void Watch(ProjectModel project)
     {
         var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).Concat(project.Views).Concat(project.BuildInputs).ToHashSet();
         lock (_gate) _watched = _watched.Union(watched).ToHashSet();
+        foreach (var folder in watched.Select(Path.GetDirectoryName).OfType<string>().Distinct().Where(Directory.Exists)) _closeWrites?.Watch(folder);
         // One watcher per top folder of the project's sources (sources outside the project folder included).
         var folders = watched.Select(Path.GetDirectoryName).Distinct().OfType<string>().Where(Directory.Exists).ToList();
         foreach (var folder in folders.Where(f => !folders.Any(o => o != f && f.StartsWith(o + Path.DirectorySeparatorChar))))
@@ -156,7 +166,8 @@ internal sealed class SourceWatcher : IDisposable
                     if ((now - _lastInPlaceWrite).TotalMilliseconds < InPlaceSettleMs) settleMs = InPlaceSettleMs;
                 }
                 Debounce(settleMs);
-                if (File.Exists(path)) _saved?.Invoke(path);
+                // A file written in place is compiled ahead once its writer closes it, where that can be seen.
+                if (File.Exists(path) && (!inPlace || _closeWrites is null)) _saved?.Invoke(path);
             }
             watcher.Changed += (_, e) => Touched(e.FullPath, inPlace: true);
             watcher.Created += (_, e) => Touched(e.FullPath, inPlace: true);
@@ -190,6 +201,7 @@ internal sealed class SourceWatcher : IDisposable
     public void Dispose()
     {
         foreach (var watcher in _watchers) watcher.Dispose();
+        _closeWrites?.Dispose();
         _settled.Dispose();
     }
 }
