@@ -228,13 +228,10 @@ sealed class GeneratedSolution
     /// <summary>One edit of a probe's value, saved by rename; milliseconds from the save to the first frame showing it.</summary>
     public double Edit(ToolBenchmark.Watched app, string where, string next)
     {
-        string path = _probes[where].Path, text = File.ReadAllText(path);
-        File.WriteAllText(path + ".tmp", text.Replace($"\"{_markers[where]}\"", $"\"{next}\""));
-        app.Drain();
-        long saved = Stopwatch.GetTimestamp();
-        File.Move(path + ".tmp", path, overwrite: true);
-        var (_, at) = app.Next(l => l.StartsWith("frame") && l.Contains($" {next}"), TimeSpan.FromSeconds(60));
+        string path = _probes[where].Path;
+        double took = app.SaveAndTime(path, File.ReadAllText(path).Replace($"\"{_markers[where]}\"", $"\"{next}\""),
+            l => l.StartsWith("frame") && l.Contains($" {next}"), TimeSpan.FromSeconds(60));
         _markers[where] = next;
-        return Stopwatch.GetElapsedTime(saved, at).TotalMilliseconds;
+        return took;
     }
 }

@@ -109,15 +109,10 @@ public static class ToolBenchmark
     {
         string text = File.ReadAllText(scene);
         if (!text.Contains($"+ \"{_marker}\" +")) _marker = "*";
-        string edited = text.Replace($"+ \"{_marker}\" +", $"+ \"{next}\" +");
-        if (byRename) File.WriteAllText(scene + ".tmp", edited);
-        app.Drain();
-        long saved = Stopwatch.GetTimestamp();
-        if (byRename) File.Move(scene + ".tmp", scene, overwrite: true);
-        else File.WriteAllText(scene, edited);
-        var (_, at) = app.Next(l => l.Contains(next) && l.Contains("frame"), TimeSpan.FromSeconds(30));
+        double took = app.SaveAndTime(scene, text.Replace($"+ \"{_marker}\" +", $"+ \"{next}\" +"),
+            l => l.Contains(next) && l.Contains("frame"), TimeSpan.FromSeconds(30), byRename);
         _marker = next;
-        return Stopwatch.GetElapsedTime(saved, at).TotalMilliseconds;
+        return took;
     }
 
     static List<double> Edits(string scene, Watched app, int count, string prefix = "Q", bool byRename = true)
@@ -202,6 +197,19 @@ public static class ToolBenchmark
         public int Id => _process.Id;
 
         public void Drain() { while (_lines.TryTake(out _)) { } }
+
+        /// <summary>Saves <paramref name="text"/> as <paramref name="path"/>, written aside and renamed into place or
+        /// written in place, and returns the milliseconds from the save to the first line <paramref name="shows"/> takes.</summary>
+        public double SaveAndTime(string path, string text, Func<string, bool> shows, TimeSpan limit, bool byRename = true)
+        {
+            if (byRename) File.WriteAllText(path + ".tmp", text);
+            Drain();
+            long saved = Stopwatch.GetTimestamp();
+            if (byRename) File.Move(path + ".tmp", path, overwrite: true);
+            else File.WriteAllText(path, text);
+            var (_, at) = Next(shows, limit);
+            return Stopwatch.GetElapsedTime(saved, at).TotalMilliseconds;
+        }
 
         public (string Line, long At) Next(Func<string, bool> match, TimeSpan limit)
         {
