@@ -103,13 +103,15 @@ public sealed class RunningApp : IDisposable
             if (_process.HasExited)
             {
                 _process.WaitForExit(); // drains the output still buffered
-                Assert.Fail($"the process exited (code {_process.ExitCode}) while waiting for {what}; its last lines:\n{string.Join("\n", _lines.TakeLast(20))}");
+                Assert.Fail($"the process exited (code {_process.ExitCode}) while waiting for {what}; {LastLines}");
             }
             Thread.Sleep(10);
         }
-        Assert.Fail($"timed out after {seconds} s waiting for {what}; its last lines:\n{string.Join("\n", _lines.TakeLast(20))}");
+        Assert.Fail($"timed out after {seconds} s waiting for {what}; {LastLines}");
         return "";
     }
+
+    string LastLines => "its last lines:\n" + string.Join("\n", _lines.TakeLast(20));
 
     /// <summary>Kills only this process, not what it started (a compile host it spawned lives on).</summary>
     public void KillAlone()

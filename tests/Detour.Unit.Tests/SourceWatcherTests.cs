@@ -47,11 +47,12 @@ public class SourceWatcherTests
         string folder = Path.Combine(Path.GetTempPath(), "detour-closes-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(folder);
         var closes = new ConcurrentQueue<string>();
-        using var closeWrites = CloseWrites.Start(closes.Enqueue)!;
+        using var closeWrites = CloseWrites.Start(path => path.EndsWith(".cs"), closes.Enqueue)!;
         try
         {
             closeWrites.Watch(folder);
-            string path = Path.Combine(folder, "Scene.cs");
+            string path = Path.Combine(folder, "Scene.cs"), aside = path + ".tmp";
+            File.WriteAllText(aside, "an editor's temporary file"); // not tracked; its close comes before Scene.cs's
             using (var writer = new FileStream(path, FileMode.Create, FileAccess.Write))
             {
                 writer.Write("class Scene {"u8);
@@ -62,6 +63,8 @@ public class SourceWatcherTests
             }
             Assert.That(SpinWait.SpinUntil(() => closes.Contains(path), 5000), "the close was seen");
             Assert.That(closeWrites.WasClosed(path), Is.True);
+            Assert.That(closes, Does.Not.Contain(aside), "a file it does not track is not reported");
+            Assert.That(closeWrites.WasClosed(aside), Is.False);
             using var later = new FileStream(path, FileMode.Append, FileAccess.Write);
             later.Write("\n// a later write"u8);
             later.Flush();

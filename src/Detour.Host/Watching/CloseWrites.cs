@@ -16,26 +16,30 @@ internal sealed class CloseWrites : IDisposable
     readonly ConcurrentDictionary<int, string> _folders = new();
     /// <summary>Each file's size and write time when its writer's close was read; null when a write came after it.</summary>
     readonly ConcurrentDictionary<string, (long Length, DateTime Written)?> _closed = new();
+    readonly Func<string, bool> _tracks;
     readonly Action<string> _onClosed;
-    readonly Thread? _reader;
+    readonly Thread _reader;
     volatile bool _disposed;
 
-    CloseWrites(int inotify, Action<string> onClosed)
+    CloseWrites(int inotify, Func<string, bool> tracks, Action<string> onClosed)
     {
         _inotify = inotify;
+        _tracks = tracks;
         _onClosed = onClosed;
         _reader = new Thread(Read) { IsBackground = true, Name = "detour close-writes" };
         _reader.Start();
     }
 
     /// <summary>Null where inotify is not there (not Linux) or cannot be had (the user's limit of instances reached).</summary>
-    public static CloseWrites? Start(Action<string> onClosed)
+    /// <param name="tracks">The files of the watched folders it keeps track of (not an editor's temporary files).</param>
+    /// <param name="onClosed">Called on its reader thread when a tracked file's writer closed it; it must return at once.</param>
+    public static CloseWrites? Start(Func<string, bool> tracks, Action<string> onClosed)
     {
         if (!OperatingSystem.IsLinux()) return null;
         try
         {
             int inotify = InotifyInit1(InCloexec);
-            return inotify < 0 ? null : new CloseWrites(inotify, onClosed);
+            return inotify < 0 ? null : new CloseWrites(inotify, tracks, onClosed);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return null; }
     }
@@ -78,6 +82,7 @@ internal sealed class CloseWrites : IDisposable
                 if ((mask & InQueueOverflow) != 0) { _closed.Clear(); continue; } // events lost: nothing is known
                 if (name.Length == 0 || !_folders.TryGetValue(watch, out var folder)) continue;
                 string path = Path.Combine(folder, name);
+                if (!_tracks(path)) continue;
                 bool closed = (mask & InCloseWrite) != 0;
                 _closed[path] = closed ? Stamp(path) : null;
                 if (closed) _onClosed(path);
@@ -89,7 +94,7 @@ internal sealed class CloseWrites : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        _reader?.Join(1000);
+        _reader.Join(1000);
         Close(_inotify);
     }
 

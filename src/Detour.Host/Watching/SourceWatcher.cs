@@ -30,7 +30,7 @@ internal sealed class SourceWatcher : IDisposable
     public SourceWatcher(Action settled, Action<string>? saved = null)
     {
         _saved = saved;
-        _closeWrites = CloseWrites.Start(ClosedByWriter);
+        _closeWrites = CloseWrites.Start(IsWatched, path => _saved?.Invoke(path));
         _settled = new Timer(_ =>
         {
             // Nothing is due now, so a recheck scheduled from the callback arms the timer again: the timer can fire a
@@ -126,19 +126,13 @@ internal sealed class SourceWatcher : IDisposable
 
     DateTime _due;
 
-    /// <summary>A writer closed a file of a watched folder: if it is watched, it is whole, and may be compiled ahead.</summary>
-    void ClosedByWriter(string path)
-    {
-        if (IsWatched(path)) _saved?.Invoke(path);
-    }
-
     public void Watch(ProjectModel project)
     {
         var watched = project.Sources.Where(s => !project.Unwatched.Contains(s)).Concat(project.Views).Concat(project.BuildInputs).ToHashSet();
         lock (_gate) _watched = _watched.Union(watched).ToHashSet();
-        foreach (var folder in watched.Select(Path.GetDirectoryName).OfType<string>().Distinct().Where(Directory.Exists)) _closeWrites?.Watch(folder);
-        // One watcher per top folder of the project's sources (sources outside the project folder included).
         var folders = watched.Select(Path.GetDirectoryName).Distinct().OfType<string>().Where(Directory.Exists).ToList();
+        foreach (var folder in folders) _closeWrites?.Watch(folder);
+        // One watcher per top folder of the project's sources (sources outside the project folder included).
         foreach (var folder in folders.Where(f => !folders.Any(o => o != f && f.StartsWith(o + Path.DirectorySeparatorChar))))
         {
             var watcher = new FileSystemWatcher(folder)
